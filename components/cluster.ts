@@ -1,0 +1,249 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig, EngineNodesConfig, SystemNodesConfig } from "./config";
+import { ClusterIdentity } from "./node-bootstrap";
+import { NodeGroup } from "./nodegroup";
+
+export interface ClusterArgs extends ClusterConfig {
+  vpcId: pulumi.Input<string>;
+  publicSubnetIds: pulumi.Input<string>[];
+  privateSubnetIds: pulumi.Input<string>[];
+  systemNodes: SystemNodesConfig;
+  engineNodes: EngineNodesConfig;
+  /** Production: the KMS key cannot be deleted by accident (it decrypts the cluster's secrets and volumes). */
+  protect: boolean;
+  tags: Record<string, string>;
+}
+
+/** The label and taint that reserve engine nodes for the trading engine. */
+export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
+
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+const EKS_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/**
+ * EKS control plane (API access entries, private endpoint in prod, all control-plane logs, KMS
+ * envelope encryption), managed addons with pod-identity roles, a system node group and the
+ * latency-tuned engine node group, and the Kubernetes provider every workload uses.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  readonly provider: k8s.Provider;
+  readonly name: pulumi.Output<string>;
+  readonly kmsKeyArn: pulumi.Output<string>;
+  /** Security group EKS attaches to managed nodes (the EKS-created cluster security group). */
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly systemNodeGroup: NodeGroup;
+  readonly engineNodeGroup: NodeGroup;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hft:platform:Cluster", name, {}, opts);
+    const parent = { parent: this };
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    const managedPolicy = (policy: string) => pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`;
+
+    const key = new aws.kms.Key(
+      `${name}-secrets`,
+      {
+        description: `${args.name}: EKS secrets envelope encryption and EBS/EFS volume encryption`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: args.tags,
+      },
+      { parent: this, protect: args.protect, retainOnDelete: args.protect },
+    );
+    new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}`, targetKeyId: key.keyId }, parent);
+    this.kmsKeyArn = key.arn;
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-node`,
+      { assumeRolePolicy: servicePrincipalTrust("ec2.amazonaws.com"), tags: args.tags },
+      parent,
+    );
+    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]) {
+      new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, parent);
+    }
+
+    const adminEntries = Object.fromEntries(
+      args.adminRoleArns.map((arn, i) => [
+        `admin-${i}`,
+        { principalArn: arn, accessPolicies: { admin: { policyArn: EKS_ADMIN_POLICY, accessScope: { type: "cluster" } } } },
+      ]),
+    );
+
+    const cluster = new eks.Cluster(
+      name,
+      {
+        name: args.name,
+        version: args.kubernetesVersion,
+        vpcId: args.vpcId,
+        publicSubnetIds: args.publicSubnetIds,
+        privateSubnetIds: args.privateSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        skipDefaultNodeGroup: true,
+        authenticationMode: eks.AuthenticationMode.Api,
+        accessEntries: {
+          nodes: { principalArn: nodeRole.arn, type: eks.AccessEntryType.EC2Linux },
+          ...adminEntries,
+        },
+        endpointPrivateAccess: true,
+        endpointPublicAccess: args.endpointPublicAccess,
+        publicAccessCidrs: args.endpointPublicAccess ? args.publicAccessCidrs : undefined,
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+        encryptionConfigKeyArn: key.arn,
+        kubernetesServiceIpAddressRange: args.serviceCidr,
+        createOidcProvider: true,
+        vpcCniOptions: {
+          addonVersion: args.addons.vpcCni,
+          // Without it the VPC CNI ignores NetworkPolicies and every namespace is wide open.
+          enableNetworkPolicy: true,
+        },
+        kubeProxyAddonOptions: { enabled: true, version: args.addons.kubeProxy },
+        // CoreDNS needs nodes to schedule on: it is installed below, after the system node group.
+        corednsAddonOptions: { enabled: false },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [key] },
+    );
+    const eksCluster = cluster.eksCluster;
+    this.name = eksCluster.name;
+    this.nodeSecurityGroupId = eksCluster.vpcConfig.clusterSecurityGroupId;
+    this.oidcProviderArn = cluster.oidcProviderArn;
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+
+    const identity: pulumi.Output<ClusterIdentity> = pulumi.output({
+      name: eksCluster.name,
+      apiServerEndpoint: eksCluster.endpoint,
+      certificateAuthority: eksCluster.certificateAuthority.data,
+      serviceCidr: args.serviceCidr,
+    });
+    const amiId = aws.ssm.getParameterOutput(
+      {
+        name: `/aws/service/eks/optimized-ami/${args.kubernetesVersion}/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-${args.kubernetesVersion}-${args.nodeAmiRelease}/image_id`,
+      },
+      parent,
+    ).value;
+
+    const common = { clusterName: eksCluster.name, identity, nodeRoleArn: nodeRole.arn, amiId, tags: args.tags };
+    this.systemNodeGroup = new NodeGroup(
+      `${name}-system`,
+      {
+        ...common,
+        ...args.systemNodes,
+        subnetIds: args.privateSubnetIds,
+        registration: { labels: { "node-type": "system" }, taints: [] },
+      },
+      { parent: this, dependsOn: [cluster] },
+    );
+    this.engineNodeGroup = new NodeGroup(
+      `${name}-engine`,
+      {
+        ...common,
+        minSize: args.engineNodes.minSize,
+        desiredSize: args.engineNodes.desiredSize,
+        maxSize: args.engineNodes.maxSize,
+        instanceTypes: [args.engineNodes.instanceType],
+        rootVolumeGiB: args.engineNodes.rootVolumeGiB,
+        // A cluster placement group lives in one zone: the engine nodes share the first private subnet.
+        subnetIds: [args.privateSubnetIds[0]],
+        registration: {
+          labels: { [ENGINE_NODE_SELECTOR.key]: ENGINE_NODE_SELECTOR.value },
+          taints: [{ ...ENGINE_NODE_SELECTOR, effect: "NoSchedule" }],
+        },
+        latencyTuning: {
+          reservedSystemCpus: args.engineNodes.reservedSystemCpus,
+          hugepages2Mi: args.engineNodes.hugepages2Mi,
+          kernel: args.engineNodes.kernel,
+        },
+      },
+      { parent: this, dependsOn: [cluster] },
+    );
+
+    const afterNodes: pulumi.CustomResourceOptions = { parent: this, dependsOn: [this.systemNodeGroup] };
+    const addon = (addonName: string, addonVersion: string, extra: Partial<aws.eks.AddonArgs> = {}, addonOpts = afterNodes) =>
+      new aws.eks.Addon(
+        `${name}-${addonName}`,
+        {
+          clusterName: eksCluster.name,
+          addonName,
+          addonVersion,
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "OVERWRITE",
+          tags: args.tags,
+          ...extra,
+        },
+        addonOpts,
+      );
+
+    addon("coredns", args.addons.coredns);
+    const podIdentityAgent = addon("eks-pod-identity-agent", args.addons.podIdentityAgent);
+    const afterAgent: pulumi.CustomResourceOptions = { parent: this, dependsOn: [this.systemNodeGroup, podIdentityAgent] };
+
+    const ebsCsiRole = podIdentityRole(`${name}-ebs-csi`, managedPolicy("service-role/AmazonEBSCSIDriverPolicy"), args.tags, this);
+    // Volumes encrypted with the cluster key need the driver to create grants on it.
+    new aws.iam.RolePolicy(
+      `${name}-ebs-csi-kms`,
+      {
+        role: ebsCsiRole.id,
+        policy: key.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: arn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+              { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: arn },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    addon(
+      "aws-ebs-csi-driver",
+      args.addons.ebsCsiDriver,
+      { podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: "ebs-csi-controller-sa" }] },
+      afterAgent,
+    );
+    const efsCsiRole = podIdentityRole(`${name}-efs-csi`, managedPolicy("service-role/AmazonEFSCSIDriverPolicy"), args.tags, this);
+    addon(
+      "aws-efs-csi-driver",
+      args.addons.efsCsiDriver,
+      { podIdentityAssociations: [{ roleArn: efsCsiRole.arn, serviceAccount: "efs-csi-controller-sa" }] },
+      afterAgent,
+    );
+
+    this.provider = new k8s.Provider(
+      name,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      { parent: this, dependsOn: [this.systemNodeGroup] },
+    );
+
+    this.registerOutputs({
+      name: this.name,
+      kmsKeyArn: this.kmsKeyArn,
+      oidcProviderArn: this.oidcProviderArn,
+      kubeconfig: this.kubeconfig,
+    });
+  }
+}
+
+function servicePrincipalTrust(service: string, actions: string[] = ["sts:AssumeRole"]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
+  });
+}
+
+/** An IAM role that EKS Pod Identity lets a service account assume (no static keys, no OIDC trust juggling). */
+export function podIdentityRole(name: string, policyArn: pulumi.Input<string>, tags: Record<string, string>, parent: pulumi.Resource): aws.iam.Role {
+  const role = new aws.iam.Role(
+    name,
+    { assumeRolePolicy: servicePrincipalTrust("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]), tags },
+    { parent },
+  );
+  new aws.iam.RolePolicyAttachment(name, { role: role.name, policyArn }, { parent });
+  return role;
+}

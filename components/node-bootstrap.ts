@@ -1,0 +1,135 @@
+import { stringify } from "yaml";
+import { KernelTuning } from "./config";
+
+/** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
+export interface ClusterIdentity {
+  name: string;
+  apiServerEndpoint: string;
+  certificateAuthority: string;
+  serviceCidr: string;
+}
+
+export interface NodeRegistration {
+  labels: Record<string, string>;
+  taints: { key: string; value: string; effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule" }[];
+}
+
+/** Kubelet tuning for latency-critical pods: exclusive cores, NUMA-aligned resources, preallocated hugepages. */
+export interface LatencyTuning {
+  reservedSystemCpus: string;
+  hugepages2Mi: number;
+  kernel: KernelTuning;
+}
+
+const BOUNDARY = "==HFT-BOUNDARY==";
+
+/**
+ * AL2023 user data: a nodeadm NodeConfig (cluster identity, kubelet config, labels and taints) and,
+ * for latency-tuned nodes, a boot script for what NodeConfig cannot express (sysctls, hugepages,
+ * transparent hugepages). This replaces the reference's privileged init containers.
+ */
+export function nodeUserData(cluster: ClusterIdentity, registration: NodeRegistration, tuning?: LatencyTuning): string {
+  const parts = [mimePart("application/node.eks.aws", stringify(nodeConfig(cluster, registration, tuning)))];
+  if (tuning) parts.push(mimePart('text/x-shellscript; charset="us-ascii"', latencyBootScript(tuning)));
+  return [
+    "MIME-Version: 1.0",
+    `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
+    "",
+    ...parts,
+    `--${BOUNDARY}--`,
+    "",
+  ].join("\n");
+}
+
+export function nodeConfig(cluster: ClusterIdentity, registration: NodeRegistration, tuning?: LatencyTuning): object {
+  const labels = Object.entries(registration.labels).map(([k, v]) => `${k}=${v}`);
+  const taints = registration.taints.map((t) => `${t.key}=${t.value}:${t.effect}`);
+  // Managed node groups with a custom AMI do not pass their labels and taints to the kubelet, so the
+  // node registers with them itself; the node group repeats them so EKS reports the same values.
+  const flags = [
+    ...(labels.length ? [`--node-labels=${labels.join(",")}`] : []),
+    ...(taints.length ? [`--register-with-taints=${taints.join(",")}`] : []),
+  ];
+  return {
+    apiVersion: "node.eks.aws/v1alpha1",
+    kind: "NodeConfig",
+    spec: {
+      cluster: {
+        name: cluster.name,
+        apiServerEndpoint: cluster.apiServerEndpoint,
+        certificateAuthority: cluster.certificateAuthority,
+        cidr: cluster.serviceCidr,
+      },
+      kubelet: {
+        ...(tuning ? { config: latencyKubeletConfig(tuning) } : {}),
+        flags,
+      },
+    },
+  };
+}
+
+/** KubeletConfiguration fields that let the static CPU manager hand whole, NUMA-local cores to Guaranteed pods. */
+export function latencyKubeletConfig(tuning: LatencyTuning): Record<string, unknown> {
+  return {
+    cpuManagerPolicy: "static",
+    // Whole physical cores only: a pinned thread never shares a core with another pod's hyperthread.
+    cpuManagerPolicyOptions: { "full-pcpus-only": "true" },
+    reservedSystemCPUs: tuning.reservedSystemCpus,
+    // reservedSystemCPUs is exclusive with the kube/system reserved cgroups; nodeadm sets those by default.
+    kubeReservedCgroup: "",
+    systemReservedCgroup: "",
+    topologyManagerPolicy: "single-numa-node",
+    topologyManagerScope: "pod",
+    memoryManagerPolicy: "None",
+  };
+}
+
+/** Kernel settings applied before the kubelet starts, so pods never need privileges to get them. */
+export function latencySysctls(tuning: LatencyTuning): Record<string, string> {
+  const k = tuning.kernel;
+  return {
+    "net.core.busy_poll": String(k.busyPollUs),
+    "net.core.busy_read": String(k.busyPollUs),
+    "net.core.rmem_max": String(k.socketBufferBytes),
+    "net.core.wmem_max": String(k.socketBufferBytes),
+    "net.core.somaxconn": String(k.somaxconn),
+    "net.ipv4.tcp_max_syn_backlog": String(k.tcpMaxSynBacklog),
+    "vm.nr_hugepages": String(tuning.hugepages2Mi),
+    "vm.swappiness": "0",
+    "kernel.numa_balancing": "0",
+  };
+}
+
+function latencyBootScript(tuning: LatencyTuning): string {
+  const sysctls = Object.entries(latencySysctls(tuning))
+    .map(([k, v]) => `${k} = ${v}`)
+    .join("\n");
+  return `#!/bin/bash
+set -euo pipefail
+# Runs before nodeadm starts the kubelet, so the kubelet sees the hugepages as allocatable.
+cat > /etc/sysctl.d/90-hft-latency.conf <<'SYSCTL'
+${sysctls}
+SYSCTL
+sysctl --system
+
+# Transparent hugepages cause latency spikes on compaction; off now and at every boot.
+cat > /etc/systemd/system/hft-disable-thp.service <<'UNIT'
+[Unit]
+Description=Disable transparent hugepages for low-latency workloads
+Before=kubelet.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo never > /sys/kernel/mm/transparent_hugepage/enabled; echo never > /sys/kernel/mm/transparent_hugepage/defrag'
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now hft-disable-thp.service
+`;
+}
+
+function mimePart(contentType: string, body: string): string {
+  return [`--${BOUNDARY}`, `Content-Type: ${contentType}`, "", body.trimEnd(), ""].join("\n");
+}

@@ -1,0 +1,22 @@
+/**
+ * The offline render's record of one registered resource, as written to
+ * `out/<stack>/inventory.json` and read by the policy gate and the diff.
+ */
+export interface InventoryEntry {
+  /** URN as the mock monitor assigned it (`urn:pulumi:<stack>::hft-platform::<parent types>$<type>::<name>`). */
+  urn: string;
+  /** Pulumi type token, e.g. `kubernetes:apps/v1:StatefulSet`, `aws:eks/nodeGroup:NodeGroup`. */
+  type: string;
+  /** Pulumi resource name (not the cloud name). */
+  name: string;
+  /** URN of the parent resource; absent for top-level resources. */
+  parent?: string;
+  /** False for ComponentResources (including remote components such as `eks:index:Cluster`). */
+  custom: boolean;
+  /** Resource inputs as the engine would pass them to policies; every Pulumi secret is replaced by SECRET_PLACEHOLDER. */
+  inputs: Record<string, unknown>;
+  /** Readable forms of encoded inputs (launch template user data is base64) for reviews and diffs; policies read `inputs`. */
+  decoded?: Record<string, string>;
+}
+
+export const SECRET_PLACEHOLDER = "[secret]";

@@ -1,0 +1,79 @@
+/**
+ * Offline render of one stack: runs the real program with the stack's config under the mocks and
+ * writes out/<stack>/inventory.json (every registered resource, secrets redacted) and
+ * out/<stack>/manifests/ (one YAML file per Kubernetes object).
+ *
+ *   npm run render -- --stack <dev|prod> [--out DIR] [--config-dir DIR]
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { ConfigError } from "../components/config";
+import { REPO_ROOT, runStack } from "./harness";
+import { InventoryEntry } from "./inventory";
+
+export interface Manifest {
+  file: string;
+  object: Record<string, unknown>;
+}
+
+/** Kubernetes objects among the registered resources (providers and Helm charts are not objects). */
+export function kubernetesManifests(inventory: InventoryEntry[]): Manifest[] {
+  const objects = inventory.filter((r) => r.type.startsWith("kubernetes:") && r.custom && !r.type.startsWith("kubernetes:helm.sh/"));
+  return objects.map((r) => {
+    const { apiVersion, kind, metadata: _metadata, ...rest } = r.inputs;
+    const object = { apiVersion, kind, metadata: _metadata, ...rest };
+    const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
+    if (!metadata.name) {
+      throw new Error(`${r.type} "${r.name}" has no metadata.name: platform objects get stable names (see ARCHITECTURE.md)`);
+    }
+    return { file: path.join(metadata.namespace ?? "_cluster", `${String(object.kind)}-${metadata.name}.yaml`), object };
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } },
+  });
+  if (!values.stack) throw new Error("usage: npm run render -- --stack <dev|prod> [--out DIR] [--config-dir DIR]");
+  const stack = values.stack;
+  const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, "out", stack));
+  const started = Date.now();
+
+  // Stale output from an earlier render must not be mistaken for this one's.
+  rmSync(outDir, { recursive: true, force: true });
+  const run = await runStack(stack, { configDir: values["config-dir"] });
+  const manifests = kubernetesManifests(run.inventory);
+
+  const staging = `${outDir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  for (const m of manifests) {
+    const file = path.join(staging, "manifests", m.file);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, stringify(m.object, { sortMapEntries: false }));
+  }
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
+
+  const leaked = run.generatedSecrets.filter((secret) =>
+    [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
+  );
+  if (leaked.length > 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`${leaked.length} generated secret value(s) would be written in plain text: wrap them in pulumi.secret()`);
+  }
+  renameSync(staging, outDir);
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  });
+}
