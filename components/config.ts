@@ -170,12 +170,16 @@ export class ConfigError extends pulumi.RunError {
 
 /** Reads and validates the current stack's configuration; throws ConfigError before any resource exists. */
 export function loadPlatformConfig(): PlatformConfig {
-  const stack = pulumi.getStack();
+  return parsePlatformConfig(projectConfig(pulumi.runtime.allConfig()), pulumi.getStack());
+}
+
+/** This project's keys (prefix stripped) from the engine's flat config map, structured values decoded. */
+export function projectConfig(all: Record<string, string>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = decodeConfigValue(value);
   }
-  return parsePlatformConfig(raw, stack);
+  return raw;
 }
 
 /** Pulumi hands structured config values over as JSON text and scalars as plain strings. */

@@ -34,10 +34,8 @@ export function readStackConfig(stack: string, configDir = REPO_ROOT): { config:
     if (value && typeof value === "object" && "secure" in value) {
       config[key] = SECRET_PLACEHOLDER;
       secretKeys.push(key);
-    } else if (value && typeof value === "object" && "value" in value && Object.keys(value).length === 1) {
-      config[key] = JSON.stringify((value as { value: unknown }).value);
     } else {
-      config[key] = typeof value === "object" ? JSON.stringify(value) : String(value);
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
   }
   return { config, secretKeys };

@@ -15,6 +15,9 @@ export interface InventoryEntry {
   custom: boolean;
   /** Resource inputs as the engine would pass them to policies; every Pulumi secret is replaced by SECRET_PLACEHOLDER. */
   inputs: Record<string, unknown>;
+  /** Resource options that guard against accidental deletion (set on prod's stateful resources). */
+  protect?: boolean;
+  retainOnDelete?: boolean;
   /** Readable forms of encoded inputs (launch template user data is base64) for reviews and diffs; policies read `inputs`. */
   decoded?: Record<string, string>;
 }

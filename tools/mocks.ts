@@ -75,7 +75,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case "aws:ec2/securityGroup:SecurityGroup":
       return { arn: arn("ec2", `security-group/${id}`) };
     case "aws:eks/nodeGroup:NodeGroup": {
-      const nodeGroupName = `${String(inputs.nodeGroupNamePrefix ?? name)}${digest(name).slice(0, 8)}`;
+      const nodeGroupName = `${(inputs.nodeGroupNamePrefix as string | undefined) ?? name}${digest(name).slice(0, 8)}`;
       return { nodeGroupName, arn: arn("eks", `nodegroup/${String(inputs.clusterName)}/${nodeGroupName}/${fakeUuid(name)}`), status: "ACTIVE" };
     }
     case "aws:eks/addon:Addon":
@@ -99,7 +99,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
  * that it registers with the mock monitor so the reference can be rehydrated.
  */
 function eksClusterState(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const clusterName = String(inputs.name ?? name);
+  const clusterName = (inputs.name as string | undefined) ?? name;
   const endpoint = `https://${digest(clusterName).slice(0, 32).toUpperCase()}.gr7.${region()}.eks.amazonaws.com`;
   const caData = Buffer.from(`-----BEGIN CERTIFICATE-----\nMIIC${digest("ca", clusterName).slice(0, 48)}\n-----END CERTIFICATE-----\n`).toString("base64");
   const oidcId = digest("oidc", clusterName).slice(0, 32).toUpperCase();
@@ -190,6 +190,8 @@ interface RegisterResourceRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
@@ -227,6 +229,8 @@ export async function installMocks(stack: string): Promise<MockSession> {
           name: req.getName(),
           ...(req.getParent() ? { parent: req.getParent() } : {}),
           custom: req.getCustom(),
+          ...(req.getProtect() ? { protect: true } : {}),
+          ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
             ? { decoded: { userData: Buffer.from(userData, "base64").toString("utf8") } }

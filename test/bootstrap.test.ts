@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { planSubnets } from "../components/network";
+import { latencySysctls, nodeUserData } from "../components/node-bootstrap";
+import { NodeGroup } from "../components/nodegroup";
+
+const identity = { name: "c", apiServerEndpoint: "https://x.eks.amazonaws.com", certificateAuthority: "Q0E=", serviceCidr: "172.20.0.0/16" };
+const tuning = { reservedSystemCpus: "0-1", hugepages2Mi: 512, kernel: { busyPollUs: 0, socketBufferBytes: 4194304, somaxconn: 1024, tcpMaxSynBacklog: 2048 } };
+
+describe("subnet plan", () => {
+  it("gives private subnets an eighth of the VPC and public ones a sixty-fourth, without overlap", () => {
+    expect(planSubnets("10.20.0.0/16", 3)).toEqual({
+      private: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+      public: ["10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22"],
+    });
+    expect(planSubnets("172.16.0.0/20", 2)).toEqual({
+      private: ["172.16.0.0/23", "172.16.2.0/23"],
+      public: ["172.16.12.0/26", "172.16.12.64/26"],
+    });
+  });
+});
+
+describe("node user data", () => {
+  it("is a MIME multipart document with a NodeConfig and, when tuned, a boot script", () => {
+    const plain = nodeUserData(identity, { labels: {}, taints: [] });
+    expect(plain).toMatch(/^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="(.+)"\n/);
+    expect(plain).toContain("application/node.eks.aws");
+    expect(plain).not.toContain("text/x-shellscript");
+    expect(plain).not.toContain("--node-labels");
+
+    const tuned = nodeUserData(identity, { labels: { a: "b" }, taints: [{ key: "k", value: "v", effect: "NoExecute" }] }, tuning);
+    expect(tuned).toContain("text/x-shellscript");
+    expect(tuned).toContain("--node-labels=a=b");
+    expect(tuned).toContain("--register-with-taints=k=v:NoExecute");
+    expect(tuned.trimEnd().endsWith("--")).toBe(true);
+  });
+
+  it("derives sysctls from the kernel tuning", () => {
+    expect(latencySysctls(tuning)).toMatchObject({
+      "net.core.busy_poll": "0",
+      "net.core.wmem_max": "4194304",
+      "net.core.somaxconn": "1024",
+      "net.ipv4.tcp_max_syn_backlog": "2048",
+      "vm.nr_hugepages": "512",
+    });
+  });
+});
+
+describe("NodeGroup component", () => {
+  function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply(resolve));
+  }
+
+  it("adds a placement group only for latency-tuned nodes and always requires IMDSv2", async () => {
+    const common = {
+      clusterName: "c",
+      identity,
+      nodeRoleArn: "arn:aws:iam::123456789012:role/n",
+      subnetIds: ["subnet-1"],
+      instanceTypes: ["c6i.large"],
+      amiId: "ami-1",
+      rootVolumeGiB: 20,
+      minSize: 1,
+      desiredSize: 1,
+      maxSize: 1,
+      registration: { labels: {}, taints: [] },
+      tags: {},
+    };
+    const plain = new NodeGroup("plain", common);
+    const tuned = new NodeGroup("tuned", { ...common, latencyTuning: tuning });
+    expect(plain.placementGroup).toBeUndefined();
+    expect(tuned.placementGroup).toBeDefined();
+    expect(await unwrap(plain.launchTemplate.metadataOptions)).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect(await unwrap(tuned.launchTemplate.placement)).toMatchObject({ groupName: expect.stringMatching(/^tuned/) });
+  });
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseCpuSet, parsePlatformConfig, PlatformConfig, projectConfig } from "../components/config";
+import { readStackConfig } from "../tools/harness";
+
+/** A stack file's project config as the program receives it, with edits applied at dotted paths. */
+function stackConfig(stack: "dev" | "prod", edits: Record<string, unknown> = {}): Record<string, unknown> {
+  const raw = structuredClone(projectConfig(readStackConfig(stack).config));
+  for (const [dotted, value] of Object.entries(edits)) {
+    const keys = dotted.split(".");
+    const last = keys.pop()!;
+    let node = raw as Record<string, any>;
+    for (const k of keys) node = node[k];
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+  }
+  return raw;
+}
+
+function problems(stack: "dev" | "prod", edits: Record<string, unknown>, stackName: string = stack): string[] {
+  try {
+    parsePlatformConfig(stackConfig(stack, edits), stackName);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+function expectRejected(stack: "dev" | "prod", edits: Record<string, unknown>, key: string, allowed: RegExp): void {
+  const found = problems(stack, edits);
+  const line = found.find((p) => p.startsWith(`hft-platform:${key}:`));
+  expect(line, `expected a problem for ${key}, got:\n${found.join("\n")}`).toBeDefined();
+  expect(line).toMatch(allowed);
+  expect(line).toContain(`Pulumi.${stack}.yaml`);
+}
+
+describe("stack files", () => {
+  it("dev parses into the cheap, public-endpoint platform", () => {
+    const dev: PlatformConfig = parsePlatformConfig(stackConfig("dev"), "dev");
+    expect(dev.tier).toBe("development");
+    expect(dev.network).toMatchObject({ availabilityZones: 3, natGateways: 1, flowLogs: false });
+    expect(dev.cluster.endpointPublicAccess).toBe(true);
+    expect(dev.cluster.publicAccessCidrs).toEqual(["203.0.113.0/24"]);
+    expect(dev.engineNodes.instanceType).toBe("c6i.4xlarge");
+    expect(dev.engineNodes.kernel).toEqual({ busyPollUs: 50, socketBufferBytes: 16777216, somaxconn: 4096, tcpMaxSynBacklog: 8192 });
+    expect(dev.storage.reclaimPolicy).toBe("Delete");
+  });
+
+  it("prod parses into the HA, private, bare-metal platform", () => {
+    const prod = parsePlatformConfig(stackConfig("prod"), "prod");
+    expect(prod.tier).toBe("production");
+    expect(prod.network).toMatchObject({ availabilityZones: 3, natGateways: 3, flowLogs: true, flowLogRetentionDays: 365 });
+    expect(prod.cluster.endpointPublicAccess).toBe(false);
+    expect(prod.engineNodes).toMatchObject({ instanceType: "c6i.metal", minSize: 3, hugepages2Mi: 16384 });
+    expect(prod.storage).toEqual({
+      reclaimPolicy: "Retain",
+      fastSsd: { iops: 16000, throughput: 1000 },
+      efs: { backups: true, transitionToIa: "AFTER_30_DAYS" },
+    });
+  });
+});
+
+describe("validation", () => {
+  it("engine nodes must be c6i", () => {
+    expectRejected("dev", { "engineNodes.instanceType": "m5.large" }, "engineNodes.instanceType", /a c6i instance type/);
+    expectRejected("dev", { "engineNodes.instanceType": "c6i.huge" }, "engineNodes.instanceType", /c6i\.metal/);
+    expect(problems("dev", { "engineNodes.instanceType": "c6i.8xlarge" })).toEqual([]);
+  });
+
+  it("production engine nodes must be c6i.metal", () => {
+    expectRejected("prod", { "engineNodes.instanceType": "c6i.32xlarge" }, "engineNodes.instanceType", /c6i\.metal \(production/);
+    expectRejected("prod", { "engineNodes.instanceType": "m5.large" }, "engineNodes.instanceType", /c6i\.metal/);
+  });
+
+  it("gp3 IOPS stay within 3000–16000", () => {
+    expectRejected("prod", { "storage.fastSsd.iops": 20000 }, "storage.fastSsd.iops", /3000 to 16000/);
+    expectRejected("dev", { "storage.fastSsd.iops": 2999 }, "storage.fastSsd.iops", /3000 to 16000/);
+    expect(problems("dev", { "storage.fastSsd.iops": 3000, "storage.fastSsd.throughput": 125 })).toEqual([]);
+    expect(problems("prod", { "storage.fastSsd.iops": 16000 })).toEqual([]);
+  });
+
+  it("gp3 throughput stays within 125–1000 MiB/s and at most IOPS/4", () => {
+    expectRejected("dev", { "storage.fastSsd.throughput": 124 }, "storage.fastSsd.throughput", /125–1000/);
+    expectRejected("prod", { "storage.fastSsd.throughput": 1001 }, "storage.fastSsd.throughput", /125–1000/);
+    expectRejected("dev", { "storage.fastSsd.iops": 3000, "storage.fastSsd.throughput": 751 }, "storage.fastSsd.throughput", /iops\/4 = 750/);
+    expect(problems("dev", { "storage.fastSsd.iops": 4000, "storage.fastSsd.throughput": 1000 })).toEqual([]);
+  });
+
+  it("node counts must satisfy min ≤ desired ≤ max", () => {
+    expectRejected("dev", { "systemNodes.minSize": 3, "systemNodes.desiredSize": 2 }, "systemNodes.desiredSize", /minSize ≤ desiredSize ≤ maxSize/);
+    expectRejected("prod", { "engineNodes.desiredSize": 6 }, "engineNodes.desiredSize", /3 ≤ 6 ≤ 5/);
+    expectRejected("dev", { "engineNodes.maxSize": "many" }, "engineNodes.maxSize", /integer/);
+  });
+
+  it("CIDRs must be valid networks", () => {
+    expectRejected("dev", { "network.vpcCidr": "10.20.0.0/33" }, "network.vpcCidr", /CIDR notation/);
+    expectRejected("dev", { "network.vpcCidr": "10.20.1.0/16" }, "network.vpcCidr", /no host bits/);
+    expectRejected("dev", { "network.vpcCidr": "10.300.0.0/16" }, "network.vpcCidr", /CIDR/);
+    expectRejected("dev", { "network.vpcCidr": "10.0.0.0/8" }, "network.vpcCidr", /\/16 to \/20/);
+    expectRejected("dev", { "cluster.publicAccessCidrs": ["203.0.113.0/24", "banana"] }, "cluster.publicAccessCidrs", /IPv4 CIDRs/);
+    expectRejected("dev", { "cluster.serviceCidr": "10.20.0.0/16" }, "cluster.serviceCidr", /does not overlap/);
+  });
+
+  it("availability zones: 2–3, and 3 in production", () => {
+    expectRejected("dev", { "network.availabilityZones": 1, "network.natGateways": 1 }, "network.availabilityZones", /2 to 3/);
+    expectRejected("dev", { "network.availabilityZones": 4 }, "network.availabilityZones", /2 to 3/);
+    expectRejected("prod", { "network.availabilityZones": 2, "network.natGateways": 2 }, "network.availabilityZones", /3 in production/);
+    expect(problems("dev", { "network.availabilityZones": 2 })).toEqual([]);
+  });
+
+  it("NAT gateways: one shared, or one per zone (production)", () => {
+    expectRejected("dev", { "network.natGateways": 2 }, "network.natGateways", /1 \(shared\) or 3/);
+    expectRejected("prod", { "network.natGateways": 1 }, "network.natGateways", /3 in production/);
+  });
+
+  it("unknown keys are errors, at the top and nested", () => {
+    expectRejected("dev", { "network.flowLog": true }, "network.flowLog", /unknown key; allowed keys here: vpcCidr/);
+    expectRejected("dev", { clusterr: {} }, "clusterr", /unknown key; allowed keys here: tier, network/);
+    expectRejected("prod", { "engineNodes.kernel.busyPoll": 50 }, "engineNodes.kernel.busyPoll", /busyPollUs/);
+  });
+
+  it("missing keys are named", () => {
+    expectRejected("dev", { tier: undefined }, "tier", /missing; allowed: one of development, production/);
+    expectRejected("dev", { storage: undefined }, "storage", /missing; allowed: an object/);
+    expectRejected("dev", { "network.flowLogs": undefined }, "network.flowLogs", /true or false/);
+  });
+
+  it("production keeps the API endpoint private", () => {
+    expectRejected("prod", { "cluster.endpointPublicAccess": true, "cluster.publicAccessCidrs": ["203.0.113.0/24"] }, "cluster.endpointPublicAccess", /false in production/);
+  });
+
+  it("a public endpoint needs specific CIDRs", () => {
+    expectRejected("dev", { "cluster.publicAccessCidrs": [] }, "cluster.publicAccessCidrs", /at least one CIDR/);
+    expectRejected("dev", { "cluster.publicAccessCidrs": ["0.0.0.0/0"] }, "cluster.publicAccessCidrs", /not the whole internet/);
+  });
+
+  it("versions are pinned and consistent", () => {
+    expectRejected("dev", { "cluster.kubernetesVersion": 1.34 }, "cluster.kubernetesVersion", /quoted EKS minor version/);
+    expectRejected("dev", { "cluster.kubernetesVersion": "1.28" }, "cluster.kubernetesVersion", /1\.31" or later/);
+    expectRejected("dev", { "cluster.addons.coredns": "latest" }, "cluster.addons.coredns", /exact EKS addon version/);
+    expectRejected("dev", { "cluster.addons.kubeProxy": "v1.33.5-eksbuild.1" }, "cluster.addons.kubeProxy", /Kubernetes 1\.34/);
+    expectRejected("dev", { "cluster.nodeAmiRelease": "recommended" }, "cluster.nodeAmiRelease", /v20251103/);
+  });
+
+  it("engine node tuning fits the instance", () => {
+    expectRejected("dev", { "engineNodes.reservedSystemCpus": "0-15" }, "engineNodes.reservedSystemCpus", /leaving some for pods/);
+    expectRejected("dev", { "engineNodes.reservedSystemCpus": "0,16" }, "engineNodes.reservedSystemCpus", /below 16/);
+    expectRejected("dev", { "engineNodes.reservedSystemCpus": "zero" }, "engineNodes.reservedSystemCpus", /cpuset/);
+    // c6i.4xlarge has 32 GiB: at most 16 GiB of 2 MiB pages.
+    expectRejected("dev", { "engineNodes.hugepages2Mi": 8193 }, "engineNodes.hugepages2Mi", /at most 8192/);
+    expect(problems("dev", { "engineNodes.hugepages2Mi": 8192 })).toEqual([]);
+    expectRejected("prod", { "engineNodes.kernel.busyPollUs": -1 }, "engineNodes.kernel.busyPollUs", /0 to 1000/);
+  });
+
+  it("production protects data and keeps audit trails", () => {
+    expectRejected("prod", { "storage.reclaimPolicy": "Delete" }, "storage.reclaimPolicy", /Retain in production/);
+    expectRejected("prod", { "storage.efs.backups": false }, "storage.efs.backups", /true in production/);
+    expectRejected("prod", { "network.flowLogs": false }, "network.flowLogs", /true in production/);
+    expectRejected("dev", { "storage.efs.transitionToIa": "AFTER_2_DAYS" }, "storage.efs.transitionToIa", /AFTER_1_DAY, AFTER_7_DAYS/);
+  });
+
+  it("collects every problem into one error naming the stack file", () => {
+    let error: unknown;
+    try {
+      parsePlatformConfig(stackConfig("prod", { "engineNodes.instanceType": "m5.large", "storage.fastSsd.iops": 20000, "network.typo": 1 }), "prod-copy");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.stackFile).toBe("Pulumi.prod-copy.yaml");
+    expect(configError.problems).toHaveLength(3);
+    expect(configError.message).toMatch(/^Invalid stack configuration in Pulumi\.prod-copy\.yaml \(3 problems\):/);
+    expect(configError.message).toContain("hft-platform:engineNodes.instanceType");
+    expect(configError.message).toContain("hft-platform:storage.fastSsd.iops");
+    expect(configError.message).toContain("hft-platform:network.typo");
+  });
+
+  it("reads scalars given as strings, as the Pulumi CLI passes top-level values", () => {
+    const raw = projectConfig({ "hft-platform:tier": "development", "aws:region": "us-east-1", "hft-platform:network": '{"vpcCidr":"10.0.0.0/16"}' });
+    expect(raw).toEqual({ tier: "development", network: { vpcCidr: "10.0.0.0/16" } });
+  });
+
+  it("expands cpusets", () => {
+    expect(parseCpuSet("0-1,32-33")).toEqual([0, 1, 32, 33]);
+    expect(parseCpuSet("5")).toEqual([5]);
+  });
+});

@@ -1,0 +1,66 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../tools/harness";
+import { kubernetesManifests } from "../tools/render";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "hft-render-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function render(stack: string, configDir: string, out: string) {
+  return spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "tools/render.ts", "--stack", stack, "--config-dir", configDir, "--out", out], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
+}
+
+describe("render CLI", () => {
+  it("rejects a prod copy with a non-c6i engine type and too many IOPS, names both keys and the file, writes nothing", () => {
+    const prod = readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8");
+    const broken = prod.replace("instanceType: c6i.metal", "instanceType: m5.large").replace("iops: 16000", "iops: 20000");
+    expect(broken).not.toBe(prod);
+    writeFileSync(path.join(scratch, "Pulumi.prod-copy.yaml"), broken);
+    const out = path.join(scratch, "out-prod-copy");
+
+    const result = render("prod-copy", scratch, out);
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid stack configuration in Pulumi.prod-copy.yaml (2 problems)");
+    expect(result.stderr).toMatch(/hft-platform:engineNodes\.instanceType: "m5\.large" is not allowed; allowed: c6i\.metal/);
+    expect(result.stderr).toMatch(/hft-platform:storage\.fastSsd\.iops: 20000 is not allowed; allowed: an integer from 3000 to 16000/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a config error is a message for the user, not a stack trace
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("renders a valid stack file from another folder", () => {
+    writeFileSync(path.join(scratch, "Pulumi.dev-copy.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const out = path.join(scratch, "out-dev-copy");
+    const result = render("dev-copy", scratch, out);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const inventory = JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"));
+    expect(inventory.some((r: any) => r.type === "eks:index:Cluster")).toBe(true);
+    expect(existsSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"))).toBe(true);
+  });
+});
+
+describe("manifest extraction", () => {
+  it("refuses a Kubernetes object without a stable name", () => {
+    expect(() =>
+      kubernetesManifests([
+        { urn: "urn:x", type: "kubernetes:core/v1:ConfigMap", name: "cm", custom: true, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: {} } },
+      ]),
+    ).toThrow(/has no metadata.name/);
+  });
+
+  it("files namespaced objects under their namespace and leaves providers and charts out", () => {
+    const manifests = kubernetesManifests([
+      { urn: "a", type: "kubernetes:core/v1:ConfigMap", name: "cm", custom: true, inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: "hft-trading" } } },
+      { urn: "b", type: "pulumi:providers:kubernetes", name: "k8s", custom: true, inputs: {} },
+      { urn: "c", type: "kubernetes:helm.sh/v4:Chart", name: "chart", custom: false, inputs: { chart: "x" } },
+    ]);
+    expect(manifests.map((m) => m.file)).toEqual([path.join("hft-trading", "ConfigMap-cfg.yaml")]);
+  });
+});

@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { runStack } from "../tools/harness";
+import { Inventory, userDataParts } from "./inventory";
+
+let inv: Inventory;
+
+beforeAll(async () => {
+  inv = new Inventory((await runStack("dev")).inventory);
+});
+
+describe("dev differs from prod where it saves money", () => {
+  it("shares one NAT gateway across the zones and keeps no flow logs", () => {
+    expect(inv.all("aws:ec2/natGateway:NatGateway")).toHaveLength(1);
+    const privateRoutes = inv.all("aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private"));
+    expect(privateRoutes).toHaveLength(3);
+    expect(new Set(privateRoutes.map((r) => (r.inputs as any).routes[0].natGatewayId)).size).toBe(1);
+    expect(inv.all("aws:ec2/flowLog:FlowLog")).toHaveLength(0);
+  });
+
+  it("opens the public endpoint to the configured CIDRs only", () => {
+    const cluster = inv.one("eks:index:Cluster", "hft").inputs as any;
+    expect(cluster).toMatchObject({ name: "hft-dev", endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    // Security settings do not relax in dev.
+    expect(cluster.enabledClusterLogTypes).toHaveLength(5);
+    expect(cluster.vpcCniOptions.enableNetworkPolicy).toBe(true);
+  });
+
+  it("uses a smaller c6i engine node, still tainted, tuned and placed", () => {
+    const engine = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-engine").inputs as any;
+    expect(engine.instanceTypes).toEqual(["c6i.4xlarge"]);
+    expect(engine.scalingConfig).toEqual({ minSize: 1, desiredSize: 1, maxSize: 2 });
+    expect(engine.taints).toEqual([{ key: "node-type", value: "high-performance", effect: "NO_SCHEDULE" }]);
+    const { nodeConfig, script } = userDataParts(inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-engine"));
+    expect(nodeConfig.spec.kubelet.config).toMatchObject({ cpuManagerPolicy: "static", topologyManagerPolicy: "single-numa-node", reservedSystemCPUs: "0-1" });
+    expect(script).toContain("vm.nr_hugepages = 2048");
+    expect(inv.all("aws:ec2/placementGroup:PlacementGroup")).toHaveLength(1);
+  });
+
+  it("lets volumes, EFS and the key go with the stack", () => {
+    expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "fast-ssd")).toMatchObject({
+      reclaimPolicy: "Delete",
+      parameters: { iops: "6000", throughput: "500", type: "gp3", encrypted: "true" },
+    });
+    expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "efs-sc").reclaimPolicy).toBe("Delete");
+    const fs = inv.one("aws:efs/fileSystem:FileSystem", "hft");
+    expect(fs.protect).toBeUndefined();
+    expect(fs.inputs).toMatchObject({ encrypted: true });
+    expect((inv.one("aws:efs/backupPolicy:BackupPolicy", "hft").inputs as any).backupPolicy.status).toBe("DISABLED");
+    expect(inv.one("aws:kms/key:Key", "hft-secrets").protect).toBeUndefined();
+  });
+});
