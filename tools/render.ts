@@ -1,7 +1,8 @@
 /**
  * Offline render of one stack: runs the real program with the stack's config under the mocks and
  * writes out/<stack>/inventory.json (every registered resource, secrets redacted) and
- * out/<stack>/manifests/ (one YAML file per Kubernetes object).
+ * out/<stack>/manifests/ (one YAML file per Kubernetes object), and validates every object against its
+ * schema (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
  *
  *   npm run render -- --stack <dev|prod> [--out DIR] [--config-dir DIR]
  */
@@ -12,6 +13,7 @@ import { stringify } from "yaml";
 import { ConfigError } from "../components/config";
 import { REPO_ROOT, runStack } from "./harness";
 import { InventoryEntry } from "./inventory";
+import { validateObjects } from "./schema";
 
 export interface Manifest {
   file: string;
@@ -55,6 +57,8 @@ async function main(): Promise<void> {
   }
   mkdirSync(staging, { recursive: true });
   writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
+  const schema = await validateObjects(manifests);
+  writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
 
   const leaked = run.generatedSecrets.filter((secret) =>
     [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
@@ -67,8 +71,13 @@ async function main(): Promise<void> {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
-    `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
+    `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects ` +
+      `(${schema.checked} schema-checked, ${schema.errors.length} errors) -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
+  if (schema.errors.length > 0) {
+    for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
+    process.exitCode = 1;
+  }
 }
 
 if (require.main === module) {

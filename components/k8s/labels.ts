@@ -1,0 +1,26 @@
+/** Identity of a workload, from which every object's labels derive. */
+export interface AppIdentity {
+  /** app.kubernetes.io/name, e.g. "trading-engine". */
+  name: string;
+  /** app.kubernetes.io/component, e.g. "engine", "cache", "database". */
+  component: string;
+  /** app.kubernetes.io/instance; defaults to the name. */
+  instance?: string;
+}
+
+export const PART_OF = "hft-platform";
+
+/** The recommended app.kubernetes.io labels, on every object the platform creates. */
+export function standardLabels(app: AppIdentity): Record<string, string> {
+  return {
+    ...selectorLabels(app),
+    "app.kubernetes.io/component": app.component,
+    "app.kubernetes.io/part-of": PART_OF,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+/** The immutable subset used in selectors (a StatefulSet's selector can never change). */
+export function selectorLabels(app: AppIdentity): Record<string, string> {
+  return { "app.kubernetes.io/name": app.name, "app.kubernetes.io/instance": app.instance ?? app.name };
+}
