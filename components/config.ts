@@ -14,6 +14,7 @@ export interface PlatformConfig {
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
   storage: StorageConfig;
+  engine: EngineConfig;
 }
 
 export type Tier = "development" | "production";
@@ -130,6 +131,43 @@ export const EFS_TRANSITIONS = [
 ] as const;
 export type EfsTransition = (typeof EFS_TRANSITIONS)[number];
 
+/** The trading engine StatefulSet and everything around it. */
+export interface EngineConfig {
+  /** Image reference pinned by tag (not `latest`) or digest. */
+  image: string;
+  replicas: number;
+  /** HPA ceiling; one engine pod per node, so at most engineNodes.maxSize. */
+  maxReplicas: number;
+  /** PodDisruptionBudget; below replicas so node drains can proceed. */
+  pdbMinAvailable: number;
+  /** Whole cores (Guaranteed QoS with integer CPUs is what the static CPU manager pins). */
+  cpu: number;
+  memory: string;
+  /** 2 MiB hugepages per pod, e.g. "2Gi"; at most what an engine node preallocates. */
+  hugepages: string;
+  ephemeralStorage: string;
+  threads: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+  symbols: string[];
+  risk: { maxOrderSize: number; maxPositionSize: number; maxDailyLoss: number };
+  /** Latency objectives in microseconds: alerts fire above targetP99Us; the HPA scales on hpaP99Us. */
+  latency: { targetP99Us: number; targetP999Us: number; hpaP99Us: number };
+  /** Application feature flags, written to application.yaml. */
+  features: Record<string, boolean>;
+  /** Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception). */
+  hostNetwork: boolean;
+  /** The NLB in front of the engine. */
+  exposure: { internal: boolean; sourceRanges: string[] };
+  /** Prometheus scrape interval for the engine, e.g. "1s". */
+  metricsInterval: string;
+  volumes: { logs: string; data: string; referenceData: string };
+  logShipper: { image: string; cpu: string; memory: string };
+  /** Image of the init container that waits for Redis and TimescaleDB. */
+  initImage: string;
+  /** ResourceQuota of the trading namespace; must fit maxReplicas engine pods. */
+  quota: { cpu: string; memory: string; persistentVolumeClaims: number; loadBalancers: number; nodePorts: number };
+}
+
 export const PROJECT = "hft-platform";
 
 /** gp3 limits (AWS EBS documentation): IOPS 3000–16000, throughput 125–1000 MiB/s, at most 0.25 MiB/s per IOPS. */
@@ -200,7 +238,7 @@ function decodeConfigValue(value: string): unknown {
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const r = new ConfigReader(`Pulumi.${stack}.yaml`);
-  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage"]);
+  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "engine"]);
 
   const tier = r.oneOf(root, "tier", ["development", "production"] as const);
   const prod = tier === "production";
@@ -338,6 +376,13 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
   if (prod && efsBackups === false) r.problem(efsNode, "backups", false, "true in production");
   const transitionToIa = r.oneOf(efsNode, "transitionToIa", EFS_TRANSITIONS, { default: "AFTER_30_DAYS" });
 
+  const engine = parseEngineConfig(r, root, prod, {
+    instanceType: engineType,
+    maxSize: engineScaling?.maxSize,
+    reservedSystemCpus,
+    hugepages2Mi,
+  });
+
   r.throwIfProblems();
   // Every field below was checked by the reader, which would have thrown otherwise.
   return {
@@ -374,7 +419,189 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
       fastSsd: { iops: iops!, throughput: throughput! },
       efs: { backups: efsBackups!, transitionToIa: transitionToIa! },
     },
+    engine: engine!,
   };
+}
+
+/** Repository part of an image reference: optional registry host (and port), then path components. */
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const PINNED_IMAGE_ALLOWED = 'an image pinned by a tag other than "latest" (repo/name:v1.2.3) or by digest (repo/name@sha256:…)';
+
+/** True for `repo:tag` with a tag other than latest, or `repo[:tag]@sha256:<64 hex>`. */
+export function isPinnedImage(image: string): boolean {
+  const [reference, digest] = image.split("@");
+  const tagged = /^(.+):([\w][\w.-]{0,127})$/.exec(reference);
+  const repository = tagged && !tagged[2].includes("/") ? tagged[1] : reference;
+  if (!IMAGE_REPOSITORY.test(repository)) return false;
+  if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest);
+  return tagged !== null && tagged[2] !== "latest";
+}
+
+function parseEngineConfig(
+  r: ConfigReader,
+  root: Node,
+  prod: boolean,
+  nodes: { instanceType?: string; maxSize?: number; reservedSystemCpus?: string; hugepages2Mi?: number },
+): EngineConfig | undefined {
+  const eng = r.object(root, "engine", [
+    "image",
+    "replicas",
+    "maxReplicas",
+    "pdbMinAvailable",
+    "cpu",
+    "memory",
+    "hugepages",
+    "ephemeralStorage",
+    "threads",
+    "logLevel",
+    "symbols",
+    "risk",
+    "latency",
+    "features",
+    "hostNetwork",
+    "exposure",
+    "metricsInterval",
+    "volumes",
+    "logShipper",
+    "initImage",
+    "quota",
+  ]);
+  const image = r.string(eng, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const replicas = r.integer(eng, "replicas", prod ? { min: 3, max: 50 } : { min: 1, max: 50 }, prod ? "an integer from 3 in production" : undefined);
+  const maxReplicas = r.integer(eng, "maxReplicas", { min: 1, max: 50 });
+  if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
+    r.problem(eng, "maxReplicas", maxReplicas, `at least engine.replicas (${replicas})`);
+  }
+  if (maxReplicas !== undefined && nodes.maxSize !== undefined && maxReplicas > nodes.maxSize) {
+    r.problem(eng, "maxReplicas", maxReplicas, `at most engineNodes.maxSize (${nodes.maxSize}): engine pods never share a node`);
+  }
+  const defaultMinAvailable = replicas !== undefined ? Math.max(replicas - 1, replicas > 1 ? 1 : 0) : undefined;
+  const pdbMinAvailable = r.integer(eng, "pdbMinAvailable", { min: 0, max: 50 }, undefined, defaultMinAvailable);
+  if (pdbMinAvailable !== undefined && replicas !== undefined && (pdbMinAvailable >= replicas || (replicas > 1 && pdbMinAvailable < 1))) {
+    r.problem(eng, "pdbMinAvailable", pdbMinAvailable, `from 1 to ${replicas - 1} with ${replicas} replicas: at least one pod must stay up, and minAvailable = replicas would block every node drain`);
+  }
+
+  const size = nodes.instanceType ? C6I_SIZES[nodes.instanceType] : undefined;
+  const reserved = nodes.reservedSystemCpus ? parseCpuSet(nodes.reservedSystemCpus).length : 0;
+  const allocatableCpus = size ? size.vcpus - reserved : undefined;
+  // Integer CPUs only: the static CPU manager pins whole cores to Guaranteed containers, never fractions.
+  const cpu = r.integer(eng, "cpu", { min: 1, max: allocatableCpus ? allocatableCpus - 1 : 128 }, allocatableCpus
+    ? `a whole number of CPUs from 1 to ${allocatableCpus - 1} (${nodes.instanceType} has ${allocatableCpus} unreserved; one stays for the sidecar and daemons)`
+    : "a whole number of CPUs");
+  const memory = r.quantity(eng, "memory", { min: 512 * MiB, max: size ? (size.memoryGiB * GiB) / 2 : 512 * GiB }, "binary", size ? `half of ${nodes.instanceType}'s memory` : undefined);
+  const hugepagesPerNode = nodes.hugepages2Mi !== undefined ? nodes.hugepages2Mi * 2 * MiB : undefined;
+  const hugepages = r.quantity(eng, "hugepages", { min: 2 * MiB, max: hugepagesPerNode ?? 512 * GiB }, "binary",
+    hugepagesPerNode !== undefined ? `engineNodes.hugepages2Mi × 2Mi = ${hugepagesPerNode / MiB}Mi per node` : undefined);
+  if (hugepages !== undefined && quantityValue(hugepages)! % (2 * MiB) !== 0) r.problem(eng, "hugepages", hugepages, "a multiple of 2Mi");
+  const ephemeralStorage = r.quantity(eng, "ephemeralStorage", { min: GiB, max: 100 * GiB }, "binary", undefined, "10Gi");
+  const threads = r.integer(eng, "threads", { min: 1, max: 128 }, undefined, cpu ?? 8);
+  const logLevel = r.oneOf(eng, "logLevel", ["debug", "info", "warn", "error"] as const, { default: "info" });
+  if (prod && logLevel === "debug") r.problem(eng, "logLevel", "debug", "info, warn or error in production");
+  const symbols = r.list(eng, "symbols", (item, at) => r.stringValue(item, at, /^[A-Z][A-Z0-9.]{0,15}$/, "ticker symbols such as AAPL"));
+  if (eng && symbols.length === 0) r.problem(eng, "symbols", [], "at least one symbol");
+
+  const risk = r.object(eng, "risk", ["maxOrderSize", "maxPositionSize", "maxDailyLoss"]);
+  const maxOrderSize = r.integer(risk, "maxOrderSize", { min: 1, max: 1e9 });
+  const maxPositionSize = r.integer(risk, "maxPositionSize", { min: 1, max: 1e10 });
+  const maxDailyLoss = r.integer(risk, "maxDailyLoss", { min: 1, max: 1e10 });
+  if (maxOrderSize !== undefined && maxPositionSize !== undefined && maxOrderSize > maxPositionSize) {
+    r.problem(risk, "maxOrderSize", maxOrderSize, `at most risk.maxPositionSize (${maxPositionSize})`);
+  }
+
+  const lat = r.object(eng, "latency", ["targetP99Us", "targetP999Us", "hpaP99Us"]);
+  const targetP99Us = r.integer(lat, "targetP99Us", { min: 1, max: 1_000_000 });
+  const targetP999Us = r.integer(lat, "targetP999Us", { min: 1, max: 1_000_000 });
+  if (targetP99Us !== undefined && targetP999Us !== undefined && targetP999Us < targetP99Us) {
+    r.problem(lat, "targetP999Us", targetP999Us, `at least targetP99Us (${targetP99Us})`);
+  }
+  const hpaP99Us = r.integer(lat, "hpaP99Us", { min: 1, max: 1_000_000 });
+  if (hpaP99Us !== undefined && targetP99Us !== undefined && hpaP99Us > targetP99Us) {
+    r.problem(lat, "hpaP99Us", hpaP99Us, `at most targetP99Us (${targetP99Us}): scale out before the latency alert fires`);
+  }
+
+  const features: Record<string, boolean> = {};
+  const featureNode = r.object(eng, "features", [], { optional: true, open: true });
+  for (const key of Object.keys(featureNode?.value ?? {})) {
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) r.problem(featureNode, key, key, "camelCase feature names");
+    const flag = r.boolean(featureNode, key, { required: true });
+    if (flag !== undefined) features[key] = flag;
+  }
+
+  const hostNetwork = r.boolean(eng, "hostNetwork", { required: false, default: false });
+  const exp = r.object(eng, "exposure", ["internal", "sourceRanges"]);
+  const internal = r.boolean(exp, "internal", { required: true });
+  const sourceRanges = r.list(exp, "sourceRanges", (item, at) => r.cidrValue(item, at));
+  if (exp && sourceRanges.length === 0) r.problem(exp, "sourceRanges", [], "at least one client CIDR for the load balancer");
+  for (const cidr of sourceRanges) {
+    if (cidr.endsWith("/0")) r.problem(exp, "sourceRanges", cidr, "specific client CIDRs, not the whole internet");
+  }
+  const metricsInterval = r.string(eng, "metricsInterval", { pattern: /^\d+(ms|s|m)$/, allowed: 'a Prometheus duration such as "1s" or "15s"' });
+
+  const vol = r.object(eng, "volumes", ["logs", "data", "referenceData"]);
+  const logs = r.quantity(vol, "logs", { min: GiB, max: 16 * TiB }, "binary");
+  const data = r.quantity(vol, "data", { min: GiB, max: 16 * TiB }, "binary");
+  const referenceData = r.quantity(vol, "referenceData", { min: GiB, max: 8 * 1024 * TiB }, "binary");
+
+  const ship = r.object(eng, "logShipper", ["image", "cpu", "memory"]);
+  const shipperImage = r.string(ship, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const shipperCpu = r.quantity(ship, "cpu", { min: 0.01, max: 2 }, "cpu");
+  const shipperMemory = r.quantity(ship, "memory", { min: 16 * MiB, max: 4 * GiB }, "binary");
+  const initImage = r.string(eng, "initImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+
+  const q = r.object(eng, "quota", ["cpu", "memory", "persistentVolumeClaims", "loadBalancers", "nodePorts"]);
+  const quotaCpu = r.quantity(q, "cpu", { min: 1, max: 10_000 }, "cpu");
+  const quotaMemory = r.quantity(q, "memory", { min: GiB, max: 100 * TiB }, "binary");
+  const quotaPvcs = r.integer(q, "persistentVolumeClaims", { min: 1, max: 1000 });
+  const loadBalancers = r.integer(q, "loadBalancers", { min: 1, max: 100 });
+  const nodePorts = r.integer(q, "nodePorts", { min: 0, max: 100 });
+  if (maxReplicas !== undefined && cpu !== undefined && shipperCpu !== undefined && quotaCpu !== undefined) {
+    const needed = maxReplicas * (cpu + quantityValue(shipperCpu)!);
+    if (quantityValue(quotaCpu)! < needed) r.problem(q, "cpu", quotaCpu, `at least ${needed} to run engine.maxReplicas (${maxReplicas}) pods`);
+  }
+  if (maxReplicas !== undefined && memory !== undefined && shipperMemory !== undefined && quotaMemory !== undefined) {
+    const needed = maxReplicas * (quantityValue(memory)! + quantityValue(shipperMemory)!);
+    if (quantityValue(quotaMemory)! < needed) r.problem(q, "memory", quotaMemory, `at least ${Math.ceil(needed / GiB)}Gi to run engine.maxReplicas (${maxReplicas}) pods`);
+  }
+  if (maxReplicas !== undefined && quotaPvcs !== undefined && quotaPvcs < 2 * maxReplicas + 1) {
+    r.problem(q, "persistentVolumeClaims", quotaPvcs, `at least ${2 * maxReplicas + 1} (logs and data per pod, plus the shared reference data)`);
+  }
+
+  if (!eng) return undefined;
+  return {
+    image: image!,
+    replicas: replicas!,
+    maxReplicas: maxReplicas!,
+    pdbMinAvailable: pdbMinAvailable!,
+    cpu: cpu!,
+    memory: memory!,
+    hugepages: hugepages!,
+    ephemeralStorage: ephemeralStorage!,
+    threads: threads!,
+    logLevel: logLevel!,
+    symbols,
+    risk: { maxOrderSize: maxOrderSize!, maxPositionSize: maxPositionSize!, maxDailyLoss: maxDailyLoss! },
+    latency: { targetP99Us: targetP99Us!, targetP999Us: targetP999Us!, hpaP99Us: hpaP99Us! },
+    features,
+    hostNetwork: hostNetwork!,
+    exposure: { internal: internal!, sourceRanges },
+    metricsInterval: metricsInterval!,
+    volumes: { logs: logs!, data: data!, referenceData: referenceData! },
+    logShipper: { image: shipperImage!, cpu: shipperCpu!, memory: shipperMemory! },
+    initImage: initImage!,
+    quota: { cpu: quotaCpu!, memory: quotaMemory!, persistentVolumeClaims: quotaPvcs!, loadBalancers: loadBalancers!, nodePorts: nodePorts! },
+  };
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const TiB = 1024 * GiB;
+const QUANTITY_SUFFIXES: Record<string, number> = { Ki: KiB, Mi: MiB, Gi: GiB, Ti: TiB, k: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3, "": 1 };
+
+/** A Kubernetes quantity ("16Gi", "500m", "2") as a number of base units, or undefined if malformed. */
+export function quantityValue(quantity: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity);
+  return m ? Number(m[1]) * QUANTITY_SUFFIXES[m[2] ?? ""] : undefined;
 }
 
 /** Retention values CloudWatch Logs accepts. */
@@ -443,7 +670,7 @@ class ConfigReader {
     if (this.problems.length > 0) throw new ConfigError(this.stackFile, this.problems);
   }
 
-  object(parent: Node | undefined, key: string, known: string[], opts: { optional?: boolean } = {}): Node | undefined {
+  object(parent: Node | undefined, key: string, known: string[], opts: { optional?: boolean; open?: boolean } = {}): Node | undefined {
     if (!parent) return undefined;
     const value = parent.value[key];
     if (value === undefined && opts.optional) return { path: this.path(parent, key), value: {} };
@@ -452,7 +679,7 @@ class ConfigReader {
       return undefined;
     }
     const node = { path: this.path(parent, key), value: value as Record<string, unknown> };
-    this.rejectUnknown(node, known);
+    if (!opts.open) this.rejectUnknown(node, known);
     return node;
   }
 
@@ -489,6 +716,31 @@ class ConfigReader {
       return undefined;
     }
     return value;
+  }
+
+  /**
+   * A Kubernetes quantity: "binary" for bytes (Mi/Gi/Ti suffixes), "cpu" for cores (plain or m).
+   * Returns the text as written, so manifests show what the stack file says.
+   */
+  quantity(
+    node: Node | undefined,
+    key: string,
+    range: { min: number; max: number },
+    kind: "binary" | "cpu",
+    allowedMax?: string,
+    fallback?: string,
+  ): string | undefined {
+    if (!node) return undefined;
+    const raw = node.value[key] ?? fallback;
+    const text = typeof raw === "number" ? String(raw) : raw;
+    const pattern = kind === "binary" ? /^\d+(Ki|Mi|Gi|Ti)$/ : /^(\d+(\.\d+)?|\d+m)$/;
+    const value = typeof text === "string" && pattern.test(text) ? quantityValue(text) : undefined;
+    if (value === undefined || value < range.min || value > range.max) {
+      const unit = kind === "binary" ? 'a size such as "512Mi" or "16Gi"' : 'CPUs such as "2" or "500m"';
+      this.problem(node, key, raw, `${unit}${allowedMax ? `, at most ${allowedMax}` : ""}`);
+      return undefined;
+    }
+    return text as string;
   }
 
   boolean(node: Node | undefined, key: string, opts: { required: boolean; default?: boolean }): boolean | undefined {

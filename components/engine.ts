@@ -1,0 +1,587 @@
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
+import { ENGINE_NODE_SELECTOR } from "./cluster";
+import { EngineConfig, quantityValue } from "./config";
+import { AppIdentity, selectorLabels, standardLabels } from "./k8s/labels";
+import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
+import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
+import { STORAGE_CLASSES } from "./storage";
+
+export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
+export const TRADING_NAMESPACE = "hft-trading";
+
+/** How the engine reaches Redis: its service and the client Secret in the engine's namespace. */
+export interface RedisClientEndpoint {
+  namespace: string;
+  host: pulumi.Input<string>;
+  port: number;
+  sentinel?: { host: pulumi.Input<string>; port: number; masterName: string };
+  clientSecretName: pulumi.Input<string>;
+  passwordKey: string;
+  podSelector: Record<string, string>;
+}
+
+/** How the engine reaches TimescaleDB: its read-write service and the connection Secret in the engine's namespace. */
+export interface DatabaseClientEndpoint {
+  namespace: string;
+  host: pulumi.Input<string>;
+  port: number;
+  database: string;
+  /** Secret with keys host, port, dbname, user, password, uri. */
+  clientSecretName: pulumi.Input<string>;
+  podSelector: Record<string, string>;
+}
+
+export interface TradingEngineArgs extends EngineConfig {
+  /** The trading namespace (created with its guardrails by the caller, shared with the data clients' Secrets). */
+  namespace: pulumi.Input<string>;
+  redis: RedisClientEndpoint;
+  database: DatabaseClientEndpoint;
+  monitoring: MonitoringHandle;
+  provider: k8s.Provider;
+  /** Production keeps the volumes of deleted or scaled-in pods. */
+  protect: boolean;
+}
+
+const PORTS = { http: 8080, websocket: 8443, metrics: 9090, logShipper: 2020 } as const;
+const PRIORITY_CLASS = "high-priority";
+
+/**
+ * The trading engine: namespace guardrails (quota, limits, priority), configuration and generated
+ * credentials, the latency-pinned StatefulSet with its log shipper, services, autoscaling,
+ * disruption budget, network policies, and its scrape target and alerts.
+ */
+export class TradingEngine extends pulumi.ComponentResource {
+  readonly statefulSetName: pulumi.Output<string>;
+  readonly externalServiceName: pulumi.Output<string>;
+
+  constructor(name: string, args: TradingEngineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hft:platform:TradingEngine", name, {}, opts);
+    const k8sOpts = { parent: this, provider: args.provider };
+    const labels = standardLabels(ENGINE_APP);
+    const selector = selectorLabels(ENGINE_APP);
+    const ns = args.namespace;
+    const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace: ns, labels: { ...labels, ...extra } });
+
+    this.guardrails(name, args, labels, k8sOpts);
+
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: meta("trading-engine-config"), data: { "application.yaml": applicationConfig(args).apply((c) => stringify(c)) } },
+      k8sOpts,
+    );
+    const logShipperConfig = new k8s.core.v1.ConfigMap(
+      `${name}-fluent-bit`,
+      { metadata: meta("fluent-bit-config"), data: { "fluent-bit.conf": fluentBitConfig() } },
+      k8sOpts,
+    );
+
+    // Credentials the engine owns; Redis and TimescaleDB credentials come from their own client Secrets.
+    const generated = (secretName: string) =>
+      new random.RandomPassword(`${name}-${secretName}`, { length: 48, special: false }, { parent: this }).result;
+    const secret = new k8s.core.v1.Secret(
+      `${name}-secrets`,
+      {
+        metadata: meta("trading-engine-secrets"),
+        type: "Opaque",
+        stringData: pulumi.secret({ "api-key": generated("api-key"), "jwt-secret": generated("jwt-secret") }),
+      },
+      k8sOpts,
+    );
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      // The engine never calls the Kubernetes API: no token in its pods.
+      { metadata: meta("trading-engine"), automountServiceAccountToken: false },
+      k8sOpts,
+    );
+
+    const referenceData = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-reference-data`,
+      {
+        metadata: meta("trading-reference-data"),
+        spec: {
+          accessModes: ["ReadWriteMany"],
+          storageClassName: STORAGE_CLASSES.efs,
+          resources: { requests: { storage: args.volumes.referenceData } },
+        },
+      },
+      k8sOpts,
+    );
+
+    const headless = new k8s.core.v1.Service(
+      `${name}-headless`,
+      {
+        // Only this service carries the metrics port, so the ServiceMonitor scrapes each pod once.
+        metadata: meta("trading-engine-headless", { "hft-platform/metrics": "true" }),
+        spec: {
+          clusterIP: "None",
+          publishNotReadyAddresses: true,
+          selector,
+          ports: servicePorts(["http", "websocket", "metrics"]),
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.core.v1.Service(
+      `${name}-internal`,
+      {
+        metadata: meta("trading-engine-internal"),
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: servicePorts(["http", "websocket"]),
+          // A client stays on one engine so its session state and order flow stay together.
+          sessionAffinity: "ClientIP",
+          sessionAffinityConfig: { clientIP: { timeoutSeconds: 3600 } },
+        },
+      },
+      k8sOpts,
+    );
+    const external = new k8s.core.v1.Service(
+      `${name}-external`,
+      {
+        metadata: {
+          ...meta("trading-engine-external"),
+          annotations: {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+            "service.beta.kubernetes.io/aws-load-balancer-internal": String(args.exposure.internal),
+            "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+            "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+          },
+        },
+        spec: {
+          type: "LoadBalancer",
+          // Keeps the client's source address (for the source-range check and the engine's own logs).
+          externalTrafficPolicy: "Local",
+          loadBalancerSourceRanges: args.exposure.sourceRanges,
+          selector,
+          ports: [{ name: "https", port: 443, targetPort: PORTS.websocket, protocol: "TCP" }],
+        },
+      },
+      k8sOpts,
+    );
+    this.externalServiceName = external.metadata.name;
+
+    const statefulSet = new k8s.apps.v1.StatefulSet(
+      name,
+      {
+        metadata: meta("trading-engine"),
+        spec: {
+          serviceName: headless.metadata.name,
+          replicas: args.replicas,
+          podManagementPolicy: "Parallel",
+          updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+          persistentVolumeClaimRetentionPolicy: args.protect
+            ? { whenDeleted: "Retain", whenScaled: "Retain" }
+            : { whenDeleted: "Delete", whenScaled: "Delete" },
+          selector: { matchLabels: selector },
+          template: {
+            metadata: {
+              labels,
+              // Rolls the pods when their configuration changes.
+              annotations: { "hft-platform/config-hash": config.data.apply((d) => configHash(d)) },
+            },
+            spec: this.podSpec(args, {
+              config: config.metadata.name,
+              logShipperConfig: logShipperConfig.metadata.name,
+              secret: secret.metadata.name,
+              serviceAccount: serviceAccount.metadata.name,
+              referenceData: referenceData.metadata.name,
+            }),
+          },
+          volumeClaimTemplates: [
+            claimTemplate("logs", args.volumes.logs, labels),
+            claimTemplate("data", args.volumes.data, labels),
+          ],
+        },
+      },
+      k8sOpts,
+    );
+    this.statefulSetName = statefulSet.metadata.name;
+
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: meta("trading-engine-hpa"),
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: statefulSet.metadata.name },
+          minReplicas: args.replicas,
+          maxReplicas: args.maxReplicas,
+          behavior: {
+            scaleDown: {
+              stabilizationWindowSeconds: 300,
+              policies: [
+                { type: "Percent", value: 50, periodSeconds: 60 },
+                { type: "Pods", value: 2, periodSeconds: 60 },
+              ],
+              selectPolicy: "Min",
+            },
+            scaleUp: {
+              stabilizationWindowSeconds: 0,
+              policies: [
+                { type: "Percent", value: 100, periodSeconds: 30 },
+                { type: "Pods", value: 4, periodSeconds: 30 },
+              ],
+              selectPolicy: "Max",
+            },
+          },
+          metrics: [
+            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+            { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+            {
+              type: "Pods",
+              // Served by prometheus-adapter in seconds; "80u" is 80 microseconds as a Kubernetes quantity.
+              pods: { metric: { name: "latency_p99" }, target: { type: "AverageValue", averageValue: `${args.latency.hpaP99Us}u` } },
+            },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: meta("trading-engine-pdb"),
+        spec: { minAvailable: args.pdbMinAvailable, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+      },
+      k8sOpts,
+    );
+
+    this.networkPolicies(name, args, meta, selector, k8sOpts);
+
+    const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.provider, parent: this };
+    serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, [{ port: "metrics", interval: args.metricsInterval }]);
+    prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args), "10s");
+
+    this.registerOutputs({ statefulSetName: this.statefulSetName, externalServiceName: this.externalServiceName });
+  }
+
+  /** Quota, default limits and the priority class of the trading namespace. */
+  private guardrails(name: string, args: TradingEngineArgs, labels: Record<string, string>, k8sOpts: pulumi.CustomResourceOptions): void {
+    new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      {
+        metadata: { name: "hft-resource-quota", namespace: args.namespace, labels },
+        spec: {
+          hard: {
+            "requests.cpu": args.quota.cpu,
+            "limits.cpu": args.quota.cpu,
+            "requests.memory": args.quota.memory,
+            "limits.memory": args.quota.memory,
+            persistentvolumeclaims: String(args.quota.persistentVolumeClaims),
+            "services.loadbalancers": String(args.quota.loadBalancers),
+            "services.nodeports": String(args.quota.nodePorts),
+          },
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      {
+        metadata: { name: "hft-limit-range", namespace: args.namespace, labels },
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              // The reference's container minimum (1 CPU, 2Gi) would reject its own log-shipper sidecar.
+              min: { cpu: "50m", memory: "64Mi" },
+              max: { cpu: String(Math.max(8, args.cpu)), memory: maxQuantity("16Gi", args.memory) },
+              default: { cpu: "4", memory: "8Gi" },
+              defaultRequest: { cpu: "2", memory: "4Gi" },
+            },
+            { type: "Pod", max: { cpu: String(Math.max(16, args.cpu + 1)), memory: maxQuantity("32Gi", args.memory) } },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.scheduling.v1.PriorityClass(
+      `${name}-priority`,
+      {
+        metadata: { name: PRIORITY_CLASS, labels },
+        value: 1000000,
+        globalDefault: false,
+        description: "Trading engine pods: scheduled first, preempted last",
+      },
+      k8sOpts,
+    );
+  }
+
+  private podSpec(
+    args: TradingEngineArgs,
+    refs: Record<"config" | "logShipperConfig" | "secret" | "serviceAccount" | "referenceData", pulumi.Input<string>>,
+  ): k8s.types.input.core.v1.PodSpec {
+    const secretEnv = (envName: string, secretName: pulumi.Input<string>, key: string) => ({
+      name: envName,
+      valueFrom: { secretKeyRef: { name: secretName, key } },
+    });
+    const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
+    const waitFor = [
+      { name: "Redis", host: args.redis.host, port: args.redis.port },
+      { name: "TimescaleDB", host: args.database.host, port: args.database.port },
+    ];
+
+    return {
+      serviceAccountName: refs.serviceAccount,
+      automountServiceAccountToken: false,
+      priorityClassName: PRIORITY_CLASS,
+      nodeSelector: { [ENGINE_NODE_SELECTOR.key]: ENGINE_NODE_SELECTOR.value },
+      tolerations: [{ key: ENGINE_NODE_SELECTOR.key, operator: "Equal", value: ENGINE_NODE_SELECTOR.value, effect: "NoSchedule" }],
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: selectorLabels(ENGINE_APP) }, topologyKey: "kubernetes.io/hostname" },
+          ],
+        },
+      },
+      hostNetwork: args.hostNetwork,
+      dnsPolicy: args.hostNetwork ? "ClusterFirstWithHostNet" : "ClusterFirst",
+      dnsConfig: {
+        options: [
+          { name: "ndots", value: "1" },
+          { name: "timeout", value: "1" },
+          { name: "attempts", value: "2" },
+        ],
+      },
+      securityContext: restrictedPodSecurityContext(),
+      terminationGracePeriodSeconds: 30,
+      initContainers: [
+        container({
+          name: "wait-for-dependencies",
+          image: args.initImage,
+          command: [
+            "sh",
+            "-c",
+            pulumi
+              .all(waitFor.map((d) => pulumi.interpolate`until nc -z -w 2 ${d.host} ${d.port}; do echo "waiting for ${d.name}"; sleep 2; done`))
+              .apply((lines) => lines.join("\n")),
+          ],
+          resources: { cpu: "50m", memory: "64Mi" },
+        }),
+      ],
+      containers: [
+        container({
+          name: "trading-engine",
+          image: args.image,
+          ports: [
+            { name: "http", containerPort: PORTS.http, protocol: "TCP" },
+            { name: "websocket", containerPort: PORTS.websocket, protocol: "TCP" },
+            { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
+          ],
+          env: [
+            fieldEnv("POD_NAME", "metadata.name"),
+            fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+            fieldEnv("POD_IP", "status.podIP"),
+            fieldEnv("NODE_NAME", "spec.nodeName"),
+            fieldEnv("HFT_INSTANCE_ID", "metadata.name"),
+            secretEnv("DATABASE_URL", args.database.clientSecretName, "uri"),
+            secretEnv("REDIS_PASSWORD", args.redis.clientSecretName, args.redis.passwordKey),
+            secretEnv("API_KEY", refs.secret, "api-key"),
+            secretEnv("JWT_SECRET", refs.secret, "jwt-secret"),
+          ],
+          // Guaranteed QoS: requests equal limits, whole CPUs and hugepages, so the static CPU
+          // manager gives the engine exclusive cores on one NUMA node.
+          resources: {
+            cpu: String(args.cpu),
+            memory: args.memory,
+            hugepages2Mi: args.hugepages,
+            ephemeralStorage: args.ephemeralStorage,
+          },
+          volumeMounts: [
+            { name: "config", mountPath: "/app/config", readOnly: true },
+            { name: "logs", mountPath: "/var/log/trading" },
+            { name: "data", mountPath: "/app/data" },
+            { name: "reference-data", mountPath: "/app/reference", readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "hugepages", mountPath: "/dev/hugepages" },
+          ],
+          startupProbe: httpProbe("/health/startup", PORTS.http, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 }),
+          livenessProbe: httpProbe("/health/live", PORTS.http, { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+          readinessProbe: httpProbe("/health/ready", PORTS.http, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
+          lifecycle: {
+            // Gives the load balancer and kube-proxy time to stop sending new orders before SIGTERM.
+            preStop: { exec: { command: ["/bin/sh", "-c", "sleep 10"] } },
+          },
+        }),
+        container({
+          name: "log-shipper",
+          image: args.logShipper.image,
+          ports: [{ name: "shipper-http", containerPort: PORTS.logShipper, protocol: "TCP" }],
+          resources: { cpu: args.logShipper.cpu, memory: args.logShipper.memory },
+          volumeMounts: [
+            { name: "logs", mountPath: "/var/log/trading", readOnly: true },
+            { name: "fluent-bit-config", mountPath: "/fluent-bit/etc/", readOnly: true },
+            { name: "log-shipper-state", mountPath: "/fluent-bit/state" },
+          ],
+          livenessProbe: httpProbe("/", PORTS.logShipper, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+          readinessProbe: httpProbe("/api/v1/health", PORTS.logShipper, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+        }),
+      ],
+      volumes: [
+        { name: "config", configMap: { name: refs.config } },
+        { name: "fluent-bit-config", configMap: { name: refs.logShipperConfig } },
+        { name: "reference-data", persistentVolumeClaim: { claimName: refs.referenceData, readOnly: true } },
+        { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } },
+        { name: "log-shipper-state", emptyDir: { sizeLimit: "256Mi" } },
+        { name: "hugepages", emptyDir: { medium: "HugePages-2Mi", sizeLimit: args.hugepages } },
+      ],
+    };
+  }
+
+  /** Ingress from monitoring, peers and the load balancer's clients; egress to DNS, the data stores and HTTPS. */
+  private networkPolicies(
+    name: string,
+    args: TradingEngineArgs,
+    meta: (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    selector: Record<string, string>,
+    k8sOpts: pulumi.CustomResourceOptions,
+  ): void {
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-ingress`,
+      {
+        metadata: meta("trading-engine-ingress"),
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics, PORTS.logShipper) },
+            { from: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.http, PORTS.websocket) },
+            { from: args.exposure.sourceRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(PORTS.websocket) },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-egress`,
+      {
+        metadata: meta("trading-engine-egress"),
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Egress"],
+          egress: [
+            DNS_EGRESS,
+            {
+              to: [namespacePeer(args.redis.namespace, args.redis.podSelector)],
+              ports: tcp(args.redis.port, ...(args.redis.sentinel ? [args.redis.sentinel.port] : [])),
+            },
+            { to: [namespacePeer(args.database.namespace, args.database.podSelector)], ports: tcp(args.database.port) },
+            // Exchange and market-data APIs over TLS; nothing else leaves the cluster.
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+  }
+}
+
+function servicePorts(names: ("http" | "websocket" | "metrics")[]): k8s.types.input.core.v1.ServicePort[] {
+  return names.map((portName) => ({ name: portName, port: PORTS[portName], targetPort: PORTS[portName], protocol: "TCP" }));
+}
+
+function claimTemplate(claimName: string, size: string, labels: Record<string, string>): k8s.types.input.core.v1.PersistentVolumeClaim {
+  return {
+    metadata: { name: claimName, labels },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: STORAGE_CLASSES.fastSsd, resources: { requests: { storage: size } } },
+  };
+}
+
+/** The larger of two quantities, keeping the LimitRange from rejecting a configured engine. */
+function maxQuantity(a: string, b: string): string {
+  return quantityValue(a)! >= quantityValue(b)! ? a : b;
+}
+
+function configHash(data: Record<string, string>): string {
+  return createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
+}
+
+/** application.yaml: the engine's settings from the stack config and the data stores' endpoints (never credentials). */
+function applicationConfig(args: TradingEngineArgs): pulumi.Output<object> {
+  return pulumi.all([args.redis.host, args.database.host, args.redis.sentinel?.host]).apply(([redisHost, databaseHost, sentinelHost]) => ({
+    server: { host: "0.0.0.0", port: PORTS.http, websocketPort: PORTS.websocket, threads: args.threads },
+    trading: {
+      symbols: args.symbols,
+      risk_limits: {
+        max_order_size: args.risk.maxOrderSize,
+        max_position_size: args.risk.maxPositionSize,
+        max_daily_loss: args.risk.maxDailyLoss,
+      },
+      latency: { target_p99_us: args.latency.targetP99Us, target_p999_us: args.latency.targetP999Us },
+    },
+    features: args.features,
+    network: { tcp_nodelay: true, so_reuseaddr: true, buffer_size: 2097152, host_network: args.hostNetwork },
+    redis: {
+      host: redisHost,
+      port: args.redis.port,
+      ...(args.redis.sentinel && sentinelHost
+        ? { sentinel: { host: sentinelHost, port: args.redis.sentinel.port, master_name: args.redis.sentinel.masterName } }
+        : {}),
+      password_env: "REDIS_PASSWORD",
+    },
+    database: { host: databaseHost, port: args.database.port, name: args.database.database, url_env: "DATABASE_URL" },
+    logging: { level: args.logLevel, format: "json", output: "/var/log/trading/app.log" },
+    metrics: { enabled: true, port: PORTS.metrics, interval: args.metricsInterval },
+  }));
+}
+
+function fluentBitConfig(): string {
+  return `[SERVICE]
+    Flush         1
+    Log_Level     info
+    HTTP_Server   On
+    HTTP_Listen   0.0.0.0
+    HTTP_Port     ${PORTS.logShipper}
+    Health_Check  On
+
+[INPUT]
+    Name          tail
+    Path          /var/log/trading/*.log
+    DB            /fluent-bit/state/tail.db
+    Mem_Buf_Limit 50MB
+    Refresh_Interval 5
+
+[OUTPUT]
+    Name          stdout
+    Match         *
+    Format        json_lines
+`;
+}
+
+function engineAlerts(args: TradingEngineArgs): Parameters<typeof prometheusRule>[2] {
+  const p99Seconds = args.latency.targetP99Us / 1e6;
+  return [
+    {
+      alert: "HighLatency",
+      expr: `histogram_quantile(0.99, sum by (le, pod) (rate(latency_seconds_bucket{namespace="${TRADING_NAMESPACE}"}[1m]))) > ${p99Seconds}`,
+      for: "1m",
+      severity: "critical",
+      summary: "Trading engine p99 latency above target",
+      description: `p99 latency of {{ $labels.pod }} is {{ $value | humanizeDuration }}, above the ${args.latency.targetP99Us}µs target`,
+    },
+    {
+      alert: "HighErrorRate",
+      expr: `sum by (pod) (rate(errors_total{namespace="${TRADING_NAMESPACE}"}[5m])) > 0.01`,
+      for: "2m",
+      severity: "warning",
+      summary: "Trading engine error rate high",
+      description: "{{ $labels.pod }} logs {{ $value }} errors per second",
+    },
+    {
+      alert: "PodNotReady",
+      expr: `kube_pod_status_ready{namespace="${TRADING_NAMESPACE}", condition="false", pod=~"trading-engine-.*"} == 1`,
+      for: "5m",
+      severity: "warning",
+      summary: "Trading engine pod not ready",
+      description: "{{ $labels.pod }} has not been ready for 5 minutes",
+    },
+  ];
+}
+

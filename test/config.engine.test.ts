@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { isPinnedImage, parsePlatformConfig, quantityValue } from "../components/config";
+import { expectRejected, problems, stackConfig } from "./stack-config";
+
+describe("engine config", () => {
+  it("reads both stacks' engine settings", () => {
+    const prod = parsePlatformConfig(stackConfig("prod"), "prod").engine;
+    expect(prod).toMatchObject({ replicas: 3, maxReplicas: 5, pdbMinAvailable: 2, cpu: 8, memory: "16Gi", hugepages: "4Gi", hostNetwork: false });
+    expect(prod.exposure).toEqual({ internal: true, sourceRanges: ["10.0.0.0/8"] });
+    const dev = parsePlatformConfig(stackConfig("dev"), "dev").engine;
+    // Defaults: one replica keeps no pod up through a drain; threads follow the CPUs.
+    expect(dev).toMatchObject({ replicas: 1, pdbMinAvailable: 0, threads: 4, ephemeralStorage: "10Gi", features: { paperTrading: true } });
+  });
+
+  it("requires a pinned image", () => {
+    expectRejected("prod", { "engine.image": "registry.example.com/hft-trading-engine:latest" }, "engine.image", /other than "latest"/);
+    expectRejected("prod", { "engine.image": "registry.example.com/hft-trading-engine" }, "engine.image", /pinned/);
+    expectRejected("dev", { "engine.logShipper.image": "fluent/fluent-bit" }, "engine.logShipper.image", /pinned/);
+    expectRejected("dev", { "engine.initImage": "busybox:latest" }, "engine.initImage", /pinned/);
+    expect(problems("prod", { "engine.image": `registry.example.com:5000/hft/engine@sha256:${"a".repeat(64)}` })).toEqual([]);
+  });
+
+  it("recognises pinned image references", () => {
+    expect(isPinnedImage("redis:7.4.1")).toBe(true);
+    expect(isPinnedImage("ghcr.io/org/app:v1.2.3@sha256:" + "0".repeat(64))).toBe(true);
+    expect(isPinnedImage("registry:5000/app")).toBe(false);
+    expect(isPinnedImage("app@sha256:short")).toBe(false);
+    expect(isPinnedImage("App:1.0")).toBe(false);
+  });
+
+  it("needs whole CPUs for Guaranteed QoS, within the node", () => {
+    expectRejected("prod", { "engine.cpu": 2.5 }, "engine.cpu", /whole number of CPUs/);
+    expectRejected("prod", { "engine.cpu": "8000m" }, "engine.cpu", /whole number of CPUs/);
+    // c6i.metal: 128 vCPUs, 8 reserved in prod.
+    expectRejected("prod", { "engine.cpu": 120 }, "engine.cpu", /1 to 119 \(c6i.metal has 120 unreserved/);
+    expectRejected("dev", { "engine.cpu": 14 }, "engine.cpu", /1 to 13/);
+  });
+
+  it("keeps hugepages within what an engine node preallocates", () => {
+    expectRejected("prod", { "engine.hugepages": "64Gi" }, "engine.hugepages", /32768Mi per node/);
+    expectRejected("dev", { "engine.hugepages": "5Gi" }, "engine.hugepages", /4096Mi per node/);
+    expectRejected("dev", { "engine.hugepages": "3Mi" }, "engine.hugepages", /multiple of 2Mi/);
+    expectRejected("dev", { "engine.hugepages": "2G" }, "engine.hugepages", /a size such as/);
+  });
+
+  it("keeps replicas, the autoscaler and the disruption budget consistent", () => {
+    expectRejected("prod", { "engine.pdbMinAvailable": 4 }, "engine.pdbMinAvailable", /from 1 to 2 with 3 replicas/);
+    expectRejected("prod", { "engine.pdbMinAvailable": 3 }, "engine.pdbMinAvailable", /block every node drain/);
+    expectRejected("prod", { "engine.pdbMinAvailable": 0 }, "engine.pdbMinAvailable", /at least one pod must stay up/);
+    expectRejected("prod", { "engine.replicas": 2 }, "engine.replicas", /from 3 in production/);
+    expectRejected("prod", { "engine.maxReplicas": 2 }, "engine.maxReplicas", /at least engine.replicas \(3\)/);
+    expectRejected("prod", { "engine.maxReplicas": 6 }, "engine.maxReplicas", /at most engineNodes.maxSize \(5\)/);
+  });
+
+  it("sizes the namespace quota for the autoscaler's ceiling", () => {
+    expectRejected("prod", { "engine.quota.cpu": "32" }, "engine.quota.cpu", /at least 41 to run engine.maxReplicas \(5\)/);
+    expectRejected("prod", { "engine.quota.memory": "64Gi" }, "engine.quota.memory", /at least 82Gi/);
+    expectRejected("prod", { "engine.quota.persistentVolumeClaims": 10 }, "engine.quota.persistentVolumeClaims", /at least 11/);
+  });
+
+  it("checks latency objectives, risk limits and exposure", () => {
+    expectRejected("prod", { "engine.latency.hpaP99Us": 150 }, "engine.latency.hpaP99Us", /at most targetP99Us \(100\)/);
+    expectRejected("prod", { "engine.latency.targetP999Us": 50 }, "engine.latency.targetP999Us", /at least targetP99Us/);
+    expectRejected("prod", { "engine.risk.maxOrderSize": 200000 }, "engine.risk.maxOrderSize", /at most risk.maxPositionSize/);
+    expectRejected("prod", { "engine.exposure.sourceRanges": ["0.0.0.0/0"] }, "engine.exposure.sourceRanges", /not the whole internet/);
+    expectRejected("prod", { "engine.exposure.internal": undefined }, "engine.exposure.internal", /true or false/);
+    expectRejected("prod", { "engine.metricsInterval": "1 second" }, "engine.metricsInterval", /Prometheus duration/);
+    expectRejected("prod", { "engine.logLevel": "debug" }, "engine.logLevel", /in production/);
+    expectRejected("prod", { "engine.symbols": ["aapl"] }, "engine.symbols", /ticker symbols/);
+    expectRejected("prod", { "engine.features": { paperTrading: "yes" } }, "engine.features.paperTrading", /true or false/);
+    expectRejected("prod", { "engine.replica": 3 }, "engine.replica", /unknown key/);
+  });
+
+  it("parses Kubernetes quantities", () => {
+    expect(quantityValue("16Gi")).toBe(16 * 2 ** 30);
+    expect(quantityValue("200m")).toBeCloseTo(0.2);
+    expect(quantityValue("2")).toBe(2);
+    expect(quantityValue("2GB")).toBeUndefined();
+  });
+});
