@@ -1,0 +1,194 @@
+/**
+ * Offline preview diff: renders a base git ref and the working tree for every stack and reports
+ * what a `pulumi up` would change, resource by resource and field by field, with secrets redacted.
+ *
+ *   npm run diff -- --base <git-ref> [--json] [--stack <name> ...]
+ *
+ * Exits 0 whenever it ran, whatever the diff: it informs reviews, the policy gate decides.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "./harness";
+import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
+
+export interface FieldChange {
+  /** Dotted path; list items that have a `name` are addressed by it: `containers[trading-engine].image`. */
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface ResourceRef {
+  type: string;
+  name: string;
+  urn: string;
+}
+
+export interface StackDiff {
+  stack: string;
+  /** Why the stack could not be compared, when it could not. */
+  error?: string;
+  added: ResourceRef[];
+  removed: ResourceRef[];
+  changed: (ResourceRef & { fields: FieldChange[] })[];
+  unchanged: number;
+}
+
+type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
+
+/** The parts of an entry a reviewer cares about: inputs, deletion guards, readable user data. */
+function comparable(entry: InventoryEntry): Comparable {
+  return { inputs: entry.inputs, protect: entry.protect ?? false, retainOnDelete: entry.retainOnDelete ?? false, decoded: entry.decoded };
+}
+
+export function diffInventories(stack: string, base: InventoryEntry[], head: InventoryEntry[]): StackDiff {
+  const ref = (e: InventoryEntry): ResourceRef => ({ type: e.type, name: e.name, urn: e.urn });
+  const baseByUrn = new Map(base.map((e) => [e.urn, e]));
+  const headByUrn = new Map(head.map((e) => [e.urn, e]));
+  const result: StackDiff = { stack, added: [], removed: [], changed: [], unchanged: 0 };
+  for (const entry of head) {
+    const before = baseByUrn.get(entry.urn);
+    if (!before) {
+      result.added.push(ref(entry));
+      continue;
+    }
+    const fields = diffValues(comparable(before), comparable(entry), "");
+    if (fields.length) result.changed.push({ ...ref(entry), fields });
+    else result.unchanged++;
+  }
+  for (const entry of base) if (!headByUrn.has(entry.urn)) result.removed.push(ref(entry));
+  return result;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function join(prefix: string, key: string): string {
+  return prefix ? `${prefix}.${key}` : key;
+}
+
+/** Lists of named objects (containers, ports, env) are matched by name, so an insertion shows as one change. */
+function keyedByName(list: unknown[]): Map<string, unknown> | undefined {
+  if (!list.every((item) => isObject(item) && typeof item.name === "string")) return undefined;
+  const names = list.map((item) => (item as { name: string }).name);
+  if (new Set(names).size !== names.length) return undefined;
+  return new Map(list.map((item) => [(item as { name: string }).name, item]));
+}
+
+export function diffValues(before: unknown, after: unknown, at: string): FieldChange[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.flatMap((k) => diffValues(before[k], after[k], join(at, k)));
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const beforeByName = keyedByName(before);
+    const afterByName = keyedByName(after);
+    if (beforeByName && afterByName) {
+      const names = [...new Set([...beforeByName.keys(), ...afterByName.keys()])];
+      return names.flatMap((n) => diffValues(beforeByName.get(n), afterByName.get(n), `${at}[${n}]`));
+    }
+    if (before.length === after.length) return before.flatMap((item, i) => diffValues(item, after[i], `${at}[${i}]`));
+  }
+  return [{ path: at, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) }];
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "∅";
+  if (value === SECRET_PLACEHOLDER) return "[secret]";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const oneLine = text.replace(/\n/g, "⏎");
+  return `\`${oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine}\``;
+}
+
+function resourceLine(r: ResourceRef): string {
+  return `\`${r.type}\` **${r.name}**`;
+}
+
+export function markdownReport(diffs: StackDiff[], base: string): string {
+  const lines = [`## Offline preview diff against \`${base}\``, ""];
+  for (const d of diffs) {
+    lines.push(`### Stack \`${d.stack}\``, "");
+    if (d.error) {
+      lines.push(`Not compared: ${d.error}`, "");
+      continue;
+    }
+    if (!d.added.length && !d.removed.length && !d.changed.length) {
+      lines.push(`No changes (${d.unchanged} resources).`, "");
+      continue;
+    }
+    lines.push(`${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove, ${d.unchanged} unchanged.`, "");
+    for (const r of d.added) lines.push(`- ➕ ${resourceLine(r)}`);
+    for (const r of d.removed) lines.push(`- ➖ ${resourceLine(r)}`);
+    for (const r of d.changed) {
+      lines.push(`- ✏️ ${resourceLine(r)}`);
+      for (const f of r.fields) lines.push(`  - \`${f.path}\`: ${show(f.before)} → ${show(f.after)}`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function stacksIn(dir: string): string[] {
+  return readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined);
+}
+
+/** Renders one stack of a checkout into a folder; returns the inventory or why it failed. */
+function renderCheckout(checkout: string, stack: string, out: string): InventoryEntry[] | string {
+  const tsx = path.join(checkout, "node_modules", "tsx", "dist", "cli.mjs");
+  const result = spawnSync(process.execPath, [tsx, "tools/render.ts", "--stack", stack, "--out", out], { cwd: checkout, encoding: "utf8" });
+  const inventory = path.join(out, "inventory.json");
+  // A schema error still writes the inventory: the diff can show what caused it.
+  if (!existsSync(inventory)) return (result.stderr || result.stdout).trim().split("\n").slice(0, 5).join(" ") || "render failed";
+  return JSON.parse(readFileSync(inventory, "utf8")) as InventoryEntry[];
+}
+
+/** A detached worktree of the base ref, sharing node_modules when the lock file is the same. */
+function checkoutBase(ref: string, scratch: string): string {
+  const dir = path.join(scratch, "base");
+  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: REPO_ROOT, stdio: "pipe" });
+  const lock = (root: string) => readFileSync(path.join(root, "package-lock.json"), "utf8");
+  if (existsSync(path.join(dir, "package-lock.json")) && lock(dir) === lock(REPO_ROOT)) {
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  } else {
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "pipe" });
+  }
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { base: { type: "string" }, json: { type: "boolean" }, stack: { type: "string", multiple: true } } });
+  if (!values.base) throw new Error("usage: npm run diff -- --base <git-ref> [--json] [--stack <name> ...]");
+  const started = Date.now();
+  const scratch = mkdtempSync(path.join(tmpdir(), "hft-diff-"));
+  try {
+    const baseDir = checkoutBase(values.base, scratch);
+    const stacks = values.stack ?? [...new Set([...stacksIn(REPO_ROOT), ...stacksIn(baseDir)])].sort();
+    const diffs = stacks.map((stack): StackDiff => {
+      const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
+      const before = existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) ? renderCheckout(baseDir, stack, path.join(scratch, "out-base", stack)) : [];
+      const after = existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)) ? renderCheckout(REPO_ROOT, stack, path.join(scratch, "out-head", stack)) : [];
+      if (typeof before === "string") return { ...empty, error: `base render failed: ${before}` };
+      if (typeof after === "string") return { ...empty, error: `head render failed: ${after}` };
+      return diffInventories(stack, before, after);
+    });
+    console.log(values.json ? JSON.stringify({ base: values.base, stacks: diffs }, null, 2) : markdownReport(diffs, values.base));
+    console.error(`diff: ${stacks.length} stack(s) against ${values.base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  } finally {
+    spawnSync("git", ["worktree", "remove", "--force", path.join(scratch, "base")], { cwd: REPO_ROOT });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
