@@ -162,7 +162,7 @@ function checkoutBase(ref: string, scratch: string): string {
   return dir;
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const { values } = parseArgs({ options: { base: { type: "string" }, json: { type: "boolean" }, stack: { type: "string", multiple: true } } });
   if (!values.base) throw new Error("usage: npm run diff -- --base <git-ref> [--json] [--stack <name> ...]");
   const started = Date.now();
@@ -187,8 +187,10 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
+  try {
+    main();
+  } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
-  });
+  }
 }
