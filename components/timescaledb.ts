@@ -184,7 +184,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
         // The operator's CRDs and webhook first; the plugin and its ObjectStore before WAL archiving is
         // switched on; the pod-identity association before the first pod, or it starts without credentials.
         dependsOn: [ns, operators.operator, operators.barmanCloud, objectStore, catalog, association],
-        protect: args.protect,
+        ...stateful,
       },
     );
 

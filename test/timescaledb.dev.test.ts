@@ -43,7 +43,8 @@ describe("dev TimescaleDB differs from prod where it saves money", () => {
     expect(bucket.protect).toBeUndefined();
     expect((bucket.inputs as any).forceDestroy).toBe(true);
     expect(inv.one("aws:kms/key:Key", "timescaledb-backups").protect).toBeUndefined();
-    expect(inv.all("kubernetes:postgresql.cnpg.io/v1:Cluster")[0].protect).toBeUndefined();
+    const cluster = inv.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "timescaledb-cluster");
+    expect([cluster.protect, cluster.retainOnDelete]).toEqual([undefined, undefined]);
     const { rules } = inv.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "timescaledb-backups").inputs as any;
     expect(rules[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: 7 });
   });

@@ -165,8 +165,7 @@ describe("prod TimescaleDB cluster", () => {
   });
 
   it("is protected in production", () => {
-    const entryOf = inv.all(CR("Cluster"))[0];
-    expect(entryOf.protect).toBe(true);
+    expect(inv.one(CR("Cluster"), "timescaledb-cluster")).toMatchObject({ protect: true, retainOnDelete: true });
   });
 });
 
