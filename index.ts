@@ -67,3 +67,4 @@ export const timescaledbEndpoint = pulumi.output({
   clientSecretName: timescaledb.endpoint.clientSecretName,
 });
 export const timescaledbBackupBucket = timescaledb.backupBucket;
+export const timescaledbBackupRoleArn = timescaledb.backupRoleArn;

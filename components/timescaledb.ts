@@ -468,9 +468,11 @@ export class TimescaleDb extends pulumi.ComponentResource {
   }
 
   /**
-   * Default-deny is the namespace's baseline; these open exactly: the client to PostgreSQL, instances
-   * to each other (replication and status), the operator to the status port, Prometheus to metrics;
-   * and out: DNS, the API server, S3 over HTTPS, and the node's pod-identity agent.
+   * Default-deny is the namespace's baseline. Every CloudNativePG pod here (this Cluster's instances
+   * and jobs, and a point-in-time restore next to it) may take replication and status traffic from
+   * its peers, status calls from the operator and scrapes from Prometheus, and may reach DNS, its
+   * peers, the API server, S3 over HTTPS and the node's pod-identity agent. Only this Cluster's
+   * instances admit the client, on PostgreSQL's port.
    */
   private networkPolicies(
     name: string,
@@ -480,39 +482,44 @@ export class TimescaleDb extends pulumi.ComponentResource {
     operators: PostgresOperator,
     k8sOpts: pulumi.CustomResourceOptions,
   ): void {
-    const instances = { podSelector: { matchLabels: podSelector } };
+    const cnpgPods = { matchExpressions: [{ key: "cnpg.io/cluster", operator: "Exists" }] };
     new k8s.networking.v1.NetworkPolicy(
-      `${name}-ingress`,
+      `${name}-cnpg-pods`,
       {
-        metadata: { name: `${CLUSTER_NAME}-ingress`, namespace: DATA_NAMESPACE, labels },
+        metadata: { name: "cnpg-pods", namespace: DATA_NAMESPACE, labels },
         spec: {
-          podSelector: { matchLabels: podSelector },
-          policyTypes: ["Ingress"],
+          podSelector: cnpgPods,
+          policyTypes: ["Ingress", "Egress"],
           ingress: [
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } }, podSelector: { matchLabels: args.clientPodSelector } }], ports: tcp(PORTS.postgres) },
-            { from: [instances], ports: tcp(PORTS.postgres, PORTS.status) },
+            { from: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
             { from: [namespacePeer(operators.namespace, operators.operatorPodSelector)], ports: tcp(PORTS.status) },
             { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics) },
+          ],
+          egress: [
+            DNS_EGRESS,
+            { to: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
+            // The instance manager watches its Cluster through the API server.
+            apiServerEgress(args.vpcCidr, args.serviceCidr),
+            // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
           ],
         },
       },
       k8sOpts,
     );
     new k8s.networking.v1.NetworkPolicy(
-      `${name}-egress`,
+      `${name}-clients`,
       {
-        metadata: { name: `${CLUSTER_NAME}-egress`, namespace: DATA_NAMESPACE, labels },
+        metadata: { name: `${CLUSTER_NAME}-clients`, namespace: DATA_NAMESPACE, labels },
         spec: {
           podSelector: { matchLabels: podSelector },
-          policyTypes: ["Egress"],
-          egress: [
-            DNS_EGRESS,
-            { to: [instances], ports: tcp(PORTS.postgres, PORTS.status) },
-            // The instance manager watches its Cluster through the API server.
-            apiServerEgress(args.vpcCidr, args.serviceCidr),
-            // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
-            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
-            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } }, podSelector: { matchLabels: args.clientPodSelector } }],
+              ports: tcp(PORTS.postgres),
+            },
           ],
         },
       },

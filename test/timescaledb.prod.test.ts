@@ -268,6 +268,7 @@ describe("prod TimescaleDB client, network and monitoring", () => {
       database: "hft_trading",
       clientSecretName: "timescaledb-client",
     });
+    expect(run.outputs.timescaledbBackupRoleArn).toMatch(/^arn:aws:iam::\d{12}:role\/timescaledb-backups-/);
     expect(inv.k8s("kubernetes:core/v1:Secret", "timescaledb-client")).toMatchObject({ metadata: { namespace: "hft-trading" }, stringData: "[secret]", type: "Opaque" });
   });
 
@@ -277,20 +278,30 @@ describe("prod TimescaleDB client, network and monitoring", () => {
     for (const secret of run.generatedSecrets) expect(rendered).not.toContain(secret);
   });
 
-  it("admits only the engine, the instances, the operator and Prometheus", () => {
-    const ingress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "timescaledb-ingress").spec;
-    expect(ingress.podSelector).toEqual({ matchLabels: { "cnpg.io/cluster": "timescaledb" } });
-    expect(ingress.ingress).toEqual([
-      {
-        from: [
-          {
-            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "hft-trading" } },
-            podSelector: { matchLabels: { "app.kubernetes.io/name": "trading-engine", "app.kubernetes.io/instance": "trading-engine" } },
-          },
-        ],
-        ports: [{ protocol: "TCP", port: 5432 }],
-      },
-      { from: [{ podSelector: { matchLabels: { "cnpg.io/cluster": "timescaledb" } } }], ports: [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 8000 }] },
+  it("admits only the engine, CloudNativePG peers, the operator and Prometheus", () => {
+    const policies = inv.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => (p.inputs as any).metadata.namespace === "hft-data");
+    expect(policies.map((p) => (p.inputs as any).metadata.name).sort()).toEqual(["cnpg-pods", "default-deny", "timescaledb-clients"]);
+    const clients = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "timescaledb-clients").spec;
+    expect(clients).toEqual({
+      podSelector: { matchLabels: { "cnpg.io/cluster": "timescaledb" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "hft-trading" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "trading-engine", "app.kubernetes.io/instance": "trading-engine" } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 5432 }],
+        },
+      ],
+    });
+    const cnpg = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "cnpg-pods").spec;
+    const cnpgPods = { matchExpressions: [{ key: "cnpg.io/cluster", operator: "Exists" }] };
+    expect(cnpg.podSelector).toEqual(cnpgPods);
+    expect(cnpg.ingress).toEqual([
+      { from: [{ podSelector: cnpgPods }], ports: [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 8000 }] },
       {
         from: [
           {
@@ -304,11 +315,12 @@ describe("prod TimescaleDB client, network and monitoring", () => {
     ]);
   });
 
-  it("lets the instances out to DNS, each other, the API server, S3 and the pod-identity agent only", () => {
-    const egress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "timescaledb-egress").spec.egress;
+  it("lets CloudNativePG pods out to DNS, each other, the API server, S3 and the pod-identity agent only", () => {
+    const egress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "cnpg-pods").spec.egress;
     const ports = egress.flatMap((rule: any) => rule.ports.map((p: any) => p.port));
     expect([...new Set(ports)].sort()).toEqual([443, 53, 5432, 80, 8000].sort());
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] });
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "10.30.0.0/16" } }, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
   });
 
   it("scrapes every instance and alerts on availability, replication, archiving, backups and disk", () => {
