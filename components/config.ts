@@ -15,6 +15,7 @@ export interface PlatformConfig {
   engineNodes: EngineNodesConfig;
   storage: StorageConfig;
   engine: EngineConfig;
+  timescaledb: TimescaleDbConfig;
 }
 
 export type Tier = "development" | "production";
@@ -238,7 +239,7 @@ function decodeConfigValue(value: string): unknown {
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const r = new ConfigReader(`Pulumi.${stack}.yaml`);
-  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "engine"]);
+  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "engine", "timescaledb"]);
 
   const tier = r.oneOf(root, "tier", ["development", "production"] as const);
   const prod = tier === "production";
@@ -382,6 +383,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
     reservedSystemCpus,
     hugepages2Mi,
   });
+  const timescaledb = parseTimescaleDbConfig(r, root, prod, { kubernetesVersion, availabilityZones });
 
   r.throwIfProblems();
   // Every field below was checked by the reader, which would have thrown otherwise.
@@ -420,6 +422,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
       efs: { backups: efsBackups!, transitionToIa: transitionToIa! },
     },
     engine: engine!,
+    timescaledb: timescaledb!,
   };
 }
 
@@ -590,6 +593,324 @@ function parseEngineConfig(
     initImage: initImage!,
     quota: { cpu: quotaCpu!, memory: quotaMemory!, persistentVolumeClaims: quotaPvcs!, loadBalancers: loadBalancers!, nodePorts: nodePorts! },
   };
+}
+
+/** TimescaleDB on CloudNativePG: operator versions, image, topology, sizing, PostgreSQL settings and backups. */
+export interface TimescaleDbConfig {
+  /** Helm chart versions, exact: the CloudNativePG operator, its Barman Cloud plugin, and cert-manager (the plugin's TLS). */
+  charts: { cloudnativePg: string; barmanCloud: string; certManager: string };
+  /** PostgreSQL major version of the image; the ImageCatalog pins image and major together. */
+  postgresMajor: number;
+  /** PostgreSQL image, pinned; it carries TimescaleDB itself unless timescaledbExtensionImage is set. */
+  image: string;
+  /** uid/gid of the image's postgres user (timescale/timescaledb-ha: 1000; CloudNativePG's own images: 26). */
+  postgresUid: number;
+  /** CloudNativePG extension image (timescaledb-oss) mounted as an image volume: PostgreSQL 18+ and Kubernetes 1.35+ only. */
+  timescaledbExtensionImage?: string;
+  /** TimescaleDB version the image ships; the Database resource keeps the extension at it. */
+  timescaledbVersion: string;
+  /** PostgreSQL instances: one primary, the rest hot standbys (production: one per availability zone). */
+  instances: number;
+  antiAffinity: { type: "required" | "preferred"; topologyKey: AntiAffinityTopology };
+  /** Quorum synchronous replication: standbys every commit waits for (0 = asynchronous), and what happens when too few are up. */
+  synchronous: { number: number; dataDurability: "required" | "preferred" };
+  /** Volume sizes on fast-ssd: data (PGDATA) and the separate WAL volume. */
+  storage: { size: string; walSize: string };
+  /** Requests, and limits (equal to requests unless given; production: always equal, Guaranteed QoS). */
+  resources: { cpu: string; memory: string; limits?: { cpu: string; memory: string } };
+  /** Application database and its owning role. */
+  database: string;
+  owner: string;
+  parameters: PostgresParameters;
+  backup: TimescaleDbBackupConfig;
+}
+
+export const ANTI_AFFINITY_TOPOLOGIES = ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] as const;
+export type AntiAffinityTopology = (typeof ANTI_AFFINITY_TOPOLOGIES)[number];
+
+/** PostgreSQL settings the platform tunes; sizes in PostgreSQL units ("8GB", "64MB"). */
+export interface PostgresParameters {
+  sharedBuffers: string;
+  effectiveCacheSize: string;
+  workMem: string;
+  maintenanceWorkMem: string;
+  maxWalSize: string;
+  maxConnections: number;
+  maxWorkerProcesses: number;
+  maxParallelWorkers: number;
+  timescaledbMaxBackgroundWorkers: number;
+  maxLocksPerTransaction: number;
+}
+
+export interface TimescaleDbBackupConfig {
+  /** Base backups: 6-field cron with seconds, as CloudNativePG's ScheduledBackup reads it (production: at least daily). */
+  schedule: string;
+  /** Recovery window kept in the object store, e.g. "30d" (days, weeks or months). */
+  retention: string;
+  /** Days S3 keeps object versions that Barman's retention deleted or overwrote. */
+  noncurrentVersionDays: number;
+  /** Alert when the newest base backup is older than this. */
+  maxAgeHours: number;
+  /** The Barman Cloud sidecar in every instance pod (requests = limits). */
+  sidecar: { cpu: string; memory: string };
+}
+
+const EXACT_SEMVER = /^v?\d+\.\d+\.\d+$/;
+const POSTGRES_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const PG_SIZE_UNITS: Record<string, number> = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** A PostgreSQL memory setting ("8GB", "64MB", "512kB") in bytes, or undefined if malformed (units are case-sensitive). */
+export function postgresSizeBytes(size: string): number | undefined {
+  const m = /^([1-9]\d*)(kB|MB|GB|TB)$/.exec(size);
+  return m ? Number(m[1]) * PG_SIZE_UNITS[m[2]] : undefined;
+}
+
+/** Image volumes are on by default from Kubernetes 1.35; EKS offers no way to turn the feature gate on before. */
+export const IMAGE_VOLUME_MIN_KUBERNETES_MINOR = 35;
+/** extension_control_path, which extension images rely on, arrived in PostgreSQL 18. */
+export const IMAGE_VOLUME_MIN_POSTGRES_MAJOR = 18;
+
+function parseTimescaleDbConfig(
+  r: ConfigReader,
+  root: Node,
+  prod: boolean,
+  cluster: { kubernetesVersion?: string; availabilityZones?: number },
+): TimescaleDbConfig | undefined {
+  const ts = r.object(root, "timescaledb", [
+    "charts",
+    "postgresMajor",
+    "image",
+    "postgresUid",
+    "timescaledbExtensionImage",
+    "timescaledbVersion",
+    "instances",
+    "antiAffinity",
+    "synchronous",
+    "storage",
+    "resources",
+    "database",
+    "owner",
+    "parameters",
+    "backup",
+  ]);
+  const charts = r.object(ts, "charts", ["cloudnativePg", "barmanCloud", "certManager"]);
+  const chartVersion = (key: string) => r.string(charts, key, { pattern: EXACT_SEMVER, allowed: 'an exact chart version such as "0.29.0" (no ranges)' });
+  const cloudnativePg = chartVersion("cloudnativePg");
+  const barmanCloud = chartVersion("barmanCloud");
+  const certManager = chartVersion("certManager");
+
+  const postgresMajor = r.integer(ts, "postgresMajor", { min: 15, max: 18 }, "a PostgreSQL major version CloudNativePG supports, 15 to 18");
+  const image = r.string(ts, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  if (image && postgresMajor !== undefined && !imageTag(image).match(new RegExp(`^(pg)?${postgresMajor}([.-]|$)`))) {
+    r.problem(ts, "image", image, `an image whose tag names PostgreSQL ${postgresMajor} (e.g. "pg${postgresMajor}.4-ts2.28.2" or "${postgresMajor}.4-minimal-trixie"), matching timescaledb.postgresMajor`);
+  }
+  const postgresUid = r.integer(ts, "postgresUid", { min: 1, max: 65535 }, "the uid of the image's postgres user, 1 to 65535 (never root)");
+  const extensionImage =
+    ts?.value.timescaledbExtensionImage === undefined
+      ? undefined
+      : r.string(ts, "timescaledbExtensionImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  if (extensionImage) {
+    const minor = cluster.kubernetesVersion ? Number(cluster.kubernetesVersion.split(".")[1]) : undefined;
+    if (postgresMajor !== undefined && postgresMajor < IMAGE_VOLUME_MIN_POSTGRES_MAJOR) {
+      r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image only with timescaledb.postgresMajor ${IMAGE_VOLUME_MIN_POSTGRES_MAJOR} or later (extension_control_path); otherwise use an image with TimescaleDB installed`);
+    } else if (minor !== undefined && minor < IMAGE_VOLUME_MIN_KUBERNETES_MINOR) {
+      r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image only on Kubernetes 1.${IMAGE_VOLUME_MIN_KUBERNETES_MINOR} or later (image volumes; cluster.kubernetesVersion is ${cluster.kubernetesVersion}); otherwise use an image with TimescaleDB installed`);
+    } else if (postgresMajor !== undefined && !new RegExp(`-${postgresMajor}-`).test(imageTag(extensionImage))) {
+      r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image built for PostgreSQL ${postgresMajor} (tag "<version>-${postgresMajor}-<os>")`);
+    } else if (prod) {
+      r.problem(ts, "timescaledbExtensionImage", extensionImage, "none in production: timescaledb-oss is the Apache-2 edition, without the compression and retention policies the market-data schema relies on");
+    }
+  }
+  const timescaledbVersion = r.string(ts, "timescaledbVersion", { pattern: /^\d+\.\d+\.\d+$/, allowed: 'the exact TimescaleDB version the image ships, e.g. "2.28.2"' });
+  const timescaleImage = extensionImage ?? image;
+  if (timescaledbVersion && timescaleImage && !imageTag(timescaleImage).includes(timescaledbVersion)) {
+    r.problem(ts, "timescaledbVersion", timescaledbVersion, `the TimescaleDB version in the tag of ${timescaleImage}`);
+  }
+
+  const instances = r.integer(ts, "instances", prod ? { min: 3, max: 9 } : { min: 1, max: 9 }, prod ? "3 to 9 in production (a primary and a standby in two other zones)" : undefined);
+  const aff = r.object(ts, "antiAffinity", ["type", "topologyKey"]);
+  const antiAffinityType = r.oneOf(aff, "type", ["required", "preferred"] as const);
+  const topologyKey = r.oneOf(aff, "topologyKey", ANTI_AFFINITY_TOPOLOGIES);
+  if (prod && antiAffinityType === "preferred") r.problem(aff, "type", "preferred", "required in production (two instances must never share a failure domain)");
+  if (prod && topologyKey === "kubernetes.io/hostname") r.problem(aff, "topologyKey", topologyKey, "topology.kubernetes.io/zone in production (survive the loss of a zone)");
+  if (antiAffinityType === "required" && topologyKey === "topology.kubernetes.io/zone" && instances !== undefined && cluster.availabilityZones !== undefined && instances > cluster.availabilityZones) {
+    r.problem(ts, "instances", instances, `at most network.availabilityZones (${cluster.availabilityZones}) with required zone anti-affinity, or the extra instances never schedule`);
+  }
+
+  const sync = r.object(ts, "synchronous", ["number", "dataDurability"]);
+  const maxSync = instances !== undefined ? instances - 1 : 8;
+  const syncNumber = r.integer(sync, "number", { min: prod ? 1 : 0, max: Math.max(maxSync, prod ? 1 : 0) }, prod ? `1 to ${maxSync} in production (no acknowledged commit lost on failover), at most instances - 1` : `0 (asynchronous) to ${maxSync}, at most instances - 1`);
+  const dataDurability = r.oneOf(sync, "dataDurability", ["required", "preferred"] as const, { default: "required" });
+
+  const sto = r.object(ts, "storage", ["size", "walSize"]);
+  const size = r.quantity(sto, "size", { min: GiB, max: 16 * TiB }, "binary", "16Ti (the gp3 limit)");
+  const walSize = r.quantity(sto, "walSize", { min: GiB, max: 16 * TiB }, "binary", "16Ti (the gp3 limit)");
+
+  const res = r.object(ts, "resources", ["cpu", "memory", "limits"]);
+  const cpu = r.quantity(res, "cpu", { min: 0.25, max: 64 }, "cpu");
+  const memory = r.quantity(res, "memory", { min: 512 * MiB, max: 512 * GiB }, "binary");
+  const lim = res?.value.limits === undefined ? undefined : r.object(res, "limits", ["cpu", "memory"]);
+  const cpuLimit = lim ? r.quantity(lim, "cpu", { min: 0.25, max: 64 }, "cpu") : cpu;
+  const memoryLimit = lim ? r.quantity(lim, "memory", { min: 512 * MiB, max: 512 * GiB }, "binary") : memory;
+  if (lim && cpu && memory && cpuLimit && memoryLimit) {
+    if (prod && (quantityValue(cpuLimit) !== quantityValue(cpu) || quantityValue(memoryLimit) !== quantityValue(memory))) {
+      r.problem(res, "limits", lim.value, "none in production, or equal to the requests (Guaranteed QoS: the database is never the first pod evicted)");
+    } else if (quantityValue(cpuLimit)! < quantityValue(cpu)! || quantityValue(memoryLimit)! < quantityValue(memory)!) {
+      r.problem(res, "limits", lim.value, "limits at least the requests");
+    }
+  }
+
+  const identifier = (key: string) => r.string(ts, key, { pattern: POSTGRES_IDENTIFIER, allowed: "a lower-case PostgreSQL identifier (letters, digits, _), at most 63 characters" });
+  const database = identifier("database");
+  const owner = identifier("owner");
+  if (owner === "postgres" || owner?.startsWith("pg_") || owner?.startsWith("cnpg_")) r.problem(ts, "owner", owner, "an application role, not postgres or a reserved pg_/cnpg_ name");
+
+  const par = r.object(ts, "parameters", [
+    "sharedBuffers",
+    "effectiveCacheSize",
+    "workMem",
+    "maintenanceWorkMem",
+    "maxWalSize",
+    "maxConnections",
+    "maxWorkerProcesses",
+    "maxParallelWorkers",
+    "timescaledbMaxBackgroundWorkers",
+    "maxLocksPerTransaction",
+  ]);
+  const pgSize = (key: string) => r.string(par, key, { pattern: /./, allowed: 'a PostgreSQL size such as "64MB" or "8GB" (kB, MB, GB, TB)', check: (v) => postgresSizeBytes(v) !== undefined });
+  const sharedBuffers = pgSize("sharedBuffers");
+  const effectiveCacheSize = pgSize("effectiveCacheSize");
+  const workMem = pgSize("workMem");
+  const maintenanceWorkMem = pgSize("maintenanceWorkMem");
+  const maxWalSize = pgSize("maxWalSize");
+  const maxConnections = r.integer(par, "maxConnections", { min: 10, max: 5000 });
+  const maxParallelWorkers = r.integer(par, "maxParallelWorkers", { min: 0, max: 64 });
+  const bgWorkers = r.integer(par, "timescaledbMaxBackgroundWorkers", { min: 1, max: 128 });
+  const maxWorkerProcesses = r.integer(par, "maxWorkerProcesses", { min: 8, max: 256 });
+  if (maxWorkerProcesses !== undefined && maxParallelWorkers !== undefined && bgWorkers !== undefined && maxWorkerProcesses < bgWorkers + maxParallelWorkers + 3) {
+    r.problem(par, "maxWorkerProcesses", maxWorkerProcesses, `at least timescaledbMaxBackgroundWorkers + maxParallelWorkers + 3 = ${bgWorkers + maxParallelWorkers + 3} (TimescaleDB's scheduler and jobs take worker slots)`);
+  }
+  const maxLocksPerTransaction = r.integer(par, "maxLocksPerTransaction", { min: 64, max: 4096 });
+  const memoryBytes = memory ? quantityValue(memory)! : undefined;
+  if (sharedBuffers && memoryBytes && postgresSizeBytes(sharedBuffers)! > 0.4 * memoryBytes) {
+    r.problem(par, "sharedBuffers", sharedBuffers, `at most 40% of timescaledb.resources.memory (${memory}); 25% is the usual starting point`);
+  }
+  const memoryLimitBytes = memoryLimit ? quantityValue(memoryLimit) : undefined;
+  if (effectiveCacheSize && memoryLimitBytes && postgresSizeBytes(effectiveCacheSize)! > memoryLimitBytes) {
+    r.problem(par, "effectiveCacheSize", effectiveCacheSize, `at most the memory limit (${memoryLimit})`);
+  }
+  if (workMem && maintenanceWorkMem && memoryBytes && postgresSizeBytes(maintenanceWorkMem)! > 0.25 * memoryBytes) {
+    r.problem(par, "maintenanceWorkMem", maintenanceWorkMem, `at most 25% of timescaledb.resources.memory (${memory})`);
+  }
+  if (maxWalSize && walSize && postgresSizeBytes(maxWalSize)! > 0.5 * quantityValue(walSize)!) {
+    r.problem(par, "maxWalSize", maxWalSize, `at most half of timescaledb.storage.walSize (${walSize}), leaving room for WAL waiting to be archived`);
+  }
+
+  const bak = r.object(ts, "backup", ["schedule", "retention", "noncurrentVersionDays", "maxAgeHours", "sidecar"]);
+  const schedule = r.string(bak, "schedule", {
+    pattern: /./,
+    allowed: 'a 6-field cron expression with seconds, "second minute hour day-of-month month day-of-week" (e.g. "0 0 3 * * *")',
+    check: isSixFieldCron,
+  });
+  if (prod && schedule && !cronRunsDaily(schedule)) r.problem(bak, "schedule", schedule, "a schedule that runs every day in production (day-of-month, month and day-of-week all *)");
+  const retention = r.string(bak, "retention", { pattern: /^[1-9]\d*[dwm]$/, allowed: 'a recovery window such as "30d", "4w" or "3m"' });
+  if (prod && retention && retentionDays(retention) < 7) r.problem(bak, "retention", retention, "at least 7 days in production");
+  const noncurrentVersionDays = r.integer(bak, "noncurrentVersionDays", { min: 1, max: 3650 });
+  const maxAgeHours = r.integer(bak, "maxAgeHours", { min: 2, max: 720 });
+  const side = r.object(bak, "sidecar", ["cpu", "memory"]);
+  const sidecarCpu = r.quantity(side, "cpu", { min: 0.05, max: 8 }, "cpu");
+  const sidecarMemory = r.quantity(side, "memory", { min: 64 * MiB, max: 16 * GiB }, "binary");
+
+  if (!ts) return undefined;
+  return {
+    charts: { cloudnativePg: cloudnativePg!, barmanCloud: barmanCloud!, certManager: certManager! },
+    postgresMajor: postgresMajor!,
+    image: image!,
+    postgresUid: postgresUid!,
+    ...(extensionImage ? { timescaledbExtensionImage: extensionImage } : {}),
+    timescaledbVersion: timescaledbVersion!,
+    instances: instances!,
+    antiAffinity: { type: antiAffinityType!, topologyKey: topologyKey! },
+    synchronous: { number: syncNumber!, dataDurability: dataDurability! },
+    storage: { size: size!, walSize: walSize! },
+    resources: { cpu: cpu!, memory: memory!, ...(lim ? { limits: { cpu: cpuLimit!, memory: memoryLimit! } } : {}) },
+    database: database!,
+    owner: owner!,
+    parameters: {
+      sharedBuffers: sharedBuffers!,
+      effectiveCacheSize: effectiveCacheSize!,
+      workMem: workMem!,
+      maintenanceWorkMem: maintenanceWorkMem!,
+      maxWalSize: maxWalSize!,
+      maxConnections: maxConnections!,
+      maxWorkerProcesses: maxWorkerProcesses!,
+      maxParallelWorkers: maxParallelWorkers!,
+      timescaledbMaxBackgroundWorkers: bgWorkers!,
+      maxLocksPerTransaction: maxLocksPerTransaction!,
+    },
+    backup: {
+      schedule: schedule!,
+      retention: retention!,
+      noncurrentVersionDays: noncurrentVersionDays!,
+      maxAgeHours: maxAgeHours!,
+      sidecar: { cpu: sidecarCpu!, memory: sidecarMemory! },
+    },
+  };
+}
+
+/** The tag of an image reference (empty when there is none). */
+function imageTag(image: string): string {
+  const reference = image.split("@")[0];
+  const m = /:([\w][\w.-]{0,127})$/.exec(reference);
+  return m && !m[1].includes("/") ? m[1] : "";
+}
+
+const CRON_FIELDS: { min: number; max: number; names?: string[]; question?: boolean }[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31, question: true },
+  { min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  { min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], question: true },
+];
+
+/**
+ * True for the 6-field cron (second minute hour day-of-month month day-of-week) that CloudNativePG's
+ * ScheduledBackup uses: each field `*`, `?` (day fields), values, ranges, lists and `/step`s within bounds.
+ */
+export function isSixFieldCron(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 6) return false;
+  return fields.every((field, i) => {
+    const spec = CRON_FIELDS[i];
+    const value = (text: string) => {
+      const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+      const n = named >= 0 ? spec.min + named : /^\d+$/.test(text) ? Number(text) : NaN;
+      return n >= spec.min && n <= spec.max ? n : undefined;
+    };
+    return field.split(",").every((part) => {
+      if (part === "?") return spec.question === true;
+      const m = /^(\*|(\w+)(?:-(\w+))?)(?:\/(\d+))?$/.exec(part);
+      if (!m) return false;
+      if (m[4] !== undefined && Number(m[4]) < 1) return false;
+      if (m[1] === "*") return true;
+      const from = value(m[2]);
+      const to = m[3] === undefined ? from : value(m[3]);
+      return from !== undefined && to !== undefined && from <= to;
+    });
+  });
+}
+
+/** True when a valid 6-field cron fires on every day (day-of-month, month and day-of-week unrestricted). */
+export function cronRunsDaily(expression: string): boolean {
+  const fields = expression.trim().split(/\s+/);
+  return isSixFieldCron(expression) && fields.slice(3).every((f) => f === "*" || f === "?");
+}
+
+/** A Barman recovery window ("30d", "4w", "3m") in days. */
+export function retentionDays(retention: string): number {
+  const n = Number(retention.slice(0, -1));
+  return n * { d: 1, w: 7, m: 30 }[retention.slice(-1) as "d" | "w" | "m"];
 }
 
 const KiB = 1024;

@@ -46,4 +46,66 @@ describe("schema validation", () => {
     expect(report.errors).toEqual([]);
     expect(report.redacted).toEqual({ "s.yaml": ["stringData"] });
   });
+
+  describe("custom resources checked against vendored CRD schemas", () => {
+    const cluster = (spec: Record<string, unknown>) => ({
+      apiVersion: "postgresql.cnpg.io/v1",
+      kind: "Cluster",
+      metadata: { name: "timescaledb", namespace: "hft-data" },
+      spec: {
+        instances: 3,
+        imageCatalogRef: { apiGroup: "postgresql.cnpg.io", kind: "ImageCatalog", name: "timescaledb", major: 18 },
+        storage: { size: "500Gi", storageClass: "fast-ssd" },
+        postgresql: { shared_preload_libraries: ["timescaledb"], parameters: { shared_buffers: "4GB" }, synchronous: { method: "any", number: 1 } },
+        affinity: { enablePodAntiAffinity: true, podAntiAffinityType: "required", topologyKey: "topology.kubernetes.io/zone" },
+        plugins: [{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "timescaledb" } }],
+        ...spec,
+      },
+    });
+
+    it("accepts a well-formed CloudNativePG Cluster and Barman Cloud ObjectStore", async () => {
+      const report = await validateObjects([
+        { file: "c.yaml", object: cluster({}) },
+        {
+          file: "o.yaml",
+          object: {
+            apiVersion: "barmancloud.cnpg.io/v1",
+            kind: "ObjectStore",
+            metadata: { name: "timescaledb" },
+            spec: { retentionPolicy: "30d", configuration: { destinationPath: "s3://bucket/cnpg", s3Credentials: { inheritFromIAMRole: true } } },
+          },
+        },
+      ]);
+      expect(report.errors).toEqual([]);
+      expect(report.checked).toBe(2);
+    });
+
+    it("reports a wrong type, naming the field", async () => {
+      const report = await validateObjects([{ file: "c.yaml", object: cluster({ instances: "three" }) }]);
+      expect(report.errors).toHaveLength(1);
+      expect(report.errors[0]).toMatchObject({ file: "c.yaml", kind: "Cluster", name: "timescaledb" });
+      expect(report.errors[0].message).toContain("Cluster/spec/instances must be integer");
+    });
+
+    it("reports enum violations, missing required fields and unknown fields", async () => {
+      const report = await validateObjects([
+        { file: "a.yaml", object: cluster({ postgresql: { synchronous: { method: "all", number: 1 } } }) },
+        { file: "b.yaml", object: cluster({ affinity: { podAntiAffinityTyp: "required" } }) },
+        {
+          file: "o.yaml",
+          object: { apiVersion: "barmancloud.cnpg.io/v1", kind: "ObjectStore", metadata: { name: "o" }, spec: { retentionPolicy: "30 days", configuration: {} } },
+        },
+      ]);
+      expect(report.errors.map((e) => e.file)).toEqual(["a.yaml", "b.yaml", "o.yaml"]);
+      expect(report.errors[0].message).toMatch(/synchronous\/method must be equal to one of the allowed values/);
+      expect(report.errors[1].message).toMatch(/affinity must NOT have additional properties/);
+      expect(report.errors[2].message).toMatch(/retentionPolicy must match pattern/);
+      expect(report.errors[2].message).toMatch(/must have required property 'destinationPath'/);
+    });
+
+    it("still reports a kind of a known group that has no schema", async () => {
+      const report = await validateObjects([{ file: "p.yaml", object: { apiVersion: "postgresql.cnpg.io/v1", kind: "Pooler", metadata: { name: "p" }, spec: {} } }]);
+      expect(report.errors[0].message).toMatch(/no schema for postgresql.cnpg.io\/v1 Pooler/);
+    });
+  });
 });

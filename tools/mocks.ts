@@ -45,6 +45,10 @@ const ID_PREFIXES: Record<string, string> = {
   "aws:efs/mountTarget:MountTarget": "fsmt",
 };
 
+const ID_FROM_STATE: Record<string, string> = {
+  "aws:s3/bucket:Bucket": "bucket",
+};
+
 function region(): string {
   return pulumi.runtime.getConfig("aws:region") ?? "us-east-1";
 }
@@ -77,6 +81,19 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case "aws:eks/nodeGroup:NodeGroup": {
       const nodeGroupName = `${(inputs.nodeGroupNamePrefix as string | undefined) ?? name}${digest(name).slice(0, 8)}`;
       return { nodeGroupName, arn: arn("eks", `nodegroup/${String(inputs.clusterName)}/${nodeGroupName}/${fakeUuid(name)}`), status: "ACTIVE" };
+    }
+    case "aws:s3/bucket:Bucket": {
+      const prefix = (inputs.bucketPrefix as string | undefined) ?? `${name}-`;
+      const bucket = (inputs.bucket as string | undefined) ?? `${prefix}${digest("bucket", name).slice(0, 26)}`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, region: region() };
+    }
+    case "aws:iam/policy:Policy": {
+      const policyName = (inputs.name as string | undefined) ?? `${name}-${digest(name).slice(0, 7)}`;
+      return { name: policyName, arn: arn("iam", `policy/${policyName}`, false), policyId: `ANPA${digest(name).slice(0, 17).toUpperCase()}` };
+    }
+    case "aws:eks/podIdentityAssociation:PodIdentityAssociation": {
+      const associationId = `a-${digest(name).slice(0, 17)}`;
+      return { associationId, associationArn: arn("eks", `podidentityassociation/${String(inputs.clusterName)}/${associationId}`) };
     }
     case "aws:eks/addon:Addon":
       return { arn: arn("eks", `addon/${String(inputs.clusterName)}/${String(inputs.addonName)}/${fakeUuid(name)}`) };
@@ -192,6 +209,7 @@ interface RegisterResourceRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getDependenciesList(): string[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
@@ -207,7 +225,10 @@ export async function installMocks(stack: string): Promise<MockSession> {
         const inputs = args.inputs as Record<string, unknown>;
         const prefix = ID_PREFIXES[args.type];
         const id = prefix ? `${prefix}-${digest(args.type, args.name).slice(0, 17)}` : `${args.name}-id`;
-        return { id, state: { ...inputs, ...computedState(args.type, args.name, inputs, id, session) } };
+        const state = { ...inputs, ...computedState(args.type, args.name, inputs, id, session) };
+        // Some providers use a computed name as the id (an S3 bucket's id is its name).
+        const idField = ID_FROM_STATE[args.type];
+        return { id: idField ? String(state[idField]) : id, state };
       },
       call,
     },
@@ -231,6 +252,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           custom: req.getCustom(),
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+          ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
             ? { decoded: { userData: Buffer.from(userData, "base64").toString("utf8") } }

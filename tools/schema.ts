@@ -1,8 +1,13 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import Ajv, { AnySchema, ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
 import { SECRET_PLACEHOLDER } from "./inventory";
 
 /**
  * Schema validation of rendered Kubernetes objects with kubernetes-models: the built-in API
- * (kubernetes-models) and the custom resources the platform creates (their own model packages).
+ * (kubernetes-models) and the custom resources the platform creates (their own model packages, or,
+ * for operators without one, the CRD's own openAPIV3Schema vendored under tools/schemas/).
  * An object whose kind has no schema here is an error, so nothing goes unchecked silently.
  */
 
@@ -31,8 +36,51 @@ const CUSTOM_RESOURCE_MODELS: Record<string, string> = {
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
 };
 
+/**
+ * Custom resources without a model package: `tools/schemas/<group>_<version>_<Kind>.json` holds the
+ * openAPIV3Schema of the CRD at the version the platform pins (the file's $comment names its source).
+ */
+export const CRD_SCHEMA_DIR = path.join(__dirname, "schemas");
+
+const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+addFormats(ajv);
+const compiled = new Map<string, ValidateFunction>();
+
+/**
+ * A CRD schema made as strict as the API server's strict field validation: unknown fields are errors
+ * (unless the schema preserves them), and int-or-string fields take only integers or strings.
+ */
+function structural(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(structural);
+  if (!schema || typeof schema !== "object") return schema;
+  const node = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === "enum" || k === "default" || k === "example" ? v : structural(v)])) as Record<string, unknown>;
+  if (node.properties && node.additionalProperties === undefined && !node["x-kubernetes-preserve-unknown-fields"]) node.additionalProperties = false;
+  if (node["x-kubernetes-int-or-string"] && !node.anyOf) node.anyOf = [{ type: "integer" }, { type: "string" }];
+  return node;
+}
+
+function crdSchemaModel(group: string, version: string, kind: string): ModelClass | undefined {
+  const key = `${group}_${version}_${kind}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    const file = path.join(CRD_SCHEMA_DIR, `${key}.json`);
+    if (!existsSync(file)) return undefined;
+    validate = ajv.compile(structural(JSON.parse(readFileSync(file, "utf8"))) as AnySchema);
+    compiled.set(key, validate);
+  }
+  const check = validate;
+  return class {
+    constructor(private readonly data: Record<string, unknown>) {}
+    validate(): void {
+      if (!check(this.data)) throw new Error(ajv.errorsText(check.errors, { dataVar: kind, separator: "; " }));
+    }
+  };
+}
+
 async function loadModel(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const crdModel = group ? crdSchemaModel(group, version, kind) : undefined;
+  if (crdModel) return crdModel;
   const pkg = CUSTOM_RESOURCE_MODELS[group] ?? "kubernetes-models";
   const specifier = group ? `${pkg}/${group}/${version}` : `${pkg}/${version}`;
   try {
@@ -55,7 +103,7 @@ export async function validateObjects(objects: { file: string; object: Record<st
 
     const Model = await loadModel(apiVersion, kind);
     if (!Model) {
-      finding(`no schema for ${apiVersion} ${kind}: add its model package to tools/schema.ts`);
+      finding(`no schema for ${apiVersion} ${kind}: add its model package to tools/schema.ts or its CRD schema to tools/schemas/`);
       continue;
     }
     // A secret's value is redacted whole; validate the rest of the object.

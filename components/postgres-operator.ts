@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatIpv4Cidr, parseIpv4Cidr } from "./config";
+import { standardLabels } from "./k8s/labels";
+import { MonitoringHandle } from "./k8s/monitoring";
+import { PlatformNamespace } from "./k8s/namespace";
+import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+
+export interface PostgresOperatorArgs {
+  /** Exact chart versions: CloudNativePG, its Barman Cloud plugin, and cert-manager (the plugin's TLS). */
+  charts: { cloudnativePg: string; barmanCloud: string; certManager: string };
+  /** Where the EKS control plane's ENIs live (webhook calls come from there) and the Service range (the API's ClusterIP). */
+  vpcCidr: string;
+  serviceCidr: string;
+  monitoring: MonitoringHandle;
+  /** Production runs two replicas of every controller and webhook. */
+  highlyAvailable: boolean;
+  provider: k8s.Provider;
+}
+
+export const CNPG_NAMESPACE = "cnpg-system";
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+/** The plugin's name as Clusters, Backups and ObjectStores refer to it. */
+export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
+/** CloudNativePG labels every instance pod with this (jobs and poolers get other values). */
+export const CNPG_INSTANCE_POD = { "cnpg.io/podRole": "instance" } as const;
+
+const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
+const JETSTACK_REPO = "https://charts.jetstack.io";
+/** Ports from the charts' defaults: operator webhook and metrics, plugin gRPC, cert-manager webhook and metrics. */
+const PORTS = { cnpgWebhook: 9443, cnpgMetrics: 8080, instanceStatus: 8000, plugin: 9090, certManagerWebhook: 10250, certManagerMetrics: 9402 } as const;
+
+/** Selector labels the charts put on their pods (`<chart name>` and the release name). */
+const OPERATOR_PODS = { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": "cnpg" };
+const PLUGIN_PODS = { "app.kubernetes.io/name": "plugin-barman-cloud", "app.kubernetes.io/instance": "barman-cloud" };
+
+/** Operator pods are restricted-compliant in the charts already; the platform adds requests and limits. */
+const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
+
+/**
+ * The PostgreSQL operator stack, each piece from its pinned chart: cert-manager (issues the mTLS
+ * certificates between operator and plugin), the CloudNativePG operator (cluster-wide), and the
+ * Barman Cloud plugin in the operator's namespace, as the plugin requires. Both namespaces are
+ * restricted and default-deny, with exactly the traffic the controllers and webhooks need.
+ */
+export class PostgresOperator extends pulumi.ComponentResource {
+  readonly namespace = CNPG_NAMESPACE;
+  readonly operatorPodSelector = OPERATOR_PODS;
+  readonly pluginPodSelector = PLUGIN_PODS;
+  /** Creates the postgresql.cnpg.io CRDs and webhooks: every CloudNativePG object depends on it. */
+  readonly operator: k8s.helm.v4.Chart;
+  /** Creates the barmancloud.cnpg.io CRD and the plugin: ObjectStores and plugin backups depend on it. */
+  readonly barmanCloud: k8s.helm.v4.Chart;
+  readonly certManager: k8s.helm.v4.Chart;
+
+  constructor(name: string, args: PostgresOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hft:platform:PostgresOperator", name, {}, opts);
+    const k8sOpts = { parent: this, provider: args.provider };
+    const replicas = args.highlyAvailable ? 2 : 1;
+    const apiServer = apiServerEgress(args.vpcCidr, args.serviceCidr);
+    // Webhook calls come from the control plane's ENIs inside the VPC.
+    const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.vpcCidr } }];
+
+    const certManagerLabels = standardLabels({ name: "cert-manager", component: "certificates" });
+    const certManagerNs = new PlatformNamespace(
+      CERT_MANAGER_NAMESPACE,
+      { name: CERT_MANAGER_NAMESPACE, labels: certManagerLabels, podSecurity: "restricted", provider: args.provider },
+      { parent: this },
+    );
+    // Every pod in the namespace is a cert-manager controller: one policy fits them all.
+    this.policy("cert-manager", CERT_MANAGER_NAMESPACE, certManagerLabels, {}, [
+      { from: fromApiServer, ports: tcp(PORTS.certManagerWebhook) },
+      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.certManagerMetrics) },
+    ], [DNS_EGRESS, apiServer], k8sOpts, certManagerNs);
+    this.certManager = new k8s.helm.v4.Chart(
+      "cert-manager",
+      {
+        chart: "cert-manager",
+        version: args.charts.certManager,
+        repositoryOpts: { repo: JETSTACK_REPO },
+        namespace: CERT_MANAGER_NAMESPACE,
+        values: {
+          crds: { enabled: true, keep: true },
+          // Leader election defaults to kube-system; keep the Leases next to the controllers.
+          global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
+          // startupapicheck is a Helm post-install hook, which the v4 Chart never runs; the Chart waits
+          // for the webhook Deployment to be ready instead.
+          startupapicheck: { enabled: false },
+          replicaCount: replicas,
+          podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 },
+          resources: small("100m", "256Mi"),
+          webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 }, resources: small("50m", "64Mi") },
+          cainjector: { replicaCount: replicas, podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 }, resources: small("100m", "256Mi") },
+          prometheus: { enabled: true, servicemonitor: { enabled: false } },
+        },
+      },
+      { ...k8sOpts, dependsOn: [certManagerNs] },
+    );
+
+    const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
+    const cnpgNs = new PlatformNamespace(
+      CNPG_NAMESPACE,
+      { name: CNPG_NAMESPACE, labels: cnpgLabels, podSecurity: "restricted", provider: args.provider },
+      { parent: this },
+    );
+    this.policy("cnpg-operator", CNPG_NAMESPACE, cnpgLabels, OPERATOR_PODS, [
+      { from: fromApiServer, ports: tcp(PORTS.cnpgWebhook) },
+      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.cnpgMetrics) },
+    ], [
+      DNS_EGRESS,
+      apiServer,
+      // The instance manager's status endpoint, in whichever namespace a Cluster runs.
+      { to: [{ namespaceSelector: {}, podSelector: { matchLabels: CNPG_INSTANCE_POD } }], ports: tcp(PORTS.instanceStatus) },
+      { to: [{ podSelector: { matchLabels: PLUGIN_PODS } }], ports: tcp(PORTS.plugin) },
+    ], k8sOpts, cnpgNs);
+    // The plugin's operator half only answers the CloudNativePG operator; its sidecar half runs in the
+    // instance pods and talks to them over a local socket, so it needs no rule here.
+    this.policy("barman-cloud", CNPG_NAMESPACE, cnpgLabels, PLUGIN_PODS, [
+      { from: [{ podSelector: { matchLabels: OPERATOR_PODS } }], ports: tcp(PORTS.plugin) },
+    ], [DNS_EGRESS, apiServer], k8sOpts, cnpgNs);
+
+    this.operator = new k8s.helm.v4.Chart(
+      "cnpg",
+      {
+        chart: "cloudnative-pg",
+        version: args.charts.cloudnativePg,
+        repositoryOpts: { repo: CNPG_REPO },
+        namespace: CNPG_NAMESPACE,
+        values: {
+          fullnameOverride: "cnpg-controller-manager",
+          replicaCount: replicas,
+          crds: { create: true },
+          config: { clusterWide: true },
+          resources: small("200m", "512Mi"),
+          // PodMonitors for Clusters are created by the platform; dashboards belong to the monitoring stack.
+          monitoring: { podMonitorEnabled: false, grafanaDashboard: { create: false } },
+        },
+      },
+      { ...k8sOpts, dependsOn: [cnpgNs] },
+    );
+    this.barmanCloud = new k8s.helm.v4.Chart(
+      "barman-cloud",
+      {
+        chart: "plugin-barman-cloud",
+        version: args.charts.barmanCloud,
+        repositoryOpts: { repo: CNPG_REPO },
+        namespace: CNPG_NAMESPACE,
+        values: {
+          // The Service must stay "barman-cloud": the chart's certificates are issued for that name.
+          fullnameOverride: "barman-cloud",
+          crds: { create: true },
+          resources: small("100m", "256Mi"),
+        },
+      },
+      // Its Issuer and Certificates need cert-manager's CRDs and webhook; it registers with the operator.
+      { ...k8sOpts, dependsOn: [cnpgNs, this.certManager, this.operator] },
+    );
+
+    this.registerOutputs({ namespace: this.namespace });
+  }
+
+  private policy(
+    policyName: string,
+    namespace: string,
+    labels: Record<string, string>,
+    podLabels: Record<string, string>,
+    ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[],
+    egress: NetworkPolicyEgressRule[],
+    k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider },
+    ns: PlatformNamespace,
+  ): k8s.networking.v1.NetworkPolicy {
+    return new k8s.networking.v1.NetworkPolicy(
+      `${namespace}-${policyName}`,
+      {
+        metadata: { name: policyName, namespace, labels },
+        spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress", "Egress"], ingress, egress },
+      },
+      { ...k8sOpts, dependsOn: [ns] },
+    );
+  }
+}
+
+/**
+ * HTTPS to the Kubernetes API: the control plane's ENIs in the VPC, and the `kubernetes` Service's
+ * ClusterIP (the first address of the Service range) for policy engines that match before DNAT.
+ */
+export function apiServerEgress(vpcCidr: string, serviceCidr: string): NetworkPolicyEgressRule {
+  const services = parseIpv4Cidr(serviceCidr);
+  if (!services) throw new Error(`invalid Service CIDR ${serviceCidr}`);
+  return {
+    to: [{ ipBlock: { cidr: vpcCidr } }, { ipBlock: { cidr: formatIpv4Cidr(services.base + 1, 32) } }],
+    ports: tcp(443),
+  };
+}

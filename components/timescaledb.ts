@@ -1,0 +1,623 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { podIdentityRole } from "./cluster";
+import { TimescaleDbConfig } from "./config";
+import { standardLabels } from "./k8s/labels";
+import { AlertRule, MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
+import { PlatformNamespace } from "./k8s/namespace";
+import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { resources } from "./k8s/pod";
+import { marketDataSchemaSql } from "./market-data-schema";
+import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
+import { STORAGE_CLASSES } from "./storage";
+
+export interface TimescaleDbArgs extends TimescaleDbConfig {
+  /** EKS cluster the pod-identity association belongs to. */
+  clusterName: pulumi.Input<string>;
+  /** Namespace and pod labels of the only client (the trading engine); its connection Secret goes there. */
+  clientNamespace: pulumi.Input<string>;
+  clientPodSelector: Record<string, string>;
+  monitoring: MonitoringHandle;
+  /** VPC and Service ranges: where the API server is reached from pods. */
+  vpcCidr: string;
+  serviceCidr: string;
+  provider: k8s.Provider;
+  /** Production: the Cluster, the backup bucket and its key cannot be deleted by accident. */
+  protect: boolean;
+  tags: Record<string, string>;
+}
+
+/** How a client reaches the database: the read-write service and the connection Secret in the client's namespace. */
+export interface TimescaleDbEndpoint {
+  namespace: string;
+  /** DNS name of the `-rw` Service, which always points at the primary. */
+  host: string;
+  port: number;
+  database: string;
+  /** Secret in the client namespace with keys host, port, dbname, user, password, uri. */
+  clientSecretName: pulumi.Output<string>;
+  /** Labels of the PostgreSQL pods, for the client's egress policy. */
+  podSelector: Record<string, string>;
+}
+
+export const DATA_NAMESPACE = "hft-data";
+/** The CloudNativePG Cluster's name: its pods, Services (`<name>-rw`), service account and backups derive from it. */
+export const CLUSTER_NAME = "timescaledb";
+const PORTS = { postgres: 5432, status: 8000, metrics: 9187 } as const;
+/** Pod identity's credential endpoint: the agent on every node listens on this link-local address. */
+const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
+/** Folder in the bucket holding base backups and WAL (Barman adds the server name, i.e. the Cluster's name, below it). */
+const BACKUP_PREFIX = "cnpg";
+const REPLICATION_LAG_ALERT_SECONDS = 5;
+
+/**
+ * TimescaleDB as a CloudNativePG Cluster: the operator stack, a Cluster on fast-ssd with a separate
+ * WAL volume (three zone-spread instances with quorum synchronous replication in production), the
+ * market-data schema at bootstrap, continuous WAL archiving and nightly base backups to a versioned,
+ * KMS-encrypted S3 bucket through the Barman Cloud plugin with pod-identity credentials, generated
+ * credentials, a connection Secret for the client, network policies, and its scrape target and alerts.
+ *
+ * CloudNativePG creates and manages the PodDisruptionBudgets of its instances (`enablePDB`, on by
+ * default), so none is declared here.
+ */
+export class TimescaleDb extends pulumi.ComponentResource {
+  readonly endpoint: TimescaleDbEndpoint;
+  readonly backupBucket: pulumi.Output<string>;
+  readonly backupRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TimescaleDbArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hft:platform:TimescaleDb", name, {}, opts);
+    const parent = { parent: this };
+    const k8sOpts = { parent: this, provider: args.provider };
+    const stateful = { protect: args.protect, retainOnDelete: args.protect };
+    const labels = standardLabels({ name: CLUSTER_NAME, component: "database" });
+    const podSelector = { "cnpg.io/cluster": CLUSTER_NAME };
+    const meta = (objectName: string) => ({ name: objectName, namespace: DATA_NAMESPACE, labels });
+
+    const operators = new PostgresOperator(
+      `${name}-operator`,
+      {
+        charts: args.charts,
+        vpcCidr: args.vpcCidr,
+        serviceCidr: args.serviceCidr,
+        monitoring: args.monitoring,
+        highlyAvailable: args.instances > 1,
+        provider: args.provider,
+      },
+      parent,
+    );
+    const ns = new PlatformNamespace(DATA_NAMESPACE, { name: DATA_NAMESPACE, labels, podSecurity: "restricted", provider: args.provider }, parent);
+    const inNs = { ...k8sOpts, dependsOn: [ns] };
+
+    // --- Backups: bucket, key, and the identity the instance pods use to write there ---
+    const bucket = this.backupStore(name, args, stateful);
+    const role = this.backupIdentity(name, args, bucket);
+    this.backupBucket = bucket.bucket.bucket;
+    this.backupRoleArn = role.arn;
+    const association = new aws.eks.PodIdentityAssociation(
+      `${name}-backups`,
+      // CloudNativePG runs every instance under a service account named after the Cluster.
+      { clusterName: args.clusterName, namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME, roleArn: role.arn, tags: args.tags },
+      parent,
+    );
+    const objectStore = new k8s.apiextensions.CustomResource(
+      `${name}-object-store`,
+      {
+        apiVersion: "barmancloud.cnpg.io/v1",
+        kind: "ObjectStore",
+        metadata: meta(CLUSTER_NAME),
+        spec: {
+          configuration: {
+            destinationPath: pulumi.interpolate`s3://${bucket.bucket.bucket}/${BACKUP_PREFIX}`,
+            // The pod-identity role, never static keys. Objects are encrypted by the bucket's default
+            // SSE-KMS key: asking for "aws:kms" here would select the AWS-managed key instead.
+            s3Credentials: { inheritFromIAMRole: true },
+            wal: { compression: "zstd", maxParallel: 4 },
+            data: { compression: "snappy", jobs: 2, immediateCheckpoint: false },
+          },
+          retentionPolicy: args.backup.retention,
+          instanceSidecarConfiguration: {
+            // Requests = limits keeps the instance pods Guaranteed when the database container is.
+            resources: resources({ cpu: args.backup.sidecar.cpu, memory: args.backup.sidecar.memory }),
+            // Pod identity supplies credentials, not a region: sign for the bucket's own region.
+            env: [{ name: "AWS_DEFAULT_REGION", value: bucket.bucket.region }],
+          },
+        },
+      },
+      { ...k8sOpts, dependsOn: [ns, operators.barmanCloud] },
+    );
+
+    // --- Credentials: generated, only ever in Pulumi secrets and Kubernetes Secrets ---
+    const appPassword = new random.RandomPassword(`${name}-app`, { length: 32, special: false }, parent);
+    const superuserPassword = new random.RandomPassword(`${name}-superuser`, { length: 32, special: false }, parent);
+    const basicAuth = (role: string, secretName: string, username: string, password: random.RandomPassword) =>
+      new k8s.core.v1.Secret(
+        `${name}-${role}`,
+        {
+          metadata: meta(secretName),
+          type: "kubernetes.io/basic-auth",
+          stringData: pulumi.secret(password.result.apply((p) => ({ username, password: p }))),
+        },
+        inNs,
+      );
+    const appSecret = basicAuth("app", `${CLUSTER_NAME}-app`, args.owner, appPassword);
+    const superuserSecret = basicAuth("superuser", `${CLUSTER_NAME}-superuser`, "postgres", superuserPassword);
+
+    // --- Image, schema, Cluster ---
+    const catalog = new k8s.apiextensions.CustomResource(
+      `${name}-image-catalog`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "ImageCatalog",
+        metadata: meta(CLUSTER_NAME),
+        // Timescale's tags ("pg18.4-ts2.28.2") do not start with the major version, from which the
+        // operator would otherwise infer it; the catalog states it.
+        spec: { images: [{ major: args.postgresMajor, image: args.image }] },
+      },
+      { ...k8sOpts, dependsOn: [ns, operators.operator] },
+    );
+    const schemaKey = "market-data.sql";
+    const schema = new k8s.core.v1.ConfigMap(
+      `${name}-schema`,
+      { metadata: meta(`${CLUSTER_NAME}-market-data-schema`), data: { [schemaKey]: marketDataSchemaSql(args.owner) } },
+      inNs,
+    );
+
+    const cluster = new k8s.apiextensions.CustomResource(
+      `${name}-cluster`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "Cluster",
+        metadata: meta(CLUSTER_NAME),
+        spec: this.clusterSpec(args, labels, {
+          catalog: CLUSTER_NAME,
+          appSecret: appSecret.metadata.name,
+          superuserSecret: superuserSecret.metadata.name,
+          schema: { name: schema.metadata.name, key: schemaKey },
+          objectStore: CLUSTER_NAME,
+        }),
+      },
+      {
+        ...k8sOpts,
+        // The operator's CRDs and webhook first; the plugin and its ObjectStore before WAL archiving is
+        // switched on; the pod-identity association before the first pod, or it starts without credentials.
+        dependsOn: [ns, operators.operator, operators.barmanCloud, objectStore, catalog, association],
+        ...stateful,
+      },
+    );
+
+    new k8s.apiextensions.CustomResource(
+      `${name}-database`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "Database",
+        metadata: meta(`${CLUSTER_NAME}-${args.database.replace(/_/g, "-")}`),
+        spec: {
+          cluster: { name: CLUSTER_NAME },
+          name: args.database,
+          owner: args.owner,
+          ensure: "present",
+          // Dropping this resource must never drop the trading database.
+          databaseReclaimPolicy: "retain",
+          // Created at bootstrap already (the schema needs it); from then on the operator keeps it at the
+          // version the image ships, running ALTER EXTENSION ... UPDATE when the image moves.
+          extensions: [{ name: "timescaledb", version: args.timescaledbVersion, ensure: "present" }],
+        },
+      },
+      { ...k8sOpts, dependsOn: [cluster] },
+    );
+
+    new k8s.apiextensions.CustomResource(
+      `${name}-scheduled-backup`,
+      {
+        apiVersion: "postgresql.cnpg.io/v1",
+        kind: "ScheduledBackup",
+        metadata: meta(`${CLUSTER_NAME}-daily`),
+        spec: {
+          cluster: { name: CLUSTER_NAME },
+          schedule: args.backup.schedule,
+          // A base backup right away, so point-in-time recovery works from the first day.
+          immediate: true,
+          method: "plugin",
+          pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+          // Keeps the backup load off the primary when a standby is up to date.
+          target: "prefer-standby",
+          backupOwnerReference: "self",
+        },
+      },
+      { ...k8sOpts, dependsOn: [cluster, objectStore, operators.barmanCloud] },
+    );
+
+    // --- Client connection Secret in the engine's namespace ---
+    const host = `${CLUSTER_NAME}-rw.${DATA_NAMESPACE}.svc.cluster.local`;
+    const clientSecret = new k8s.core.v1.Secret(
+      `${name}-client`,
+      {
+        metadata: { name: `${CLUSTER_NAME}-client`, namespace: args.clientNamespace, labels },
+        type: "Opaque",
+        stringData: pulumi.secret(
+          appPassword.result.apply((password) => ({
+            host,
+            port: String(PORTS.postgres),
+            dbname: args.database,
+            user: args.owner,
+            password,
+            // CloudNativePG serves TLS only on its own CA; require encryption without pinning that CA here.
+            uri: `postgresql://${args.owner}:${encodeURIComponent(password)}@${host}:${PORTS.postgres}/${args.database}?sslmode=require`,
+          })),
+        ),
+      },
+      { ...k8sOpts, dependsOn: [cluster] },
+    );
+
+    this.networkPolicies(name, args, labels, podSelector, operators, inNs);
+    this.monitoringObjects(args, labels, podSelector);
+
+    this.endpoint = {
+      namespace: DATA_NAMESPACE,
+      host,
+      port: PORTS.postgres,
+      database: args.database,
+      clientSecretName: clientSecret.metadata.name,
+      podSelector,
+    };
+    this.registerOutputs({
+      host,
+      database: args.database,
+      clientSecretName: this.endpoint.clientSecretName,
+      backupBucket: this.backupBucket,
+      backupRoleArn: this.backupRoleArn,
+    });
+  }
+
+  private clusterSpec(
+    args: TimescaleDbArgs,
+    labels: Record<string, string>,
+    refs: { catalog: string; appSecret: pulumi.Input<string>; superuserSecret: pulumi.Input<string>; schema: { name: pulumi.Input<string>; key: string }; objectStore: string },
+  ): Record<string, unknown> {
+    const p = args.parameters;
+    return {
+      instances: args.instances,
+      imageCatalogRef: { apiGroup: "postgresql.cnpg.io", kind: "ImageCatalog", name: refs.catalog, major: args.postgresMajor },
+      // The image's postgres user; CloudNativePG runs every container as it, non-root, with a read-only
+      // root filesystem, no privilege escalation, all capabilities dropped and RuntimeDefault seccomp:
+      // the pods pass the namespace's "restricted" Pod Security level without overrides.
+      postgresUID: args.postgresUid,
+      postgresGID: args.postgresUid,
+      imagePullPolicy: "IfNotPresent",
+      inheritedMetadata: { labels },
+      primaryUpdateStrategy: "unsupervised",
+      // Roll the primary last, by switching over to an updated standby rather than restarting it.
+      primaryUpdateMethod: args.instances > 1 ? "switchover" : "restart",
+      storage: { storageClass: STORAGE_CLASSES.fastSsd, size: args.storage.size },
+      walStorage: { storageClass: STORAGE_CLASSES.fastSsd, size: args.storage.walSize },
+      resources: resources(args.resources),
+      affinity: {
+        enablePodAntiAffinity: true,
+        podAntiAffinityType: args.antiAffinity.type,
+        topologyKey: args.antiAffinity.topologyKey,
+      },
+      postgresql: {
+        shared_preload_libraries: ["timescaledb"],
+        parameters: {
+          shared_buffers: p.sharedBuffers,
+          effective_cache_size: p.effectiveCacheSize,
+          work_mem: p.workMem,
+          maintenance_work_mem: p.maintenanceWorkMem,
+          max_wal_size: p.maxWalSize,
+          max_connections: String(p.maxConnections),
+          max_worker_processes: String(p.maxWorkerProcesses),
+          max_parallel_workers: String(p.maxParallelWorkers),
+          "timescaledb.max_background_workers": String(p.timescaledbMaxBackgroundWorkers),
+          max_locks_per_transaction: String(p.maxLocksPerTransaction),
+          "timescaledb.telemetry_level": "off",
+        },
+        ...(args.synchronous.number > 0
+          ? { synchronous: { method: "any", number: args.synchronous.number, dataDurability: args.synchronous.dataDurability } }
+          : {}),
+        ...(args.timescaledbExtensionImage
+          ? { extensions: [{ name: "timescaledb-oss", image: { reference: args.timescaledbExtensionImage } }] }
+          : {}),
+      },
+      bootstrap: {
+        initdb: {
+          database: args.database,
+          owner: args.owner,
+          secret: { name: refs.appSecret },
+          dataChecksums: true,
+          encoding: "UTF8",
+          postInitApplicationSQLRefs: { configMapRefs: [refs.schema] },
+        },
+      },
+      // No remote superuser logins: the postgres password stays NULL (DBAs use local peer auth through
+      // `kubectl cnpg psql`). The generated Secret is there for break-glass: flipping this flag makes
+      // the operator set it as the password, without an untracked secret appearing.
+      superuserSecret: { name: refs.superuserSecret },
+      enableSuperuserAccess: false,
+      plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: refs.objectStore } }],
+      // The platform's own PodMonitor scrapes the instances (the operator-managed one is deprecated).
+      monitoring: { enablePodMonitor: false },
+    };
+  }
+
+  /** A versioned bucket, encrypted with its own rotating key, private, TLS-only, old versions expired. */
+  private backupStore(name: string, args: TimescaleDbArgs, stateful: { protect: boolean; retainOnDelete: boolean }): { bucket: aws.s3.Bucket; key: aws.kms.Key } {
+    const parent = { parent: this };
+    const key = new aws.kms.Key(
+      `${name}-backups`,
+      { description: `${CLUSTER_NAME} backups (base backups and WAL)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
+      { parent: this, ...stateful },
+    );
+    new aws.kms.Alias(`${name}-backups`, { name: pulumi.interpolate`alias/${args.clusterName}-${CLUSTER_NAME}-backups`, targetKeyId: key.keyId }, parent);
+    const bucket = new aws.s3.Bucket(
+      `${name}-backups`,
+      {
+        bucketPrefix: pulumi.interpolate`${args.clusterName}-${CLUSTER_NAME}-backups-`,
+        // Outside production the stack may take its backups with it.
+        forceDestroy: !args.protect,
+        tags: args.tags,
+      },
+      { parent: this, ...stateful },
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-backups`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-backups`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    const versioning = new aws.s3.BucketVersioning(`${name}-backups`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-backups`,
+      {
+        bucket: bucket.id,
+        // Bucket keys cut the KMS calls WAL archiving would otherwise make per object.
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+      },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-backups`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            // Barman's retention policy deletes obsolete backups and WAL; versioning keeps what it (or
+            // anyone) deleted for a while longer. Current objects never expire by age: a stalled backup
+            // schedule must not let S3 delete the only base backup a restore needs.
+            id: "expire-deleted-backups",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.backup.noncurrentVersionDays },
+            expiration: { expiredObjectDeleteMarker: true },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-backups`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+              {
+                Sid: "DenyOtherKmsKeys",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/*`,
+                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
+              },
+            ],
+          }),
+        ),
+      },
+      // S3 rejects a bucket policy while the public access block is still being applied.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    return { bucket, key };
+  }
+
+  /** The role the instance pods assume through pod identity: this bucket and this key, nothing else. */
+  private backupIdentity(name: string, args: TimescaleDbArgs, store: { bucket: aws.s3.Bucket; key: aws.kms.Key }): aws.iam.Role {
+    const policy = new aws.iam.Policy(
+      `${name}-backups`,
+      {
+        description: `${CLUSTER_NAME}: WAL archiving, base backups, retention and restore in its backup bucket`,
+        policy: pulumi.all([store.bucket.arn, store.key.arn]).apply(([bucketArn, keyArn]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
+              {
+                Sid: "ReadWriteBackups",
+                Effect: "Allow",
+                // Delete: Barman's retention policy removes obsolete backups (versioning keeps them a while).
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                Resource: `${bucketArn}/${BACKUP_PREFIX}/*`,
+              },
+              {
+                Sid: "UseBackupKeyThroughS3",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                Resource: keyArn,
+                // With bucket keys, S3 passes the bucket's ARN as the encryption context.
+                Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } },
+              },
+            ],
+          }),
+        ),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    return podIdentityRole(`${name}-backups`, policy.arn, args.tags, this);
+  }
+
+  /**
+   * Default-deny is the namespace's baseline. Every CloudNativePG pod here (this Cluster's instances
+   * and jobs, and a point-in-time restore next to it) may take replication and status traffic from
+   * its peers, status calls from the operator and scrapes from Prometheus, and may reach DNS, its
+   * peers, the API server, S3 over HTTPS and the node's pod-identity agent. Only this Cluster's
+   * instances admit the client, on PostgreSQL's port.
+   */
+  private networkPolicies(
+    name: string,
+    args: TimescaleDbArgs,
+    labels: Record<string, string>,
+    podSelector: Record<string, string>,
+    operators: PostgresOperator,
+    k8sOpts: pulumi.CustomResourceOptions,
+  ): void {
+    const cnpgPods = { matchExpressions: [{ key: "cnpg.io/cluster", operator: "Exists" }] };
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-cnpg-pods`,
+      {
+        metadata: { name: "cnpg-pods", namespace: DATA_NAMESPACE, labels },
+        spec: {
+          podSelector: cnpgPods,
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            { from: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
+            { from: [namespacePeer(operators.namespace, operators.operatorPodSelector)], ports: tcp(PORTS.status) },
+            { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics) },
+          ],
+          egress: [
+            DNS_EGRESS,
+            { to: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
+            // The instance manager watches its Cluster through the API server.
+            apiServerEgress(args.vpcCidr, args.serviceCidr),
+            // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-clients`,
+      {
+        metadata: { name: `${CLUSTER_NAME}-clients`, namespace: DATA_NAMESPACE, labels },
+        spec: {
+          podSelector: { matchLabels: podSelector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } }, podSelector: { matchLabels: args.clientPodSelector } }],
+              ports: tcp(PORTS.postgres),
+            },
+          ],
+        },
+      },
+      k8sOpts,
+    );
+  }
+
+  private monitoringObjects(args: TimescaleDbArgs, labels: Record<string, string>, podSelector: Record<string, string>): void {
+    const monitoringArgs = { name: CLUSTER_NAME, namespace: DATA_NAMESPACE, labels, monitoring: args.monitoring, provider: args.provider, parent: this };
+    // Instances only: bootstrap and join Jobs carry the cluster label too, without a metrics port.
+    podMonitor(monitoringArgs, { ...podSelector, ...CNPG_INSTANCE_POD }, [{ port: "metrics", interval: "30s" }]);
+    prometheusRule(monitoringArgs, "timescaledb", timescaleDbAlerts(args));
+  }
+}
+
+/** Alerts on what loses data or availability: instances, replication, WAL archiving, backups, disk. */
+export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "synchronous" | "backup">): AlertRule[] {
+  const sel = `namespace="${DATA_NAMESPACE}", pod=~"${CLUSTER_NAME}-[0-9]+"`;
+  const volumes = `namespace="${DATA_NAMESPACE}", persistentvolumeclaim=~"${CLUSTER_NAME}-[0-9]+(-wal)?"`;
+  const lastBackup = `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${sel}}`;
+  const rules: AlertRule[] = [
+    {
+      alert: "TimescaleDBInstanceDown",
+      expr: `cnpg_collector_up{${sel}} == 0`,
+      for: "1m",
+      severity: "critical",
+      summary: "A TimescaleDB instance is not running PostgreSQL",
+      description: "{{ $labels.pod }} reports PostgreSQL down; CloudNativePG fails over if it is the primary.",
+    },
+    {
+      alert: "TimescaleDBInstancesMissing",
+      expr: `count(cnpg_collector_up{${sel}} == 1) < ${args.instances} or absent(cnpg_collector_up{${sel}})`,
+      for: "5m",
+      severity: "critical",
+      summary: "Fewer TimescaleDB instances are up than configured",
+      description: `Expected ${args.instances} running instance(s); check pending pods, nodes and volumes in ${DATA_NAMESPACE}.`,
+    },
+    {
+      alert: "TimescaleDBReplicationLag",
+      expr: `max by (pod) (cnpg_pg_replication_lag{${sel}}) > ${REPLICATION_LAG_ALERT_SECONDS}`,
+      for: "2m",
+      severity: "warning",
+      summary: "A TimescaleDB standby is lagging",
+      description: `{{ $labels.pod }} replays WAL {{ $value }}s behind the primary (threshold ${REPLICATION_LAG_ALERT_SECONDS}s).`,
+    },
+    {
+      alert: "TimescaleDBWALArchivingFailing",
+      expr: `increase(cnpg_pg_stat_archiver_failed_count{${sel}}[10m]) > 0`,
+      for: "10m",
+      severity: "critical",
+      summary: "WAL archiving to S3 is failing",
+      description: "{{ $labels.pod }} cannot archive WAL: point-in-time recovery stops at the last archived segment and pg_wal fills up.",
+    },
+    {
+      alert: "TimescaleDBBackupFailed",
+      expr: `max(barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{${sel}}) > max(${lastBackup})`,
+      for: "5m",
+      severity: "critical",
+      summary: "The last TimescaleDB base backup failed",
+      description: "The newest backup attempt failed after the last successful one; see the Backup resources in hft-data.",
+    },
+    {
+      alert: "TimescaleDBBackupTooOld",
+      expr: `time() - max(${lastBackup}) > ${args.backup.maxAgeHours * 3600} or absent(${lastBackup})`,
+      for: "15m",
+      severity: "critical",
+      summary: "No recent TimescaleDB base backup",
+      description: `The newest base backup is older than ${args.backup.maxAgeHours}h (schedule "${args.backup.schedule}").`,
+    },
+    {
+      alert: "TimescaleDBVolumeFillingUp",
+      expr: `kubelet_volume_stats_available_bytes{${volumes}} / kubelet_volume_stats_capacity_bytes{${volumes}} < 0.15`,
+      for: "10m",
+      severity: "warning",
+      summary: "A TimescaleDB volume is over 85% full",
+      description: "{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; grow timescaledb.storage in the stack file.",
+    },
+    {
+      alert: "TimescaleDBVolumeNearlyFull",
+      expr: `kubelet_volume_stats_available_bytes{${volumes}} / kubelet_volume_stats_capacity_bytes{${volumes}} < 0.05`,
+      for: "5m",
+      severity: "critical",
+      summary: "A TimescaleDB volume is over 95% full",
+      description: "{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; PostgreSQL stops when it fills.",
+    },
+  ];
+  if (args.synchronous.number > 0) {
+    rules.push({
+      alert: "TimescaleDBSynchronousStandbysMissing",
+      expr: `max(cnpg_collector_sync_replicas{${sel}, value="observed"}) < ${args.synchronous.number}`,
+      for: "1m",
+      severity: "critical",
+      summary: "Too few synchronous standbys",
+      description:
+        args.synchronous.dataDurability === "required"
+          ? "Commits wait for a synchronous standby that is not there: writes are blocked."
+          : "Commits are acknowledged without a synchronous standby: a failover now can lose them.",
+    });
+  }
+  return rules;
+}
