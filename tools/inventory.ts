@@ -18,6 +18,8 @@ export interface InventoryEntry {
   /** Resource options that guard against accidental deletion (set on prod's stateful resources). */
   protect?: boolean;
   retainOnDelete?: boolean;
+  /** URNs named in `dependsOn` (explicit dependencies; those implied by inputs are not listed). */
+  dependsOn?: string[];
   /** Readable forms of encoded inputs (launch template user data is base64) for reviews and diffs; policies read `inputs`. */
   decoded?: Record<string, string>;
 }

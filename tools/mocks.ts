@@ -193,6 +193,15 @@ interface RegisterResourceRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(callback: (deps: { getUrnsList(): string[] }) => void): void };
+}
+
+/** Dependencies given with `dependsOn`: all of the registration's dependencies but those its inputs carry. */
+function explicitDependencies(req: RegisterResourceRequest): string[] {
+  const implicit = new Set<string>();
+  req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((urn) => implicit.add(urn)));
+  return req.getDependenciesList().filter((urn) => !implicit.has(urn));
 }
 
 /**
@@ -223,6 +232,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
       if (!err && response) {
         const inputs = redact(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, unknown>;
         const userData = req.getType() === "aws:ec2/launchTemplate:LaunchTemplate" ? inputs.userData : undefined;
+        const dependsOn = explicitDependencies(req);
         session.inventory.push({
           urn: response.getUrn(),
           type: req.getType(),
@@ -231,6 +241,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           custom: req.getCustom(),
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+          ...(dependsOn.length ? { dependsOn } : {}),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
             ? { decoded: { userData: Buffer.from(userData, "base64").toString("utf8") } }
