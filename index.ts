@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
 import { loadPlatformConfig } from "./components/config";
+import { ENGINE_APP, TRADING_NAMESPACE, TradingEngine } from "./components/engine";
+import { selectorLabels, standardLabels } from "./components/k8s/labels";
+import { PlatformNamespace } from "./components/k8s/namespace";
+import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
+import { Redis } from "./components/redis";
 import { Storage } from "./components/storage";
 import { TimescaleDb } from "./components/timescaledb";
-import { standardLabels } from "./components/k8s/labels";
-import { PlatformNamespace } from "./components/k8s/namespace";
 
 // Validates the whole stack file first: a bad value fails here, before any resource is registered.
 const config = loadPlatformConfig();
@@ -37,29 +40,66 @@ const storage = new Storage("hft", {
   tags,
 });
 
-const tradingNamespace = new PlatformNamespace("hft-trading", { name: "hft-trading", labels: standardLabels({ name: "hft-trading", component: "trading" }), podSecurity: "restricted", provider: cluster.provider });
+const monitoring = new Monitoring(
+  "hft",
+  { ...config.monitoring, vpcCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, protect, provider: cluster.provider },
+  // Volumes need their StorageClasses.
+  { dependsOn: [storage] },
+);
 
-// Replaced by the Monitoring component's handle on merge.
-const monitoring = { namespace: "monitoring", crds: cluster.provider };
+// The engine's namespace exists before the data stores, which put the engine's client Secrets in it.
+const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
+  name: TRADING_NAMESPACE,
+  labels: standardLabels({ name: TRADING_NAMESPACE, component: "trading" }),
+  // Host networking is not allowed below "privileged": the documented exception for the engine.
+  podSecurity: config.engine.hostNetwork ? "privileged" : "restricted",
+  provider: cluster.provider,
+});
+const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector: selectorLabels(ENGINE_APP) };
 
-const timescaledb = new TimescaleDb("timescaledb", {
+const redis = new Redis(
+  "hft",
+  { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, provider: cluster.provider },
+  { dependsOn: [storage] },
+);
+
+const timescaledb = new TimescaleDb(
+  "timescaledb",
+  {
     ...config.timescaledb,
+    ...engineClient,
     clusterName: cluster.name,
-    clientNamespace: tradingNamespace.name,
-    clientPodSelector: { "app.kubernetes.io/name": "trading-engine", "app.kubernetes.io/instance": "trading-engine" },
-    monitoring,
+    monitoring: monitoring.handle,
     vpcCidr: config.network.vpcCidr,
     serviceCidr: config.cluster.serviceCidr,
     provider: cluster.provider,
     protect,
     tags,
-});
+  },
+  { dependsOn: [storage] },
+);
+
+const engine = new TradingEngine(
+  "trading-engine",
+  {
+    ...config.engine,
+    namespace: tradingNamespace.name,
+    redis: redis.endpoint,
+    database: timescaledb.endpoint,
+    monitoring: monitoring.handle,
+    provider: cluster.provider,
+    protect,
+  },
+  { dependsOn: [storage] },
+);
 
 export const vpcId = network.vpcId;
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.kubeconfig;
 export const efsFileSystemId = storage.efsFileSystemId;
 export const storageClasses = storage.storageClassNames;
+export const prometheusUrl = monitoring.prometheusUrl;
+export const redisEndpoint = redis.endpoint;
 export const timescaledbEndpoint = pulumi.output({
   host: timescaledb.endpoint.host,
   port: timescaledb.endpoint.port,
@@ -68,3 +108,5 @@ export const timescaledbEndpoint = pulumi.output({
 });
 export const timescaledbBackupBucket = timescaledb.backupBucket;
 export const timescaledbBackupRoleArn = timescaledb.backupRoleArn;
+export const engineStatefulSet = engine.statefulSetName;
+export const engineLoadBalancerService = engine.externalServiceName;

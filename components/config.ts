@@ -16,6 +16,8 @@ export interface PlatformConfig {
   storage: StorageConfig;
   engine: EngineConfig;
   timescaledb: TimescaleDbConfig;
+  monitoring: MonitoringConfig;
+  redis: RedisConfig;
 }
 
 export type Tier = "development" | "production";
@@ -169,6 +171,124 @@ export interface EngineConfig {
   quota: { cpu: string; memory: string; persistentVolumeClaims: number; loadBalancers: number; nodePorts: number };
 }
 
+/** A container's CPU and memory: requests, and limits (always set for platform workloads). */
+export interface ContainerResources {
+  cpu: string;
+  memory: string;
+  limits: { cpu: string; memory: string };
+}
+
+/**
+ * Where a Helm chart comes from, always at an exact version: a chart repository, or a local
+ * `<chart>-<version>.tgz` for installs without access to the repository.
+ */
+export type ChartSource =
+  | { kind: "repository"; chart: string; version: string; repo: string }
+  | { kind: "archive"; chart: string; version: string; path: string };
+
+export interface MonitoringConfig {
+  kubePrometheusStack: ChartSource;
+  prometheusAdapter: ChartSource;
+  prometheus: PrometheusConfig;
+  alertmanager: AlertmanagerConfig;
+  grafana: { resources: ContainerResources };
+  operator: { resources: ContainerResources };
+  kubeStateMetrics: { resources: ContainerResources };
+  nodeExporter: { resources: ContainerResources };
+  adapter: { replicas: number; resources: ContainerResources };
+}
+
+export interface PrometheusConfig {
+  /** Prometheus replicas (production: at least 2, each with its own volume). */
+  replicas: number;
+  /** How long samples are kept, as a Prometheus duration ("7d", "30d"). */
+  retention: string;
+  /** Size-based retention in Prometheus units ("40GB" = 40 GiB); below the volume size so compaction has room. */
+  retentionSize: string;
+  /** Volume size per replica on the `fast-ssd` class ("50Gi"). */
+  storageSize: string;
+  /** Default scrape interval for targets that set none ("15s"). */
+  scrapeInterval: string;
+  resources: ContainerResources;
+}
+
+export interface AlertmanagerConfig {
+  replicas: number;
+  /** Volume size per replica on the `gp3` class (silences and notification log). */
+  storageSize: string;
+  resources: ContainerResources;
+  /** Receiver of every alert no route claims (production: not a discard receiver). */
+  defaultReceiver: string;
+  receivers: AlertReceiver[];
+  routes: AlertRoute[];
+}
+
+/**
+ * Where alerts go. Credentials (Slack webhook URL, PagerDuty routing key, webhook URL) are secret
+ * config values (`pulumi config set --secret --path ...`); the program only ever puts them into a
+ * Kubernetes Secret that Alertmanager reads as files.
+ */
+export type AlertReceiver =
+  | { name: string; kind: "slack"; channel: string; apiUrl: string }
+  | { name: string; kind: "pagerduty"; routingKey: string }
+  | { name: string; kind: "webhook"; url: string }
+  /** Drops what it receives: an explicit placeholder for stacks nobody is paged for (never the production default). */
+  | { name: string; kind: "discard" };
+
+export interface AlertRoute {
+  receiver: string;
+  /** Alertmanager matchers such as `severity = "warning"` or `alertname = "Watchdog"`. */
+  matchers: string[];
+  /** Keep evaluating later routes after this one matched. */
+  continue: boolean;
+}
+
+export interface RedisConfig {
+  /** Official redis image, pinned: an exact `x.y.z` tag, optionally with `@sha256:` digest. */
+  image: string;
+  /** oliver006/redis_exporter image, pinned likewise. */
+  exporterImage: string;
+  /** Data pods: 1 without Sentinel; an odd number ≥ 3 with it (production). */
+  replicas: number;
+  sentinel: SentinelConfig;
+  /** Memory cap for data; at most 75% of the container's memory limit (fork for AOF rewrite, buffers). */
+  maxmemory: string;
+  maxmemoryPolicy: MaxmemoryPolicy;
+  /** AOF fsync policy (production: `always` or `everysec`). */
+  appendfsync: "always" | "everysec" | "no";
+  /** Volume per data pod on `fast-ssd`; at least twice `maxmemory` (the AOF and its rewrite). */
+  storageSize: string;
+  /** Commands renamed away (disabled) on every data pod. */
+  disabledCommands: string[];
+  resources: ContainerResources;
+  sentinelResources: ContainerResources;
+  exporterResources: ContainerResources;
+}
+
+export interface SentinelConfig {
+  enabled: boolean;
+  /** Sentinels that must agree a master is down; a majority of the sentinels, and reachable with one pod disrupted. */
+  quorum: number;
+  masterName: string;
+  downAfterMilliseconds: number;
+  failoverTimeoutMilliseconds: number;
+}
+
+export const MAXMEMORY_POLICIES = [
+  "noeviction",
+  "allkeys-lru",
+  "allkeys-lfu",
+  "allkeys-random",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+] as const;
+export type MaxmemoryPolicy = (typeof MAXMEMORY_POLICIES)[number];
+
+/** maxmemory may use at most this share of the Redis container's memory limit. */
+export const REDIS_MAXMEMORY_SHARE = 0.75;
+
 export const PROJECT = "hft-platform";
 
 /** gp3 limits (AWS EBS documentation): IOPS 3000–16000, throughput 125–1000 MiB/s, at most 0.25 MiB/s per IOPS. */
@@ -239,7 +359,7 @@ function decodeConfigValue(value: string): unknown {
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const r = new ConfigReader(`Pulumi.${stack}.yaml`);
-  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "engine", "timescaledb"]);
+  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "monitoring", "redis", "timescaledb", "engine"]);
 
   const tier = r.oneOf(root, "tier", ["development", "production"] as const);
   const prod = tier === "production";
@@ -384,6 +504,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
     hugepages2Mi,
   });
   const timescaledb = parseTimescaleDbConfig(r, root, prod, { kubernetesVersion, availabilityZones });
+  const monitoring = parseMonitoringConfig(r, root, prod);
+  const redis = parseRedisConfig(r, root, prod);
 
   r.throwIfProblems();
   // Every field below was checked by the reader, which would have thrown otherwise.
@@ -421,9 +543,19 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
       fastSsd: { iops: iops!, throughput: throughput! },
       efs: { backups: efsBackups!, transitionToIa: transitionToIa! },
     },
-    engine: engine!,
+    monitoring: monitoring!,
+    redis: redis!,
     timescaledb: timescaledb!,
+    engine: engine!,
   };
+}
+
+function sizeAllowed(max?: string): string {
+  return `a size such as "512Mi" or "16Gi"${max ? `, at most ${max}` : ""}`;
+}
+
+function cpuAllowed(max?: string): string {
+  return `CPUs such as "2" or "500m"${max ? `, at most ${max}` : ""}`;
 }
 
 /** Repository part of an image reference: optional registry host (and port), then path components. */
@@ -491,12 +623,11 @@ function parseEngineConfig(
   const cpu = r.integer(eng, "cpu", { min: 1, max: allocatableCpus ? allocatableCpus - 1 : 128 }, allocatableCpus
     ? `a whole number of CPUs from 1 to ${allocatableCpus - 1} (${nodes.instanceType} has ${allocatableCpus} unreserved; one stays for the sidecar and daemons)`
     : "a whole number of CPUs");
-  const memory = r.quantity(eng, "memory", { min: 512 * MiB, max: size ? (size.memoryGiB * GiB) / 2 : 512 * GiB }, "binary", size ? `half of ${nodes.instanceType}'s memory` : undefined);
+  const memory = r.quantity(eng, "memory", { min: 512 * MiB, max: size ? (size.memoryGiB * GiB) / 2 : 512 * GiB }, sizeAllowed(size ? `half of ${nodes.instanceType}'s memory` : undefined), { kind: "binary" });
   const hugepagesPerNode = nodes.hugepages2Mi !== undefined ? nodes.hugepages2Mi * 2 * MiB : undefined;
-  const hugepages = r.quantity(eng, "hugepages", { min: 2 * MiB, max: hugepagesPerNode ?? 512 * GiB }, "binary",
-    hugepagesPerNode !== undefined ? `engineNodes.hugepages2Mi × 2Mi = ${hugepagesPerNode / MiB}Mi per node` : undefined);
-  if (hugepages !== undefined && quantityValue(hugepages)! % (2 * MiB) !== 0) r.problem(eng, "hugepages", hugepages, "a multiple of 2Mi");
-  const ephemeralStorage = r.quantity(eng, "ephemeralStorage", { min: GiB, max: 100 * GiB }, "binary", undefined, "10Gi");
+  const hugepages = r.quantity(eng, "hugepages", { min: 2 * MiB, max: hugepagesPerNode ?? 512 * GiB }, sizeAllowed(hugepagesPerNode !== undefined ? `engineNodes.hugepages2Mi × 2Mi = ${hugepagesPerNode / MiB}Mi per node` : undefined), { kind: "binary" });
+  if (hugepages !== undefined && parseQuantity(hugepages)! % (2 * MiB) !== 0) r.problem(eng, "hugepages", hugepages, "a multiple of 2Mi");
+  const ephemeralStorage = r.quantity(eng, "ephemeralStorage", { min: GiB, max: 100 * GiB }, sizeAllowed(), { kind: "binary", fallback: "10Gi" });
   const threads = r.integer(eng, "threads", { min: 1, max: 128 }, undefined, cpu ?? 8);
   const logLevel = r.oneOf(eng, "logLevel", ["debug", "info", "warn", "error"] as const, { default: "info" });
   if (prod && logLevel === "debug") r.problem(eng, "logLevel", "debug", "info, warn or error in production");
@@ -541,29 +672,29 @@ function parseEngineConfig(
   const metricsInterval = r.string(eng, "metricsInterval", { pattern: /^\d+(ms|s|m)$/, allowed: 'a Prometheus duration such as "1s" or "15s"' });
 
   const vol = r.object(eng, "volumes", ["logs", "data", "referenceData"]);
-  const logs = r.quantity(vol, "logs", { min: GiB, max: 16 * TiB }, "binary");
-  const data = r.quantity(vol, "data", { min: GiB, max: 16 * TiB }, "binary");
-  const referenceData = r.quantity(vol, "referenceData", { min: GiB, max: 8 * 1024 * TiB }, "binary");
+  const logs = r.quantity(vol, "logs", { min: GiB, max: 16 * TiB }, sizeAllowed(), { kind: "binary" });
+  const data = r.quantity(vol, "data", { min: GiB, max: 16 * TiB }, sizeAllowed(), { kind: "binary" });
+  const referenceData = r.quantity(vol, "referenceData", { min: GiB, max: 8 * 1024 * TiB }, sizeAllowed(), { kind: "binary" });
 
   const ship = r.object(eng, "logShipper", ["image", "cpu", "memory"]);
   const shipperImage = r.string(ship, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
-  const shipperCpu = r.quantity(ship, "cpu", { min: 0.01, max: 2 }, "cpu");
-  const shipperMemory = r.quantity(ship, "memory", { min: 16 * MiB, max: 4 * GiB }, "binary");
+  const shipperCpu = r.quantity(ship, "cpu", { min: 0.01, max: 2 }, cpuAllowed(), { kind: "cpu" });
+  const shipperMemory = r.quantity(ship, "memory", { min: 16 * MiB, max: 4 * GiB }, sizeAllowed(), { kind: "binary" });
   const initImage = r.string(eng, "initImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
 
   const q = r.object(eng, "quota", ["cpu", "memory", "persistentVolumeClaims", "loadBalancers", "nodePorts"]);
-  const quotaCpu = r.quantity(q, "cpu", { min: 1, max: 10_000 }, "cpu");
-  const quotaMemory = r.quantity(q, "memory", { min: GiB, max: 100 * TiB }, "binary");
+  const quotaCpu = r.quantity(q, "cpu", { min: 1, max: 10_000 }, cpuAllowed(), { kind: "cpu" });
+  const quotaMemory = r.quantity(q, "memory", { min: GiB, max: 100 * TiB }, sizeAllowed(), { kind: "binary" });
   const quotaPvcs = r.integer(q, "persistentVolumeClaims", { min: 1, max: 1000 });
   const loadBalancers = r.integer(q, "loadBalancers", { min: 1, max: 100 });
   const nodePorts = r.integer(q, "nodePorts", { min: 0, max: 100 });
   if (maxReplicas !== undefined && cpu !== undefined && shipperCpu !== undefined && quotaCpu !== undefined) {
-    const needed = maxReplicas * (cpu + quantityValue(shipperCpu)!);
-    if (quantityValue(quotaCpu)! < needed) r.problem(q, "cpu", quotaCpu, `at least ${needed} to run engine.maxReplicas (${maxReplicas}) pods`);
+    const needed = maxReplicas * (cpu + parseQuantity(shipperCpu)!);
+    if (parseQuantity(quotaCpu)! < needed) r.problem(q, "cpu", quotaCpu, `at least ${needed} to run engine.maxReplicas (${maxReplicas}) pods`);
   }
   if (maxReplicas !== undefined && memory !== undefined && shipperMemory !== undefined && quotaMemory !== undefined) {
-    const needed = maxReplicas * (quantityValue(memory)! + quantityValue(shipperMemory)!);
-    if (quantityValue(quotaMemory)! < needed) r.problem(q, "memory", quotaMemory, `at least ${Math.ceil(needed / GiB)}Gi to run engine.maxReplicas (${maxReplicas}) pods`);
+    const needed = maxReplicas * (parseQuantity(memory)! + parseQuantity(shipperMemory)!);
+    if (parseQuantity(quotaMemory)! < needed) r.problem(q, "memory", quotaMemory, `at least ${Math.ceil(needed / GiB)}Gi to run engine.maxReplicas (${maxReplicas}) pods`);
   }
   if (maxReplicas !== undefined && quotaPvcs !== undefined && quotaPvcs < 2 * maxReplicas + 1) {
     r.problem(q, "persistentVolumeClaims", quotaPvcs, `at least ${2 * maxReplicas + 1} (logs and data per pod, plus the shared reference data)`);
@@ -743,19 +874,19 @@ function parseTimescaleDbConfig(
   const dataDurability = r.oneOf(sync, "dataDurability", ["required", "preferred"] as const, { default: "required" });
 
   const sto = r.object(ts, "storage", ["size", "walSize"]);
-  const size = r.quantity(sto, "size", { min: GiB, max: 16 * TiB }, "binary", "16Ti (the gp3 limit)");
-  const walSize = r.quantity(sto, "walSize", { min: GiB, max: 16 * TiB }, "binary", "16Ti (the gp3 limit)");
+  const size = r.quantity(sto, "size", { min: GiB, max: 16 * TiB }, sizeAllowed("16Ti (the gp3 limit)"), { kind: "binary" });
+  const walSize = r.quantity(sto, "walSize", { min: GiB, max: 16 * TiB }, sizeAllowed("16Ti (the gp3 limit)"), { kind: "binary" });
 
   const res = r.object(ts, "resources", ["cpu", "memory", "limits"]);
-  const cpu = r.quantity(res, "cpu", { min: 0.25, max: 64 }, "cpu");
-  const memory = r.quantity(res, "memory", { min: 512 * MiB, max: 512 * GiB }, "binary");
+  const cpu = r.quantity(res, "cpu", { min: 0.25, max: 64 }, cpuAllowed(), { kind: "cpu" });
+  const memory = r.quantity(res, "memory", { min: 512 * MiB, max: 512 * GiB }, sizeAllowed(), { kind: "binary" });
   const lim = res?.value.limits === undefined ? undefined : r.object(res, "limits", ["cpu", "memory"]);
-  const cpuLimit = lim ? r.quantity(lim, "cpu", { min: 0.25, max: 64 }, "cpu") : cpu;
-  const memoryLimit = lim ? r.quantity(lim, "memory", { min: 512 * MiB, max: 512 * GiB }, "binary") : memory;
+  const cpuLimit = lim ? r.quantity(lim, "cpu", { min: 0.25, max: 64 }, cpuAllowed(), { kind: "cpu" }) : cpu;
+  const memoryLimit = lim ? r.quantity(lim, "memory", { min: 512 * MiB, max: 512 * GiB }, sizeAllowed(), { kind: "binary" }) : memory;
   if (lim && cpu && memory && cpuLimit && memoryLimit) {
-    if (prod && (quantityValue(cpuLimit) !== quantityValue(cpu) || quantityValue(memoryLimit) !== quantityValue(memory))) {
+    if (prod && (parseQuantity(cpuLimit) !== parseQuantity(cpu) || parseQuantity(memoryLimit) !== parseQuantity(memory))) {
       r.problem(res, "limits", lim.value, "none in production, or equal to the requests (Guaranteed QoS: the database is never the first pod evicted)");
-    } else if (quantityValue(cpuLimit)! < quantityValue(cpu)! || quantityValue(memoryLimit)! < quantityValue(memory)!) {
+    } else if (parseQuantity(cpuLimit)! < parseQuantity(cpu)! || parseQuantity(memoryLimit)! < parseQuantity(memory)!) {
       r.problem(res, "limits", lim.value, "limits at least the requests");
     }
   }
@@ -791,18 +922,18 @@ function parseTimescaleDbConfig(
     r.problem(par, "maxWorkerProcesses", maxWorkerProcesses, `at least timescaledbMaxBackgroundWorkers + maxParallelWorkers + 3 = ${bgWorkers + maxParallelWorkers + 3} (TimescaleDB's scheduler and jobs take worker slots)`);
   }
   const maxLocksPerTransaction = r.integer(par, "maxLocksPerTransaction", { min: 64, max: 4096 });
-  const memoryBytes = memory ? quantityValue(memory)! : undefined;
+  const memoryBytes = memory ? parseQuantity(memory)! : undefined;
   if (sharedBuffers && memoryBytes && postgresSizeBytes(sharedBuffers)! > 0.4 * memoryBytes) {
     r.problem(par, "sharedBuffers", sharedBuffers, `at most 40% of timescaledb.resources.memory (${memory}); 25% is the usual starting point`);
   }
-  const memoryLimitBytes = memoryLimit ? quantityValue(memoryLimit) : undefined;
+  const memoryLimitBytes = memoryLimit ? parseQuantity(memoryLimit) : undefined;
   if (effectiveCacheSize && memoryLimitBytes && postgresSizeBytes(effectiveCacheSize)! > memoryLimitBytes) {
     r.problem(par, "effectiveCacheSize", effectiveCacheSize, `at most the memory limit (${memoryLimit})`);
   }
   if (workMem && maintenanceWorkMem && memoryBytes && postgresSizeBytes(maintenanceWorkMem)! > 0.25 * memoryBytes) {
     r.problem(par, "maintenanceWorkMem", maintenanceWorkMem, `at most 25% of timescaledb.resources.memory (${memory})`);
   }
-  if (maxWalSize && walSize && postgresSizeBytes(maxWalSize)! > 0.5 * quantityValue(walSize)!) {
+  if (maxWalSize && walSize && postgresSizeBytes(maxWalSize)! > 0.5 * parseQuantity(walSize)!) {
     r.problem(par, "maxWalSize", maxWalSize, `at most half of timescaledb.storage.walSize (${walSize}), leaving room for WAL waiting to be archived`);
   }
 
@@ -818,8 +949,8 @@ function parseTimescaleDbConfig(
   const noncurrentVersionDays = r.integer(bak, "noncurrentVersionDays", { min: 1, max: 3650 });
   const maxAgeHours = r.integer(bak, "maxAgeHours", { min: 2, max: 720 });
   const side = r.object(bak, "sidecar", ["cpu", "memory"]);
-  const sidecarCpu = r.quantity(side, "cpu", { min: 0.05, max: 8 }, "cpu");
-  const sidecarMemory = r.quantity(side, "memory", { min: 64 * MiB, max: 16 * GiB }, "binary");
+  const sidecarCpu = r.quantity(side, "cpu", { min: 0.05, max: 8 }, cpuAllowed(), { kind: "cpu" });
+  const sidecarMemory = r.quantity(side, "memory", { min: 64 * MiB, max: 16 * GiB }, sizeAllowed(), { kind: "binary" });
 
   if (!ts) return undefined;
   return {
@@ -917,12 +1048,326 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const TiB = 1024 * GiB;
-const QUANTITY_SUFFIXES: Record<string, number> = { Ki: KiB, Mi: MiB, Gi: GiB, Ti: TiB, k: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3, "": 1 };
 
-/** A Kubernetes quantity ("16Gi", "500m", "2") as a number of base units, or undefined if malformed. */
-export function quantityValue(quantity: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity);
-  return m ? Number(m[1]) * QUANTITY_SUFFIXES[m[2] ?? ""] : undefined;
+const SEMVER = /^\d+\.\d+\.\d+$/;
+
+/** A Helm chart at a pinned version: `{ repo, version }`, or `{ archive }` naming a local `<chart>-<x.y.z>.tgz`. */
+function parseChartSource(r: ConfigReader, parent: Node | undefined, key: string, chart: string): ChartSource | undefined {
+  const node = r.object(parent, key, ["repo", "version", "archive"]);
+  if (!node) return undefined;
+  if (node.value.archive !== undefined) {
+    const archivePattern = new RegExp(`(^|/)${chart}-(\\d+\\.\\d+\\.\\d+)\\.tgz$`);
+    const path = r.string(node, "archive", {
+      pattern: archivePattern,
+      allowed: `a local chart archive named ${chart}-<x.y.z>.tgz (the version stays pinned in the file name)`,
+    });
+    if (node.value.repo !== undefined || node.value.version !== undefined) {
+      r.problem(node, "archive", node.value.archive, "either archive alone or repo with version, not both");
+      return undefined;
+    }
+    return path ? { kind: "archive", chart, path, version: archivePattern.exec(path)![2] } : undefined;
+  }
+  const repo = r.string(node, "repo", { pattern: /^(https:\/\/\S+|oci:\/\/\S+)$/, allowed: "an https:// or oci:// chart repository URL" });
+  const version = r.string(node, "version", { pattern: SEMVER, allowed: "an exact chart version such as 88.5.3 (no ranges)" });
+  return repo && version ? { kind: "repository", chart, repo, version } : undefined;
+}
+
+/** requests and limits, both required; limits never below requests. */
+function parseResources(r: ConfigReader, parent: Node | undefined, key: string, bounds: { maxCpu: number; maxMemory: number }): ContainerResources | undefined {
+  const node = r.object(parent, key, ["requests", "limits"]);
+  const read = (k: string) => {
+    const part = r.object(node, k, ["cpu", "memory"]);
+    const cpu = r.quantity(part, "cpu", { min: 0.001, max: bounds.maxCpu }, `a CPU quantity from 1m to ${bounds.maxCpu}`);
+    const memory = r.quantity(part, "memory", { min: 2 ** 20, max: bounds.maxMemory }, `a memory quantity from 1Mi to ${bounds.maxMemory / 2 ** 30}Gi`);
+    return cpu && memory ? { cpu, memory, node: part! } : undefined;
+  };
+  const requests = read("requests");
+  const limits = read("limits");
+  if (!requests || !limits) return undefined;
+  for (const resource of ["cpu", "memory"] as const) {
+    if (parseQuantity(limits[resource])! < parseQuantity(requests[resource])!) {
+      r.problem(limits.node, resource, limits[resource], `at least the request (${requests[resource]})`);
+      return undefined;
+    }
+  }
+  return { cpu: requests.cpu, memory: requests.memory, limits: { cpu: limits.cpu, memory: limits.memory } };
+}
+
+const COMPONENT_BOUNDS = { maxCpu: 16, maxMemory: 64 * GiB };
+
+function parseMonitoringConfig(r: ConfigReader, root: Node, prod: boolean): MonitoringConfig | undefined {
+  const mon = r.object(root, "monitoring", [
+    "kubePrometheusStack",
+    "prometheusAdapter",
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "operator",
+    "kubeStateMetrics",
+    "nodeExporter",
+    "adapter",
+  ]);
+  const kubePrometheusStack = parseChartSource(r, mon, "kubePrometheusStack", "kube-prometheus-stack");
+  const prometheusAdapter = parseChartSource(r, mon, "prometheusAdapter", "prometheus-adapter");
+
+  const prom = r.object(mon, "prometheus", ["replicas", "retention", "retentionSize", "storageSize", "scrapeInterval", "resources"]);
+  const promReplicas = r.integer(prom, "replicas", prod ? { min: 2, max: 4 } : { min: 1, max: 4 }, prod ? "2 to 4 in production (an HA pair or more)" : undefined);
+  const retention = r.duration(prom, "retention", { min: 86400, max: 400 * 86400 }, "a Prometheus duration from 1d to 400d, e.g. 15d");
+  const storageSize = r.quantity(prom, "storageSize", { min: 10 * GiB, max: 16384 * GiB }, "a volume size from 10Gi to 16Ti, e.g. 100Gi");
+  const retentionSizeText = r.quantity(prom, "retentionSize", { min: GiB, max: 16384 * GiB }, "a size such as 80Gi (whole Gi)");
+  let retentionSize: string | undefined;
+  if (retentionSizeText && storageSize) {
+    const bytes = parseQuantity(retentionSizeText)!;
+    const volume = parseQuantity(storageSize)!;
+    if (bytes % GiB !== 0) {
+      r.problem(prom, "retentionSize", retentionSizeText, "a whole number of Gi, e.g. 80Gi");
+    } else if (bytes > volume * 0.9) {
+      r.problem(prom, "retentionSize", retentionSizeText, `at most 90% of storageSize ${storageSize} (${Math.floor((volume * 0.9) / GiB)}Gi), leaving room for compaction and the WAL`);
+    } else {
+      // Prometheus size units are powers of two: "GB" means GiB.
+      retentionSize = `${bytes / GiB}GB`;
+    }
+  }
+  const scrapeInterval = r.duration(prom, "scrapeInterval", { min: 1, max: 300 }, "a Prometheus duration from 1s to 5m, e.g. 15s");
+  const promResources = parseResources(r, prom, "resources", COMPONENT_BOUNDS);
+
+  const am = r.object(mon, "alertmanager", ["replicas", "storageSize", "resources", "defaultReceiver", "receivers", "routes"]);
+  const amReplicas = r.integer(am, "replicas", prod ? { min: 2, max: 5 } : { min: 1, max: 5 }, prod ? "2 to 5 in production (a gossip cluster)" : undefined);
+  const amStorage = r.quantity(am, "storageSize", { min: GiB, max: 100 * GiB }, "a volume size from 1Gi to 100Gi");
+  const amResources = parseResources(r, am, "resources", COMPONENT_BOUNDS);
+  const receivers = r.list(am, "receivers", (item, at) => parseReceiver(r, item, at));
+  if (am && Array.isArray(am.value.receivers) && am.value.receivers.length === 0) r.problem(am, "receivers", [], "at least one receiver");
+  const names = receivers.map((x) => x.name);
+  for (const dup of names.filter((n, i) => names.indexOf(n) !== i)) r.problem(am, "receivers", dup, "unique receiver names");
+  const defaultReceiver = r.string(am, "defaultReceiver", { pattern: /^\S+$/, allowed: "the name of one of the receivers" });
+  const defaultTarget = receivers.find((x) => x.name === defaultReceiver);
+  if (defaultReceiver && am && Array.isArray(am.value.receivers) && !defaultTarget && receivers.length === names.length) {
+    r.problem(am, "defaultReceiver", defaultReceiver, `one of the receivers (${names.join(", ")})`);
+  }
+  if (prod && defaultTarget?.kind === "discard") {
+    r.problem(am, "defaultReceiver", defaultReceiver, "a receiver that notifies someone (slack, pagerduty or webhook) in production: unrouted alerts must not be dropped");
+  }
+  const routes = r.list(am, "routes", (item, at) => parseRoute(r, item, at, names), { default: [] });
+
+  const component = (key: string) => {
+    const node = r.object(mon, key, ["resources"]);
+    const resources = parseResources(r, node, "resources", COMPONENT_BOUNDS);
+    return resources ? { resources } : undefined;
+  };
+  const grafana = component("grafana");
+  const operator = component("operator");
+  const kubeStateMetrics = component("kubeStateMetrics");
+  const nodeExporter = component("nodeExporter");
+  const adapterNode = r.object(mon, "adapter", ["replicas", "resources"]);
+  const adapterReplicas = r.integer(adapterNode, "replicas", prod ? { min: 2, max: 4 } : { min: 1, max: 4 }, prod ? "2 to 4 in production (the HPA's metrics API)" : undefined);
+  const adapterResources = parseResources(r, adapterNode, "resources", COMPONENT_BOUNDS);
+
+  if (!mon) return undefined;
+  return {
+    kubePrometheusStack: kubePrometheusStack!,
+    prometheusAdapter: prometheusAdapter!,
+    prometheus: {
+      replicas: promReplicas!,
+      retention: retention!,
+      retentionSize: retentionSize!,
+      storageSize: storageSize!,
+      scrapeInterval: scrapeInterval!,
+      resources: promResources!,
+    },
+    alertmanager: {
+      replicas: amReplicas!,
+      storageSize: amStorage!,
+      resources: amResources!,
+      defaultReceiver: defaultReceiver!,
+      receivers,
+      routes,
+    },
+    grafana: grafana!,
+    operator: operator!,
+    kubeStateMetrics: kubeStateMetrics!,
+    nodeExporter: nodeExporter!,
+    adapter: { replicas: adapterReplicas!, resources: adapterResources! },
+  };
+}
+
+const RECEIVER_KINDS = ["slack", "pagerduty", "webhook", "discard"] as const;
+
+function parseReceiver(r: ConfigReader, item: unknown, at: { node: Node; key: string; index?: number }): AlertReceiver | undefined {
+  const index = at.index ?? 0;
+  const itemNode = r.objectItem(item, at, ["name", ...RECEIVER_KINDS], "receivers as objects with a name and one of slack, pagerduty, webhook or discard");
+  if (!itemNode) return undefined;
+  const name = r.string(itemNode, "name", { pattern: /^[a-z0-9][a-z0-9-]{0,40}$/, allowed: "lowercase letters, digits and '-', at most 41 characters" });
+  const kinds = RECEIVER_KINDS.filter((k) => itemNode.value[k] !== undefined);
+  if (kinds.length !== 1) {
+    r.problem(itemNode, "name", name, `exactly one of ${RECEIVER_KINDS.join(", ")} per receiver (found ${kinds.length})`);
+    return undefined;
+  }
+  const secretText = (node: Node | undefined, key: string) =>
+    r.string(node, key, { pattern: /^\S+$/, allowed: `a secret value: pulumi config set --secret --path 'monitoring.alertmanager.receivers[${index}].${kinds[0]}.${key}' <value>` });
+  if (!name) return undefined;
+  switch (kinds[0]) {
+    case "slack": {
+      const slack = r.object(itemNode, "slack", ["channel", "apiUrl"]);
+      const channel = r.string(slack, "channel", { pattern: /^#[a-z0-9_-]{1,80}$/, allowed: "a Slack channel such as #hft-alerts" });
+      const apiUrl = secretText(slack, "apiUrl");
+      return channel && apiUrl ? { name, kind: "slack", channel, apiUrl } : undefined;
+    }
+    case "pagerduty": {
+      const routingKey = secretText(r.object(itemNode, "pagerduty", ["routingKey"]), "routingKey");
+      return routingKey ? { name, kind: "pagerduty", routingKey } : undefined;
+    }
+    case "webhook": {
+      const url = secretText(r.object(itemNode, "webhook", ["url"]), "url");
+      return url ? { name, kind: "webhook", url } : undefined;
+    }
+    default:
+      if (itemNode.value.discard !== true) {
+        r.problem(itemNode, "discard", itemNode.value.discard, "true (a receiver that explicitly drops alerts)");
+        return undefined;
+      }
+      return { name, kind: "discard" };
+  }
+}
+
+/** Alertmanager's matcher syntax: label, operator, value (quoted or not). */
+const MATCHER = /^[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*("[^"]*"|[^\s"]+)$/;
+
+function parseRoute(r: ConfigReader, item: unknown, at: { node: Node; key: string; index?: number }, receivers: string[]): AlertRoute | undefined {
+  const node = r.objectItem(item, at, ["receiver", "matchers", "continue"], "routes as objects with receiver and matchers");
+  if (!node) return undefined;
+  const receiver = r.string(node, "receiver", {
+    pattern: /^\S+$/,
+    allowed: `one of the receivers (${receivers.join(", ")})`,
+    check: (v) => receivers.includes(v),
+  });
+  const matchers = r.list(node, "matchers", (m, mAt) => r.stringValue(m, mAt, MATCHER, 'Alertmanager matchers such as severity = "warning"'));
+  if (node.value.matchers !== undefined && Array.isArray(node.value.matchers) && node.value.matchers.length === 0) {
+    r.problem(node, "matchers", [], "at least one matcher (a route without matchers would take every alert)");
+  }
+  const cont = r.boolean(node, "continue", { required: false, default: false });
+  return receiver && matchers.length > 0 && cont !== undefined ? { receiver, matchers, continue: cont } : undefined;
+}
+
+/** An image reference pinned to an exact x.y.z tag (v prefix allowed), optionally with a digest; never `latest`. */
+function parsePinnedImage(r: ConfigReader, node: Node | undefined, key: string, repository: string): string | undefined {
+  const escaped = repository.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return r.string(node, key, {
+    pattern: new RegExp(`^(docker\\.io/)?(library/)?${escaped}:v?\\d+\\.\\d+\\.\\d+(-[a-z0-9.]+)?(@sha256:[a-f0-9]{64})?$`),
+    allowed: `${repository}:<x.y.z> (an exact version tag, optionally @sha256:<digest>; never latest)`,
+  });
+}
+
+function parseRedisConfig(r: ConfigReader, root: Node, prod: boolean): RedisConfig | undefined {
+  const node = r.object(root, "redis", [
+    "image",
+    "exporterImage",
+    "replicas",
+    "sentinel",
+    "maxmemory",
+    "maxmemoryPolicy",
+    "appendfsync",
+    "storageSize",
+    "disabledCommands",
+    "resources",
+    "sentinelResources",
+    "exporterResources",
+  ]);
+  const image = parsePinnedImage(r, node, "image", "redis");
+  const exporterImage = parsePinnedImage(r, node, "exporterImage", "oliver006/redis_exporter");
+  const replicas = r.integer(node, "replicas", { min: 1, max: 7 });
+
+  const sen = r.object(node, "sentinel", ["enabled", "quorum", "masterName", "downAfterMilliseconds", "failoverTimeoutMilliseconds"]);
+  const sentinelEnabled = r.boolean(sen, "enabled", { required: true });
+  if (prod && sentinelEnabled === false) r.problem(sen, "enabled", false, "true in production (automatic failover)");
+  const quorum = r.integer(sen, "quorum", { min: 1, max: 7 }, undefined, 2);
+  const masterName = sen?.value.masterName === undefined ? "hft-cache" : r.string(sen, "masterName", { pattern: /^[a-z][a-z0-9-]{0,30}$/, allowed: "lowercase letters, digits and '-', starting with a letter" });
+  const downAfterMilliseconds = r.integer(sen, "downAfterMilliseconds", { min: 1000, max: 60000 }, undefined, 5000);
+  const failoverTimeoutMilliseconds = r.integer(sen, "failoverTimeoutMilliseconds", { min: 10000, max: 600000 }, undefined, 60000);
+  if (replicas !== undefined && sentinelEnabled !== undefined) {
+    if (!sentinelEnabled && replicas !== 1) {
+      r.problem(node, "replicas", replicas, "1 without Sentinel (replicas without automatic failover would only serve stale reads)");
+    } else if (sentinelEnabled && (replicas < 3 || replicas % 2 === 0)) {
+      r.problem(node, "replicas", replicas, "an odd number of at least 3 with Sentinel (one sentinel per pod must still form a majority after losing a pod)");
+    } else if (sentinelEnabled && quorum !== undefined) {
+      // One pod may be disrupted at a time (the PDB), so quorum must be reachable by replicas - 1 sentinels.
+      const majority = Math.floor(replicas / 2) + 1;
+      if (quorum < majority || quorum > replicas - 1) {
+        r.problem(sen, "quorum", quorum, `${majority} to ${replicas - 1} for ${replicas} sentinels: a majority, still reachable with one pod disrupted`);
+      }
+    }
+  }
+
+  const maxmemory = r.quantity(node, "maxmemory", { min: 64 * 2 ** 20, max: 256 * GiB }, "a memory quantity from 64Mi to 256Gi, e.g. 6Gi");
+  const maxmemoryPolicy = r.oneOf(node, "maxmemoryPolicy", MAXMEMORY_POLICIES);
+  const appendfsync = r.oneOf(node, "appendfsync", ["always", "everysec", "no"] as const);
+  if (prod && appendfsync === "no") r.problem(node, "appendfsync", "no", "always or everysec in production (\"no\" leaves durability to the kernel)");
+  const storageSize = r.quantity(node, "storageSize", { min: GiB, max: 16384 * GiB }, "a volume size from 1Gi to 16Ti");
+  if (storageSize && maxmemory && parseQuantity(storageSize)! < 2 * parseQuantity(maxmemory)!) {
+    r.problem(node, "storageSize", storageSize, `at least twice maxmemory ${maxmemory} (the AOF and its rewrite)`);
+  }
+  const disabledCommands = r.list(node, "disabledCommands", (c, at) => r.stringValue(c, at, /^[A-Z]+$/, "Redis command names in capitals, e.g. FLUSHALL"), {
+    default: ["FLUSHALL", "FLUSHDB", "KEYS", "DEBUG", "MONITOR"],
+  });
+  const resources = parseResources(r, node, "resources", { maxCpu: 16, maxMemory: 512 * GiB });
+  if (resources && maxmemory && parseQuantity(maxmemory)! > parseQuantity(resources.limits.memory)! * REDIS_MAXMEMORY_SHARE) {
+    r.problem(node, "maxmemory", maxmemory, `at most ${REDIS_MAXMEMORY_SHARE * 100}% of the memory limit ${resources.limits.memory} (AOF rewrite forks, replication buffers)`);
+  }
+  const small = { maxCpu: 2, maxMemory: 4 * GiB };
+  const sentinelResources = parseResources(r, node, "sentinelResources", small);
+  const exporterResources = parseResources(r, node, "exporterResources", small);
+
+  if (!node) return undefined;
+  return {
+    image: image!,
+    exporterImage: exporterImage!,
+    replicas: replicas!,
+    sentinel: {
+      enabled: sentinelEnabled!,
+      quorum: quorum!,
+      masterName: masterName!,
+      downAfterMilliseconds: downAfterMilliseconds!,
+      failoverTimeoutMilliseconds: failoverTimeoutMilliseconds!,
+    },
+    maxmemory: maxmemory!,
+    maxmemoryPolicy: maxmemoryPolicy!,
+    appendfsync: appendfsync!,
+    storageSize: storageSize!,
+    disabledCommands,
+    resources: resources!,
+    sentinelResources: sentinelResources!,
+    exporterResources: exporterResources!,
+  };
+}
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+const QUANTITY_FACTORS: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
+
+/** A Kubernetes quantity ("500m", "2", "4Gi", "1.5G") in base units (cores or bytes); undefined if malformed. */
+export function parseQuantity(text: string): number | undefined {
+  const m = QUANTITY.exec(text);
+  return m ? Number(m[1]) * QUANTITY_FACTORS[m[2] ?? ""] : undefined;
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d|w|y)$/;
+const DURATION_SECONDS: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+
+/** A single-unit Prometheus duration ("30s", "15d") in seconds; undefined if malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  return m ? Number(m[1]) * DURATION_SECONDS[m[2]] : undefined;
 }
 
 /** Retention values CloudWatch Logs accepts. */
@@ -1039,31 +1484,6 @@ class ConfigReader {
     return value;
   }
 
-  /**
-   * A Kubernetes quantity: "binary" for bytes (Mi/Gi/Ti suffixes), "cpu" for cores (plain or m).
-   * Returns the text as written, so manifests show what the stack file says.
-   */
-  quantity(
-    node: Node | undefined,
-    key: string,
-    range: { min: number; max: number },
-    kind: "binary" | "cpu",
-    allowedMax?: string,
-    fallback?: string,
-  ): string | undefined {
-    if (!node) return undefined;
-    const raw = node.value[key] ?? fallback;
-    const text = typeof raw === "number" ? String(raw) : raw;
-    const pattern = kind === "binary" ? /^\d+(Ki|Mi|Gi|Ti)$/ : /^(\d+(\.\d+)?|\d+m)$/;
-    const value = typeof text === "string" && pattern.test(text) ? quantityValue(text) : undefined;
-    if (value === undefined || value < range.min || value > range.max) {
-      const unit = kind === "binary" ? 'a size such as "512Mi" or "16Gi"' : 'CPUs such as "2" or "500m"';
-      this.problem(node, key, raw, `${unit}${allowedMax ? `, at most ${allowedMax}` : ""}`);
-      return undefined;
-    }
-    return text as string;
-  }
-
   boolean(node: Node | undefined, key: string, opts: { required: boolean; default?: boolean }): boolean | undefined {
     if (!node) return undefined;
     const raw = node.value[key] ?? (opts.required ? undefined : opts.default);
@@ -1101,7 +1521,7 @@ class ConfigReader {
   list<T>(
     node: Node | undefined,
     key: string,
-    readItem: (item: unknown, at: { node: Node; key: string }) => T | undefined,
+    readItem: (item: unknown, at: { node: Node; key: string; index?: number }) => T | undefined,
     opts: { default?: T[] } = {},
   ): T[] {
     if (!node) return [];
@@ -1111,7 +1531,7 @@ class ConfigReader {
       this.problem(node, key, value, "a list");
       return [];
     }
-    return value.map((item) => readItem(item, { node, key })).filter((v): v is T => v !== undefined);
+    return value.map((item, index) => readItem(item, { node, key, index })).filter((v): v is T => v !== undefined);
   }
 
   scaling(node: Node | undefined, minimum: number): NodeScaling | undefined {
@@ -1125,6 +1545,53 @@ class ConfigReader {
       return undefined;
     }
     return { minSize, desiredSize, maxSize };
+  }
+
+  /** A list element that must be an object with known keys; problems name it by index (`receivers[1].name`). */
+  objectItem(item: unknown, at: { node: Node; key: string; index?: number }, known: string[], allowed: string): Node | undefined {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      this.problem(at.node, at.key, item, allowed);
+      return undefined;
+    }
+    const node = { path: `${this.path(at.node, at.key)}[${at.index ?? 0}]`, value: item as Record<string, unknown> };
+    this.rejectUnknown(node, known);
+    return node;
+  }
+
+  /**
+   * A Kubernetes quantity ("500m", "2", "4Gi") within bounds in base units (cores or bytes), returned
+   * as written so manifests show what the stack file says. `kind` also restricts the notation:
+   * "binary" sizes (Ki/Mi/Gi/Ti) or "cpu" (cores or millicores).
+   */
+  quantity(
+    node: Node | undefined,
+    key: string,
+    bounds: { min: number; max: number },
+    allowed: string,
+    opts: { kind?: "binary" | "cpu"; fallback?: string } = {},
+  ): string | undefined {
+    if (!node) return undefined;
+    const raw = node.value[key] ?? opts.fallback;
+    const text = typeof raw === "number" ? String(raw) : raw;
+    const notation = opts.kind === "binary" ? /^\d+(Ki|Mi|Gi|Ti)$/ : opts.kind === "cpu" ? /^(\d+(\.\d+)?|\d+m)$/ : /./;
+    const value = typeof text === "string" && notation.test(text) ? parseQuantity(text) : undefined;
+    if (value === undefined || value < bounds.min || value > bounds.max) {
+      this.problem(node, key, raw, allowed);
+      return undefined;
+    }
+    return text as string;
+  }
+
+  /** A Prometheus-style duration ("30s", "15d"), within bounds in seconds. */
+  duration(node: Node | undefined, key: string, bounds: { min: number; max: number }, allowed: string): string | undefined {
+    if (!node) return undefined;
+    const raw = node.value[key];
+    const value = typeof raw === "string" ? parseDuration(raw) : undefined;
+    if (value === undefined || value < bounds.min || value > bounds.max) {
+      this.problem(node, key, raw, allowed);
+      return undefined;
+    }
+    return raw as string;
   }
 
   private rejectUnknown(node: Node, known: string[]): void {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { ENGINE_NODE_SELECTOR } from "./cluster";
-import { EngineConfig, quantityValue } from "./config";
+import { EngineConfig, parseQuantity } from "./config";
 import { AppIdentity, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
@@ -235,8 +235,8 @@ export class TradingEngine extends pulumi.ComponentResource {
             { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
             {
               type: "Pods",
-              // Served by prometheus-adapter in seconds; "80u" is 80 microseconds as a Kubernetes quantity.
-              pods: { metric: { name: "latency_p99" }, target: { type: "AverageValue", averageValue: `${args.latency.hpaP99Us}u` } },
+              // prometheus-adapter serves latency_p99 in microseconds (whole units survive its milli-unit rounding).
+              pods: { metric: { name: "latency_p99" }, target: { type: "AverageValue", averageValue: String(args.latency.hpaP99Us) } },
             },
           ],
         },
@@ -496,7 +496,7 @@ function claimTemplate(claimName: string, size: string, labels: Record<string, s
 
 /** The larger of two quantities, keeping the LimitRange from rejecting a configured engine. */
 function maxQuantity(a: string, b: string): string {
-  return quantityValue(a)! >= quantityValue(b)! ? a : b;
+  return parseQuantity(a)! >= parseQuantity(b)! ? a : b;
 }
 
 function configHash(data: Record<string, string>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPinnedImage, parsePlatformConfig, quantityValue } from "../components/config";
+import { isPinnedImage, parsePlatformConfig, parseQuantity } from "../components/config";
 import { expectRejected, problems, stackConfig } from "./stack-config";
 
 describe("engine config", () => {
@@ -72,9 +72,9 @@ describe("engine config", () => {
   });
 
   it("parses Kubernetes quantities", () => {
-    expect(quantityValue("16Gi")).toBe(16 * 2 ** 30);
-    expect(quantityValue("200m")).toBeCloseTo(0.2);
-    expect(quantityValue("2")).toBe(2);
-    expect(quantityValue("2GB")).toBeUndefined();
+    expect(parseQuantity("16Gi")).toBe(16 * 2 ** 30);
+    expect(parseQuantity("200m")).toBeCloseTo(0.2);
+    expect(parseQuantity("2")).toBe(2);
+    expect(parseQuantity("2GB")).toBeUndefined();
   });
 });

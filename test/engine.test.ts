@@ -193,7 +193,7 @@ describe("trading engine services, scaling and policies", () => {
   it("autoscales on CPU, memory and p99 latency with the reference behaviours", () => {
     const hpa = inv.k8s("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "trading-engine-hpa").spec;
     expect(hpa).toMatchObject({ minReplicas: 3, maxReplicas: 5, scaleTargetRef: { kind: "StatefulSet", name: "trading-engine" } });
-    expect(hpa.metrics).toContainEqual({ type: "Pods", pods: { metric: { name: "latency_p99" }, target: { type: "AverageValue", averageValue: "80u" } } });
+    expect(hpa.metrics).toContainEqual({ type: "Pods", pods: { metric: { name: "latency_p99" }, target: { type: "AverageValue", averageValue: "80" } } });
     expect(hpa.metrics).toContainEqual({ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } });
     expect(hpa.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
     expect(hpa.behavior.scaleUp.selectPolicy).toBe("Max");

@@ -213,3 +213,44 @@ describe("prod outputs", () => {
     expect(provider?.inputs.kubeconfig).toBe("[secret]");
   });
 });
+
+describe("prod workload wiring", () => {
+  const engineSpec = () => inv.k8s("kubernetes:apps/v1:StatefulSet", "trading-engine").spec.template.spec;
+
+  it("puts the engine in a restricted namespace with default deny", () => {
+    const ns = inv.k8s("kubernetes:core/v1:Namespace", "hft-trading");
+    expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const denies = inv.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs as any).filter((p) => p.metadata.name === "default-deny");
+    const namespaces = inv.all("kubernetes:core/v1:Namespace").map((n) => (n.inputs as any).metadata.name);
+    // Every namespace the platform creates denies all traffic by default.
+    expect(denies.map((p) => p.metadata.namespace).sort()).toEqual(namespaces.sort());
+    expect(denies.find((p) => p.metadata.namespace === "hft-trading").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+  });
+
+  it("reads Redis and TimescaleDB credentials from the client Secrets their components put next to it", () => {
+    const env = engineSpec().containers.find((c: any) => c.name === "trading-engine").env;
+    const refs = env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name);
+    const secretsInNamespace = inv
+      .all("kubernetes:core/v1:Secret")
+      .map((s) => (s.inputs as any).metadata)
+      .filter((m) => m.namespace === "hft-trading")
+      .map((m) => m.name);
+    for (const ref of refs) expect(secretsInNamespace).toContain(ref);
+    for (const name of secretsInNamespace) expect(inv.k8s("kubernetes:core/v1:Secret", name).stringData).toBe("[secret]");
+  });
+
+  it("waits for the real Redis and TimescaleDB services and allows egress to their pods", () => {
+    const wait = engineSpec().initContainers[0].command[2];
+    expect(wait).toContain("redis.hft-cache.svc.cluster.local 6379");
+    expect(wait).toContain("timescaledb-rw.hft-data.svc.cluster.local 5432");
+    const egress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "trading-engine-egress").spec.egress;
+    expect(egress[1].ports.map((p: any) => p.port)).toEqual([6379, 26379]);
+    expect(egress[2].to[0].podSelector.matchLabels).toEqual({ "cnpg.io/cluster": "timescaledb" });
+  });
+
+  it("writes no generated secret anywhere in the inventory", () => {
+    expect(run.generatedSecrets.length).toBeGreaterThan(4);
+    const everything = JSON.stringify(run.inventory);
+    for (const value of run.generatedSecrets) expect(everything).not.toContain(value);
+  });
+});

@@ -30,15 +30,27 @@ export function readStackConfig(stack: string, configDir = REPO_ROOT): { config:
   const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (value && typeof value === "object" && "secure" in value) {
-      config[key] = SECRET_PLACEHOLDER;
-      secretKeys.push(key);
-    } else {
-      config[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
+  for (const [key, raw] of Object.entries(doc.config ?? {})) {
+    const { value, secret } = standInForSecrets(raw);
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    // As with the CLI, a structured value holding any secret is a secret key as a whole.
+    if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
+}
+
+/** Replaces each `{ secure: <ciphertext> }`, at any depth (`pulumi config set --secret --path`), by the placeholder. */
+function standInForSecrets(value: unknown): { value: unknown; secret: boolean } {
+  if (Array.isArray(value)) {
+    const items = value.map(standInForSecrets);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value && typeof value === "object") {
+    if ("secure" in value) return { value: SECRET_PLACEHOLDER, secret: true };
+    const entries = Object.entries(value).map(([k, v]) => [k, standInForSecrets(v)] as const);
+    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+  }
+  return { value, secret: false };
 }
 
 function resolve(value: unknown): Promise<unknown> {

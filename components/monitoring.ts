@@ -1,0 +1,503 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
+import { standardLabels } from "./k8s/labels";
+import { MonitoringHandle } from "./k8s/monitoring";
+import { PlatformNamespace } from "./k8s/namespace";
+import { DNS_EGRESS, tcp } from "./k8s/network";
+import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
+import { STORAGE_CLASSES } from "./storage";
+
+type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
+type PersistentVolumeClaimSpec = k8s.types.input.core.v1.PersistentVolumeClaimSpec;
+
+export const MONITORING_NAMESPACE = "monitoring";
+/**
+ * node-exporter needs the host's network, PID namespace and root filesystem, which only the
+ * "privileged" Pod Security level admits. It gets a namespace of its own so that exception covers
+ * that one DaemonSet; everything else in `monitoring` runs under "restricted".
+ */
+export const NODE_EXPORTER_NAMESPACE = "node-exporter";
+
+/** Release and object name prefix of kube-prometheus-stack (fixed, so service names are stable). */
+const STACK = "kube-prometheus-stack";
+const ADAPTER = "prometheus-adapter";
+export const PROMETHEUS_SERVICE = { name: `${STACK}-prometheus`, port: 9090 } as const;
+export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
+const RECEIVER_SECRET = "alertmanager-receivers";
+/** Where the operator mounts `alertmanagerSpec.secrets` inside Alertmanager pods. */
+const RECEIVER_SECRET_DIR = `/etc/alertmanager/secrets/${RECEIVER_SECRET}`;
+
+/**
+ * The custom metric the engine's HPA scales on: p99 of the engine's `latency_seconds` histogram per
+ * pod, over one minute, in microseconds. prometheus-adapter hands values to Kubernetes as milli-units,
+ * so a p99 of 85 µs in seconds (0.000085) would round to 0; in microseconds it is "85".
+ */
+export const ENGINE_LATENCY_METRIC = {
+  name: "latency_p99",
+  unit: "microseconds",
+  histogram: "latency_seconds_bucket",
+  window: "1m",
+} as const;
+
+export interface MonitoringArgs extends MonitoringConfig {
+  /** VPC CIDR: node IPs (kubelet, node-exporter) and the EKS API endpoint's network interfaces. */
+  vpcCidr: string;
+  /** Service CIDR, holding the `kubernetes` API service address. */
+  serviceCidr: string;
+  /** Production: metric and alert volumes survive their StatefulSets. */
+  protect: boolean;
+  provider: k8s.Provider;
+}
+
+/** Values given to kube-prometheus-stack: only what the platform sets; the chart defaults the rest. */
+export interface KubePrometheusStackValues {
+  fullnameOverride: string;
+  crds: { enabled: boolean };
+  windowsMonitoring: { enabled: boolean };
+  kubeControllerManager: { enabled: boolean };
+  kubeScheduler: { enabled: boolean };
+  kubeEtcd: { enabled: boolean };
+  kubeProxy: { enabled: boolean };
+  prometheusOperator: {
+    admissionWebhooks: { enabled: boolean; patch: { enabled: boolean }; deployment: { enabled: boolean } };
+    tls: { enabled: boolean };
+    resources: ResourceRequirements;
+    securityContext: PodSecurityContext;
+    containerSecurityContext: ContainerSecurityContext;
+    prometheusConfigReloader: { resources: ResourceRequirements };
+  };
+  prometheus: { prometheusSpec: PrometheusSpecValues };
+  alertmanager: { config: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues };
+  grafana: GrafanaValues;
+  "kube-state-metrics": {
+    resources: ResourceRequirements;
+    securityContext: PodSecurityContext & { enabled: boolean };
+    containerSecurityContext: ContainerSecurityContext;
+  };
+  "prometheus-node-exporter": {
+    namespaceOverride: string;
+    resources: ResourceRequirements;
+    securityContext: PodSecurityContext;
+    containerSecurityContext: ContainerSecurityContext;
+  };
+}
+
+interface StatefulPodValues {
+  replicas: number;
+  resources: ResourceRequirements;
+  securityContext: PodSecurityContext;
+  podAntiAffinity: "hard" | "soft";
+  podAntiAffinityTopologyKey: string;
+  persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain" | "Delete"; whenScaled: "Retain" | "Delete" };
+}
+
+export interface PrometheusSpecValues extends StatefulPodValues {
+  retention: string;
+  retentionSize: string;
+  scrapeInterval: string;
+  evaluationInterval: string;
+  storageSpec: { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } };
+  ruleSelectorNilUsesHelmValues: boolean;
+  serviceMonitorSelectorNilUsesHelmValues: boolean;
+  podMonitorSelectorNilUsesHelmValues: boolean;
+  probeSelectorNilUsesHelmValues: boolean;
+  scrapeConfigSelectorNilUsesHelmValues: boolean;
+}
+
+export interface AlertmanagerSpecValues extends StatefulPodValues {
+  storage: { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } };
+  /** Secrets mounted under /etc/alertmanager/secrets/<name>/: the receivers' credentials. */
+  secrets: string[];
+}
+
+export interface GrafanaValues {
+  admin: { existingSecret: string; userKey: string; passwordKey: string };
+  resources: ResourceRequirements;
+  securityContext: PodSecurityContext;
+  containerSecurityContext: ContainerSecurityContext;
+  extraEmptyDirMounts: { name: string; mountPath: string }[];
+  testFramework: { enabled: boolean };
+  sidecar: { resources: ResourceRequirements; securityContext: ContainerSecurityContext };
+}
+
+/** Alertmanager's configuration file (alertmanager.yml), as the chart renders `alertmanager.config`. */
+export interface AlertmanagerConfigFile {
+  global: { resolve_timeout: string };
+  route: {
+    receiver: string;
+    group_by: string[];
+    group_wait: string;
+    group_interval: string;
+    repeat_interval: string;
+    routes: { receiver: string; matchers: string[]; continue: boolean }[];
+  };
+  receivers: Record<string, unknown>[];
+  inhibit_rules: { source_matchers?: string[]; target_matchers: string[]; equal?: string[] }[];
+  templates: string[];
+}
+
+export interface PrometheusAdapterValues {
+  fullnameOverride: string;
+  replicas: number;
+  prometheus: { url: string; port: number };
+  rules: { default: boolean; custom: AdapterRule[]; external: AdapterRule[] };
+  resources: ResourceRequirements;
+  podSecurityContext: PodSecurityContext;
+  securityContext: ContainerSecurityContext;
+  podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
+}
+
+export interface AdapterRule {
+  seriesQuery: string;
+  resources: { overrides: Record<string, { resource: string }> };
+  name: { matches: string; as: string };
+  metricsQuery: string;
+}
+
+/** Sidecars the charts run next to the main containers (config reloader, Grafana's dashboard loader). */
+const SIDECAR_RESOURCES: ContainerResources = { cpu: "10m", memory: "32Mi", limits: { cpu: "100m", memory: "64Mi" } };
+
+/**
+ * The Prometheus stack: kube-prometheus-stack (operator and its CRDs, Prometheus, Alertmanager,
+ * Grafana, kube-state-metrics, node-exporter) and prometheus-adapter serving the engine's latency
+ * as a custom metric. Workloads register scrape targets and alerts through `handle`.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly handle: MonitoringHandle;
+  readonly namespace: pulumi.Output<string>;
+  readonly kubePrometheusStack: k8s.helm.v4.Chart;
+  readonly prometheusAdapter: k8s.helm.v4.Chart;
+  /** In-cluster Prometheus URL. */
+  readonly prometheusUrl: string;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hft:platform:Monitoring", name, {}, opts);
+    const k8sOpts = { parent: this, provider: args.provider };
+    const labels = standardLabels({ name: "monitoring", component: "monitoring" });
+
+    const namespace = new PlatformNamespace(
+      MONITORING_NAMESPACE,
+      { name: MONITORING_NAMESPACE, labels, podSecurity: "restricted", provider: args.provider },
+      { parent: this },
+    );
+    const nodeExporterNamespace = new PlatformNamespace(
+      NODE_EXPORTER_NAMESPACE,
+      {
+        name: NODE_EXPORTER_NAMESPACE,
+        labels: standardLabels({ name: "node-exporter", component: "monitoring" }),
+        // hostNetwork, hostPID and read-only hostPath mounts of /, /proc and /sys: see NODE_EXPORTER_NAMESPACE.
+        podSecurity: "privileged",
+        provider: args.provider,
+      },
+      { parent: this },
+    );
+    this.namespace = namespace.name;
+    const inNamespace = { ...k8sOpts, dependsOn: [namespace] };
+
+    const adminPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+    const grafanaAdmin = new k8s.core.v1.Secret(
+      GRAFANA_ADMIN_SECRET.name,
+      {
+        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: namespace.name, labels },
+        type: "Opaque",
+        stringData: {
+          [GRAFANA_ADMIN_SECRET.userKey]: "admin",
+          [GRAFANA_ADMIN_SECRET.passwordKey]: pulumi.secret(adminPassword.result),
+        },
+      },
+      inNamespace,
+    );
+
+    const credentials = receiverCredentials(args.alertmanager.receivers);
+    const receiverSecret =
+      Object.keys(credentials).length > 0
+        ? new k8s.core.v1.Secret(
+            RECEIVER_SECRET,
+            {
+              metadata: { name: RECEIVER_SECRET, namespace: namespace.name, labels },
+              type: "Opaque",
+              stringData: pulumi.secret(credentials),
+            },
+            inNamespace,
+          )
+        : undefined;
+
+    this.networkPolicies(namespace.name, labels, args, inNamespace);
+
+    this.kubePrometheusStack = new k8s.helm.v4.Chart(
+      STACK,
+      {
+        ...chartReference(args.kubePrometheusStack),
+        name: STACK,
+        namespace: namespace.name,
+        values: kubePrometheusStackValues(args, Boolean(receiverSecret)) as unknown as Record<string, pulumi.Input<unknown>>,
+      },
+      {
+        parent: this,
+        provider: args.provider,
+        // Grafana and Alertmanager mount these Secrets by name; node-exporter lands in its own namespace.
+        dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, ...(receiverSecret ? [receiverSecret] : [])],
+      },
+    );
+
+    this.prometheusUrl = `http://${PROMETHEUS_SERVICE.name}.${MONITORING_NAMESPACE}.svc:${PROMETHEUS_SERVICE.port}`;
+    this.prometheusAdapter = new k8s.helm.v4.Chart(
+      ADAPTER,
+      {
+        ...chartReference(args.prometheusAdapter),
+        name: ADAPTER,
+        namespace: namespace.name,
+        values: prometheusAdapterValues(args) as unknown as Record<string, pulumi.Input<unknown>>,
+      },
+      // Its queries go to the stack's Prometheus.
+      { parent: this, provider: args.provider, dependsOn: [this.kubePrometheusStack] },
+    );
+
+    this.handle = { namespace: MONITORING_NAMESPACE, crds: this.kubePrometheusStack };
+    this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
+  }
+
+  /**
+   * The namespace denies everything by default. Components talk freely inside it; beyond that,
+   * Prometheus scrapes every namespace and the nodes, the API server reaches the adapter, and
+   * Alertmanager sends notifications out over HTTPS.
+   */
+  private networkPolicies(
+    namespace: pulumi.Input<string>,
+    labels: Record<string, string>,
+    args: MonitoringArgs,
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    const policy = (policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+      new k8s.networking.v1.NetworkPolicy(`${MONITORING_NAMESPACE}-${policyName}`, { metadata: { name: policyName, namespace, labels }, spec }, opts);
+    const sameNamespace = [{ podSelector: {} }];
+    const apiServer = [{ ipBlock: { cidr: args.vpcCidr } }, { ipBlock: { cidr: args.serviceCidr } }];
+
+    policy("monitoring-baseline", {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: sameNamespace }],
+      egress: [
+        { to: sameNamespace },
+        DNS_EGRESS,
+        // The operator, kube-state-metrics, Grafana's sidecars, the adapter and Prometheus' discovery use the API.
+        { to: apiServer, ports: tcp(443) },
+      ],
+    });
+    policy("prometheus-scrape", {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ namespaceSelector: {} }] },
+        // Host-network targets: kubelet (cAdvisor) and node-exporter listen on node addresses.
+        { to: [{ ipBlock: { cidr: args.vpcCidr } }], ports: tcp(10250, 9100) },
+      ],
+    });
+    policy("alertmanager-notify", {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "alertmanager" } },
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) }],
+    });
+    policy("prometheus-adapter-apiserver", {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": ADAPTER } },
+      policyTypes: ["Ingress"],
+      // The aggregation layer calls the adapter from the control plane's network interfaces in the VPC.
+      ingress: [{ from: [{ ipBlock: { cidr: args.vpcCidr } }], ports: tcp(6443) }],
+    });
+  }
+}
+
+/** Chart args for a repository chart at its pinned version, or for a local archive. */
+function chartReference(source: ChartSource): Pick<k8s.helm.v4.ChartArgs, "chart" | "version" | "repositoryOpts"> {
+  return source.kind === "repository"
+    ? { chart: source.chart, version: source.version, repositoryOpts: { repo: source.repo } }
+    : { chart: source.path };
+}
+
+/** Secret keys holding receiver credentials, by receiver; discard receivers have none. */
+function receiverCredentials(receivers: AlertReceiver[]): Record<string, string> {
+  const entries = receivers.flatMap((r): [string, string][] => {
+    switch (r.kind) {
+      case "slack":
+        return [[`${r.name}-api-url`, r.apiUrl]];
+      case "pagerduty":
+        return [[`${r.name}-routing-key`, r.routingKey]];
+      case "webhook":
+        return [[`${r.name}-url`, r.url]];
+      default:
+        return [];
+    }
+  });
+  return Object.fromEntries(entries);
+}
+
+/** Receivers read their credentials from the mounted Secret's files: alertmanager.yml holds only paths. */
+function receiverConfig(r: AlertReceiver): Record<string, unknown> {
+  const file = (key: string) => `${RECEIVER_SECRET_DIR}/${r.name}-${key}`;
+  switch (r.kind) {
+    case "slack":
+      return { name: r.name, slack_configs: [{ api_url_file: file("api-url"), channel: r.channel, send_resolved: true }] };
+    case "pagerduty":
+      return { name: r.name, pagerduty_configs: [{ routing_key_file: file("routing-key"), send_resolved: true }] };
+    case "webhook":
+      return { name: r.name, webhook_configs: [{ url_file: file("url"), send_resolved: true }] };
+    default:
+      return { name: r.name };
+  }
+}
+
+export function alertmanagerConfigFile(am: MonitoringConfig["alertmanager"]): AlertmanagerConfigFile {
+  return {
+    global: { resolve_timeout: "5m" },
+    route: {
+      receiver: am.defaultReceiver,
+      group_by: ["namespace", "alertname"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "4h",
+      routes: am.routes.map((r) => ({ receiver: r.receiver, matchers: r.matchers, continue: r.continue })),
+    },
+    receivers: am.receivers.map(receiverConfig),
+    inhibit_rules: [
+      // A critical alert silences the warnings and infos it explains.
+      { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname"] },
+      { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname"] },
+      // The chart's InfoInhibitor only exists to mute info alerts; it never notifies itself.
+      { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
+      { target_matchers: ['alertname = "InfoInhibitor"'] },
+    ],
+    templates: ["/etc/alertmanager/config/*.tmpl"],
+  };
+}
+
+function claim(storageClassName: string, size: string): { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } } {
+  return { volumeClaimTemplate: { spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } } };
+}
+
+function statefulPods(replicas: number, quantities: ContainerResources, ids: { uid: number; gid: number }, protect: boolean): StatefulPodValues {
+  const keep = protect ? "Retain" : "Delete";
+  return {
+    replicas,
+    resources: resources(quantities),
+    securityContext: restrictedPodSecurityContext(ids),
+    // Replicas in different zones: losing a zone keeps one copy of metrics and one Alertmanager.
+    podAntiAffinity: replicas > 1 ? "hard" : "soft",
+    podAntiAffinityTopologyKey: replicas > 1 ? "topology.kubernetes.io/zone" : "kubernetes.io/hostname",
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: keep, whenScaled: keep },
+  };
+}
+
+/** uids the charts' images run as. */
+const IDS = {
+  operator: { uid: 65534, gid: 65534 },
+  prometheus: { uid: 1000, gid: 2000 },
+  alertmanager: { uid: 1000, gid: 2000 },
+  grafana: { uid: 472, gid: 472 },
+  kubeStateMetrics: { uid: 65534, gid: 65534 },
+  nodeExporter: { uid: 65534, gid: 65534 },
+  adapter: { uid: 10001, gid: 10001 },
+};
+
+export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecret: boolean): KubePrometheusStackValues {
+  const { prometheus, alertmanager } = args;
+  return {
+    fullnameOverride: STACK,
+    crds: { enabled: true },
+    windowsMonitoring: { enabled: false },
+    // EKS runs the control plane: controller manager, scheduler and etcd cannot be scraped.
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    // EKS's kube-proxy serves metrics on 127.0.0.1 only: scraping it would only raise KubeProxyDown.
+    kubeProxy: { enabled: false },
+    prometheusOperator: {
+      // The webhook's certificate comes from Helm hook Jobs, which the v4 Chart never runs. Without the
+      // webhooks the operator needs no certificate either, so it serves plain HTTP (metrics only);
+      // rule syntax is still checked by Prometheus on load and by the tests' schema validation.
+      admissionWebhooks: { enabled: false, patch: { enabled: false }, deployment: { enabled: false } },
+      tls: { enabled: false },
+      resources: resources(args.operator.resources),
+      securityContext: restrictedPodSecurityContext(IDS.operator),
+      containerSecurityContext: restrictedContainerSecurityContext(IDS.operator),
+      prometheusConfigReloader: { resources: resources(SIDECAR_RESOURCES) },
+    },
+    prometheus: {
+      prometheusSpec: {
+        ...statefulPods(prometheus.replicas, prometheus.resources, IDS.prometheus, args.protect),
+        retention: prometheus.retention,
+        retentionSize: prometheus.retentionSize,
+        scrapeInterval: prometheus.scrapeInterval,
+        evaluationInterval: prometheus.scrapeInterval,
+        storageSpec: claim(STORAGE_CLASSES.fastSsd, prometheus.storageSize),
+        // Select every ServiceMonitor, PodMonitor, Probe, ScrapeConfig and rule in the cluster, not
+        // only those labelled with this release: the platform's components create their own.
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+      },
+    },
+    alertmanager: {
+      config: alertmanagerConfigFile(alertmanager),
+      alertmanagerSpec: {
+        ...statefulPods(alertmanager.replicas, alertmanager.resources, IDS.alertmanager, args.protect),
+        storage: claim(STORAGE_CLASSES.gp3, alertmanager.storageSize),
+        secrets: hasReceiverSecret ? [RECEIVER_SECRET] : [],
+      },
+    },
+    grafana: {
+      // The admin login comes from the platform's generated Secret; the chart sets no password.
+      admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
+      resources: resources(args.grafana.resources),
+      securityContext: restrictedPodSecurityContext(IDS.grafana),
+      containerSecurityContext: restrictedContainerSecurityContext(IDS.grafana),
+      // Writable scratch space for a read-only root filesystem (data lives on the chart's storage volume).
+      extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
+      // A Helm test hook: never run by the v4 Chart.
+      testFramework: { enabled: false },
+      sidecar: { resources: resources(SIDECAR_RESOURCES), securityContext: restrictedContainerSecurityContext(IDS.grafana) },
+    },
+    "kube-state-metrics": {
+      resources: resources(args.kubeStateMetrics.resources),
+      securityContext: { enabled: true, ...restrictedPodSecurityContext(IDS.kubeStateMetrics) },
+      containerSecurityContext: restrictedContainerSecurityContext(IDS.kubeStateMetrics),
+    },
+    "prometheus-node-exporter": {
+      namespaceOverride: NODE_EXPORTER_NAMESPACE,
+      resources: resources(args.nodeExporter.resources),
+      // Host namespaces aside, the exporter itself runs unprivileged and read-only.
+      securityContext: restrictedPodSecurityContext(IDS.nodeExporter),
+      containerSecurityContext: restrictedContainerSecurityContext(IDS.nodeExporter),
+    },
+  };
+}
+
+/** The adapter rule behind ENGINE_LATENCY_METRIC. */
+export function latencyRule(): AdapterRule {
+  const m = ENGINE_LATENCY_METRIC;
+  return {
+    seriesQuery: `${m.histogram}{namespace!="",pod!=""}`,
+    resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+    name: { matches: `^${m.histogram}$`, as: m.name },
+    metricsQuery: `histogram_quantile(0.99, sum by (le, <<.GroupBy>>) (rate(<<.Series>>{<<.LabelMatchers>>}[${m.window}]))) * 1e6`,
+  };
+}
+
+export function prometheusAdapterValues(args: MonitoringArgs): PrometheusAdapterValues {
+  return {
+    fullnameOverride: ADAPTER,
+    replicas: args.adapter.replicas,
+    prometheus: { url: `http://${PROMETHEUS_SERVICE.name}.${MONITORING_NAMESPACE}.svc`, port: PROMETHEUS_SERVICE.port },
+    // Only the platform's own metric: the default rules would publish every series as a custom metric.
+    rules: { default: false, custom: [latencyRule()], external: [] },
+    resources: resources(args.adapter.resources),
+    podSecurityContext: restrictedPodSecurityContext(IDS.adapter),
+    securityContext: restrictedContainerSecurityContext(IDS.adapter),
+    podDisruptionBudget: { enabled: args.adapter.replicas > 1, maxUnavailable: 1 },
+  };
+}

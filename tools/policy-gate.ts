@@ -1,0 +1,168 @@
+/**
+ * Offline policy gate: runs every rule of the CrossGuard pack (policy/) over a stack's rendered
+ * inventory as the engine would present it, with the stack's policy config, writes
+ * out/<stack>/policy-report.json and fails on any mandatory violation.
+ *
+ *   npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]
+ *
+ * Defaults: out/<stack>/inventory.json, policy/config/<stack>.json, out/<stack>/policy-report.json.
+ * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 missing or invalid input.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { allPolicies } from "../policy/policies";
+import { HftPolicy, SECRET_PLACEHOLDER_TAG } from "../policy/rules";
+import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
+import { EngineResource, Finding, PolicyConfigError, PolicyConfigFile, reconcileConfig, RuleRun, runPolicies } from "./policy-engine";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+export interface GateOptions {
+  stack: string;
+  inventory?: string;
+  config?: string;
+  /** The rules to run; the whole pack unless a test narrows it. */
+  policies?: HftPolicy[];
+}
+
+/** A rule that judged nothing offline, and why: its pass means nothing until a real preview runs it. */
+export interface UnseenRule {
+  rule: string;
+  reason: string;
+}
+
+export interface GateReport {
+  stack: string;
+  inventory: string;
+  config: string;
+  resources: number;
+  summary: { rules: number; run: number; disabled: number; mandatory: number; advisory: number; unseen: number };
+  violations: Finding[];
+  rules: (RuleRun & { violations: number })[];
+  disabled: string[];
+  unseen: UnseenRule[];
+  /** Components whose children are not in the inventory (remote components): nothing they create was checked. */
+  opaqueComponents: { urn: string; type: string; name: string }[];
+}
+
+/** Missing or invalid gate input: reported as a message, not a stack trace. */
+export class GateInputError extends Error {}
+
+function readJson(file: string, what: string, hint: string): unknown {
+  if (!existsSync(file)) throw new GateInputError(`${what} ${path.relative(process.cwd(), file) || file} does not exist: ${hint}`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new GateInputError(`${what} ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** What the engine hands a rule: inputs as props, options from the registration. */
+export function engineResource(entry: InventoryEntry): EngineResource {
+  return {
+    urn: entry.urn,
+    type: entry.type,
+    name: entry.name,
+    ...(entry.parent ? { parent: entry.parent } : {}),
+    props: entry.inputs,
+    dependencies: entry.dependsOn ?? [],
+    ...(entry.protect ? { protect: true } : {}),
+  };
+}
+
+function unseenReason(run: RuleRun): string {
+  const present = Object.entries(run.targets).filter(([, count]) => count > 0);
+  if (present.length === 0) return `no ${Object.keys(run.targets).join(", ")} in the inventory`;
+  const reasons = [...new Set(run.notApplicable.map((r) => r.replace(/^[^:]*: /, "")))];
+  return `${present.map(([type, count]) => `${count} ${type}`).join(", ")} present, none applicable (${reasons.join("; ")})`;
+}
+
+export async function runGate(options: GateOptions): Promise<GateReport> {
+  const inventoryFile = path.resolve(options.inventory ?? path.join(REPO_ROOT, "out", options.stack, "inventory.json"));
+  const configFile = path.resolve(options.config ?? path.join(REPO_ROOT, "policy", "config", `${options.stack}.json`));
+  const inventory = readJson(inventoryFile, "inventory", `run \`npm run render -- --stack ${options.stack}\` first`);
+  if (!Array.isArray(inventory)) throw new GateInputError(`inventory ${inventoryFile} is not an array of resources`);
+  const config = readJson(configFile, "policy config", `create it (see policy/README.md)`);
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new GateInputError(`policy config ${configFile} must be a JSON object`);
+
+  const policies = options.policies ?? allPolicies;
+  let settings;
+  try {
+    settings = reconcileConfig(policies, config as PolicyConfigFile);
+  } catch (e) {
+    if (e instanceof PolicyConfigError) throw new GateInputError(`${configFile}: ${e.message}`);
+    throw e;
+  }
+
+  const entries = inventory as InventoryEntry[];
+  const run = await runPolicies(policies, entries.map(engineResource), settings, {
+    // Tells secret-aware rules which value stands for a Pulumi secret in this inventory.
+    stackTags: { [SECRET_PLACEHOLDER_TAG]: SECRET_PLACEHOLDER },
+  });
+  const parents = new Set(entries.map((e) => e.parent).filter((p): p is string => p !== undefined));
+  const mandatory = run.findings.filter((f) => f.level === "mandatory").length;
+  const unseen = run.rules.filter((r) => r.judged === 0).map((r) => ({ rule: r.rule, reason: unseenReason(r) }));
+  return {
+    stack: options.stack,
+    inventory: inventoryFile,
+    config: configFile,
+    resources: entries.length,
+    summary: {
+      rules: policies.length,
+      run: run.rules.length,
+      disabled: run.disabled.length,
+      mandatory,
+      advisory: run.findings.length - mandatory,
+      unseen: unseen.length,
+    },
+    violations: run.findings,
+    rules: run.rules.map((r) => ({ ...r, violations: run.findings.filter((f) => f.rule === r.rule).length })),
+    disabled: run.disabled,
+    unseen,
+    opaqueComponents: entries.filter((e) => !e.custom && !parents.has(e.urn)).map((e) => ({ urn: e.urn, type: e.type, name: e.name })),
+  };
+}
+
+export function formatReport(report: GateReport, reportFile: string): string {
+  const rel = (file: string) => path.relative(process.cwd(), file) || file;
+  const lines = [
+    `policy gate ${report.stack}: ${report.summary.run} of ${report.summary.rules} rules over ${report.resources} resources ` +
+      `(${rel(report.inventory)}, ${rel(report.config)})`,
+  ];
+  for (const v of report.violations) {
+    lines.push(`  [${v.level}] ${v.rule}  ${v.type && v.name ? `${v.type} ${v.name}` : "stack"}`, `      ${v.message}`);
+  }
+  if (report.disabled.length > 0) lines.push(`disabled: ${report.disabled.join(", ")}`);
+  if (report.unseen.length > 0) {
+    lines.push("not seen offline (nothing to judge in the inventory; only a real preview checks these):");
+    for (const u of report.unseen) lines.push(`  ${u.rule}: ${u.reason}`);
+  }
+  if (report.opaqueComponents.length > 0) {
+    lines.push("components whose children are not in the inventory (what they create is checked only by a real preview):");
+    for (const c of report.opaqueComponents) lines.push(`  ${c.type} ${c.name}`);
+  }
+  const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
+  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${rel(reportFile)}`);
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } },
+  });
+  if (!values.stack) throw new GateInputError("usage: npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]");
+  const report = await runGate({ stack: values.stack, inventory: values.inventory, config: values.config });
+  const reportFile = path.resolve(values.report ?? path.join(REPO_ROOT, "out", values.stack, "policy-report.json"));
+  mkdirSync(path.dirname(reportFile), { recursive: true });
+  writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
+  console.log(formatReport(report, reportFile));
+  if (report.summary.mandatory > 0) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof GateInputError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(2);
+  });
+}
