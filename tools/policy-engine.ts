@@ -165,9 +165,9 @@ function notApplicable(reason?: string): never {
   throw new NotApplicable(reason ?? "not applicable");
 }
 
-/** Props as the analyzer server builds them: a fresh copy behind the unknown-checking proxy. */
+/** Props as the analyzer server presents them: behind the unknown-checking proxy. */
 function proxied(props: Record<string, unknown>): Record<string, unknown> {
-  return checkUnknowns(structuredClone(props)) as Record<string, unknown>;
+  return checkUnknowns(props) as Record<string, unknown>;
 }
 
 function options(resource: EngineResource): PolicyResourceOptions {
@@ -298,11 +298,14 @@ async function runStackPolicy(policy: HftStackPolicy, settings: RuleSettings, re
 /** Runs every rule that is not disabled over the resources, resource rules first as the engine does. */
 export async function runPolicies(
   policies: HftPolicy[],
-  resources: EngineResource[],
+  given: EngineResource[],
   settings: Map<string, RuleSettings>,
   runOptions: RunOptions = {},
 ): Promise<EngineRun> {
   const tags: ReadonlyMap<string, string> = new Map(Object.entries(runOptions.stackTags ?? {}));
+  // One copy per run keeps the caller's resources out of the rules' reach; the server deserialises a
+  // copy per call, which only matters for a rule that writes to its props (none here: rules only read).
+  const resources = structuredClone(given);
   const findings: Finding[] = [];
   const rules: RuleRun[] = [];
   const disabled: string[] = [];
