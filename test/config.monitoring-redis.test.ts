@@ -2,40 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseDuration, parsePlatformConfig, parseQuantity, projectConfig } from "../components/config";
+import { parseDuration, parsePlatformConfig, parseQuantity } from "../components/config";
 import { readStackConfig } from "../tools/harness";
-
-/** A stack file's project config as the program receives it, with edits applied at dotted paths. */
-function stackConfig(stack: "dev" | "prod", edits: Record<string, unknown> = {}): Record<string, unknown> {
-  const raw = structuredClone(projectConfig(readStackConfig(stack).config));
-  for (const [dotted, value] of Object.entries(edits)) {
-    const keys = dotted.split(".");
-    const last = keys.pop()!;
-    let node = raw as Record<string, any>;
-    for (const k of keys) node = node[k];
-    if (value === undefined) delete node[last];
-    else node[last] = value;
-  }
-  return raw;
-}
-
-function problems(stack: "dev" | "prod", edits: Record<string, unknown>): string[] {
-  try {
-    parsePlatformConfig(stackConfig(stack, edits), stack);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
-
-function expectRejected(stack: "dev" | "prod", edits: Record<string, unknown>, key: string, allowed: RegExp): void {
-  const found = problems(stack, edits);
-  const line = found.find((p) => p.startsWith(`hft-platform:${key}:`));
-  expect(line, `expected a problem for ${key}, got:\n${found.join("\n")}`).toBeDefined();
-  expect(line).toMatch(allowed);
-  expect(line).toContain(`Pulumi.${stack}.yaml`);
-}
+import { expectRejected, problems, stackConfig } from "./stack-config";
 
 const parse = (stack: "dev" | "prod", edits: Record<string, unknown> = {}) => parsePlatformConfig(stackConfig(stack, edits), stack);
 const receivers = (stack: "dev" | "prod") => structuredClone(stackConfig(stack).monitoring as any).alertmanager.receivers as any[];
