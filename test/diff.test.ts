@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffInventories, diffValues, markdownReport } from "../tools/diff";
+import { diffFindings, diffInventories, diffValues, markdownReport } from "../tools/diff";
 import { InventoryEntry } from "../tools/inventory";
 
 const entry = (name: string, inputs: Record<string, unknown>, extra: Partial<InventoryEntry> = {}): InventoryEntry => ({
@@ -69,5 +69,26 @@ describe("inventory diff", () => {
     expect(report).toContain("  - `inputs.spec.template.spec.containers[trading-engine].image`: `engine:v1` → `engine:v2`");
     expect(report).toContain("No changes (7 resources).");
     expect(report).toContain("Not compared: base render failed: boom");
+  });
+});
+
+describe("policy findings in the diff", () => {
+  const finding = (rule: string, name: string) => ({ rule, level: "mandatory" as const, message: `${rule} broken`, urn: `urn:${name}`, type: "kubernetes:apps/v1:StatefulSet", name });
+
+  it("lists findings that appear and those that are resolved, keeping the ones on both sides out", () => {
+    const both = finding("pod-run-as-non-root", "a");
+    const result = diffFindings([both, finding("container-not-privileged", "b")], [both, finding("image-pinned", "c")]);
+    expect(result.appeared.map((f) => f.rule)).toEqual(["image-pinned"]);
+    expect(result.resolved.map((f) => f.rule)).toEqual(["container-not-privileged"]);
+  });
+
+  it("reports them per stack in the Markdown", () => {
+    const report = markdownReport(
+      [{ stack: "prod", added: [], removed: [], changed: [], unchanged: 3, policy: diffFindings([finding("old-rule", "x")], [finding("new-rule", "y")]) }],
+      "main",
+    );
+    expect(report).toContain("### Policy findings in `prod`");
+    expect(report).toContain("- 🆕 `new-rule` (mandatory) on `kubernetes:apps/v1:StatefulSet` **y**: new-rule broken");
+    expect(report).toContain("- ✅ resolved: `old-rule` (mandatory)");
   });
 });

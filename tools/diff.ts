@@ -13,6 +13,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
+import { Finding } from "./policy-engine";
+import { runGate } from "./policy-gate";
 
 export interface FieldChange {
   /** Dotted path; list items that have a `name` are addressed by it: `containers[trading-engine].image`. */
@@ -35,6 +37,8 @@ export interface StackDiff {
   removed: ResourceRef[];
   changed: (ResourceRef & { fields: FieldChange[] })[];
   unchanged: number;
+  /** Policy findings present only after (appeared) or only before (resolved), judged by the working tree's pack. */
+  policy?: { appeared: Finding[]; resolved: Finding[] };
 }
 
 type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
@@ -42,6 +46,14 @@ type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" |
 /** The parts of an entry a reviewer cares about: inputs, deletion guards, readable user data. */
 function comparable(entry: InventoryEntry): Comparable {
   return { inputs: entry.inputs, protect: entry.protect ?? false, retainOnDelete: entry.retainOnDelete ?? false, decoded: entry.decoded };
+}
+
+const findingKey = (f: Finding) => `${f.rule}\0${f.urn ?? "stack"}\0${f.message}`;
+
+export function diffFindings(before: Finding[], after: Finding[]): { appeared: Finding[]; resolved: Finding[] } {
+  const beforeKeys = new Set(before.map(findingKey));
+  const afterKeys = new Set(after.map(findingKey));
+  return { appeared: after.filter((f) => !beforeKeys.has(findingKey(f))), resolved: before.filter((f) => !afterKeys.has(findingKey(f))) };
 }
 
 export function diffInventories(stack: string, base: InventoryEntry[], head: InventoryEntry[]): StackDiff {
@@ -130,6 +142,14 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
     }
     lines.push("");
   }
+  for (const d of diffs) {
+    if (!d.policy || (!d.policy.appeared.length && !d.policy.resolved.length)) continue;
+    lines.push(`### Policy findings in \`${d.stack}\``, "");
+    const finding = (f: Finding) => `\`${f.rule}\` (${f.level}) on ${f.type && f.name ? `\`${f.type}\` **${f.name}**` : "the stack"}: ${f.message}`;
+    for (const f of d.policy.appeared) lines.push(`- 🆕 ${finding(f)}`);
+    for (const f of d.policy.resolved) lines.push(`- ✅ resolved: ${finding(f)}`);
+    lines.push("");
+  }
   return lines.join("\n");
 }
 
@@ -162,7 +182,7 @@ function checkoutBase(ref: string, scratch: string): string {
   return dir;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({ options: { base: { type: "string" }, json: { type: "boolean" }, stack: { type: "string", multiple: true } } });
   if (!values.base) throw new Error("usage: npm run diff -- --base <git-ref> [--json] [--stack <name> ...]");
   const started = Date.now();
@@ -170,14 +190,17 @@ function main(): void {
   try {
     const baseDir = checkoutBase(values.base, scratch);
     const stacks = values.stack ?? [...new Set([...stacksIn(REPO_ROOT), ...stacksIn(baseDir)])].sort();
-    const diffs = stacks.map((stack): StackDiff => {
+    const diffs: StackDiff[] = [];
+    for (const stack of stacks) {
       const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
-      const before = existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) ? renderCheckout(baseDir, stack, path.join(scratch, "out-base", stack)) : [];
-      const after = existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)) ? renderCheckout(REPO_ROOT, stack, path.join(scratch, "out-head", stack)) : [];
-      if (typeof before === "string") return { ...empty, error: `base render failed: ${before}` };
-      if (typeof after === "string") return { ...empty, error: `head render failed: ${after}` };
-      return diffInventories(stack, before, after);
-    });
+      const outBase = path.join(scratch, "out-base", stack);
+      const outHead = path.join(scratch, "out-head", stack);
+      const before = existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) ? renderCheckout(baseDir, stack, outBase) : [];
+      const after = existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)) ? renderCheckout(REPO_ROOT, stack, outHead) : [];
+      if (typeof before === "string") diffs.push({ ...empty, error: `base render failed: ${before}` });
+      else if (typeof after === "string") diffs.push({ ...empty, error: `head render failed: ${after}` });
+      else diffs.push({ ...diffInventories(stack, before, after), policy: await policyDiff(stack, before.length ? outBase : undefined, outHead) });
+    }
     console.log(values.json ? JSON.stringify({ base: values.base, stacks: diffs }, null, 2) : markdownReport(diffs, values.base));
     console.error(`diff: ${stacks.length} stack(s) against ${values.base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
@@ -186,11 +209,18 @@ function main(): void {
   }
 }
 
+/** The working tree's pack over both renders, so a finding that changes is caused by the resources. */
+async function policyDiff(stack: string, baseOut: string | undefined, headOut: string): Promise<StackDiff["policy"]> {
+  const config = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
+  if (!existsSync(config)) return undefined;
+  const findings = async (out: string | undefined) =>
+    out ? (await runGate({ stack, inventory: path.join(out, "inventory.json"), config })).violations : [];
+  return diffFindings(await findings(baseOut), await findings(headOut));
+}
+
 if (require.main === module) {
-  try {
-    main();
-  } catch (err) {
+  main().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
-  }
+  });
 }

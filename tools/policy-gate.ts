@@ -105,8 +105,9 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const unseen = run.rules.filter((r) => r.judged === 0).map((r) => ({ rule: r.rule, reason: unseenReason(r) }));
   return {
     stack: options.stack,
-    inventory: inventoryFile,
-    config: configFile,
+    // Repository-relative, so reports from different checkouts compare equal.
+    inventory: path.relative(REPO_ROOT, inventoryFile),
+    config: path.relative(REPO_ROOT, configFile),
     resources: entries.length,
     summary: {
       rules: policies.length,
@@ -125,11 +126,13 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
 }
 
 export function formatReport(report: GateReport, reportFile: string): string {
-  const rel = (file: string) => path.relative(process.cwd(), file) || file;
   const lines = [
     `policy gate ${report.stack}: ${report.summary.run} of ${report.summary.rules} rules over ${report.resources} resources ` +
-      `(${rel(report.inventory)}, ${rel(report.config)})`,
+      `(${report.inventory}, ${report.config})`,
   ];
+  for (const r of report.rules) {
+    lines.push(`  ${r.violations > 0 ? "✗" : "✓"} ${r.rule.padEnd(40)} ${r.level.padEnd(9)} ${String(r.judged).padStart(3)} judged, ${r.violations} violation(s)`);
+  }
   for (const v of report.violations) {
     lines.push(`  [${v.level}] ${v.rule}  ${v.type && v.name ? `${v.type} ${v.name}` : "stack"}`, `      ${v.message}`);
   }
@@ -143,7 +146,7 @@ export function formatReport(report: GateReport, reportFile: string): string {
     for (const c of report.opaqueComponents) lines.push(`  ${c.type} ${c.name}`);
   }
   const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
-  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${rel(reportFile)}`);
+  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${path.relative(process.cwd(), reportFile) || reportFile}`);
   return lines.join("\n");
 }
 

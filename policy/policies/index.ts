@@ -1,0 +1,21 @@
+import { HftPolicy } from "../rules";
+import { availabilityPolicies } from "./availability";
+import { awsPolicies } from "./aws";
+import { imagePolicies } from "./images";
+import { networkPolicies } from "./network";
+import { secretPolicies } from "./secrets";
+import { securityContextPolicies } from "./security-contexts";
+import { storagePolicies } from "./storage";
+import { workloadPolicies } from "./workloads";
+
+/** Every rule of the pack, by family; the pack and the offline gate both run exactly this list. */
+export const allPolicies: HftPolicy[] = [
+  ...workloadPolicies,
+  ...securityContextPolicies,
+  ...imagePolicies,
+  ...availabilityPolicies,
+  ...networkPolicies,
+  ...secretPolicies,
+  ...storagePolicies,
+  ...awsPolicies,
+];

@@ -1,0 +1,181 @@
+import { K8S } from "../kubernetes";
+import { asArray, HftPolicy, resourceRule } from "../rules";
+
+export const AWS_STORAGE = {
+  efsFileSystem: "aws:efs/fileSystem:FileSystem",
+  ebsVolume: "aws:ebs/volume:Volume",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+} as const;
+
+const EBS_CSI = "ebs.csi.aws.com";
+const IN_TREE_EBS = "kubernetes.io/aws-ebs";
+
+/** StorageClass parameters are strings in Kubernetes; rules read them by key so computed ones (KMS key, file system id) stay unread. */
+interface StorageClass {
+  provisioner?: string;
+  parameters?: Record<string, string>;
+}
+
+interface ProvisionerConfig {
+  allowedProvisioners: string[];
+}
+
+const storageClassProvisioner = resourceRule<StorageClass, ProvisionerConfig>(
+  {
+    name: "storage-class-provisioner-allowed",
+    description: `StorageClasses use a CSI provisioner on the allow-list (default ${EBS_CSI}, efs.csi.aws.com); the in-tree ${IN_TREE_EBS} is removed from Kubernetes: switch to ${EBS_CSI}.`,
+    enforcementLevel: "mandatory",
+    targetTypes: [K8S.storageClass],
+    configSchema: {
+      properties: {
+        allowedProvisioners: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          default: [EBS_CSI, "efs.csi.aws.com"],
+          description: `Provisioners StorageClasses may use; the in-tree ${IN_TREE_EBS} is rejected even if listed.`,
+        },
+      },
+    },
+  },
+  (storageClass, report, config) => {
+    const provisioner = storageClass.provisioner;
+    if (provisioner === IN_TREE_EBS) report(`provisioner ${IN_TREE_EBS} is the removed in-tree driver: use ${EBS_CSI}.`);
+    else if (provisioner === undefined || !config.allowedProvisioners.includes(provisioner)) {
+      report(`provisioner ${provisioner ?? "(none)"} is not allowed: use one of ${config.allowedProvisioners.join(", ")}.`);
+    }
+  },
+);
+
+interface VolumeTypeConfig {
+  allowedVolumeTypes: string[];
+}
+
+const ebsStorageClassEncrypted = resourceRule<StorageClass, VolumeTypeConfig>(
+  {
+    name: "ebs-storage-class-gp3-encrypted",
+    description: `${EBS_CSI} StorageClasses set parameters.type gp3 (others only if allowed for the stack) and parameters.encrypted "true".`,
+    enforcementLevel: "mandatory",
+    targetTypes: [K8S.storageClass],
+    configSchema: {
+      properties: {
+        allowedVolumeTypes: {
+          type: "array",
+          items: { type: "string", enum: ["gp3", "gp2", "io1", "io2", "st1", "sc1"] },
+          minItems: 1,
+          uniqueItems: true,
+          default: ["gp3"],
+          description: "EBS volume types StorageClasses may provision.",
+        },
+      },
+    },
+  },
+  (storageClass, report, config, args) => {
+    if (storageClass.provisioner !== EBS_CSI) args.notApplicable(`not an ${EBS_CSI} StorageClass`);
+    const type = storageClass.parameters?.type;
+    if (type === undefined) report(`parameters.type is not set: set it to ${config.allowedVolumeTypes.join(" or ")}.`);
+    else if (!config.allowedVolumeTypes.includes(type)) report(`parameters.type ${type} is not allowed: use ${config.allowedVolumeTypes.join(" or ")}.`);
+    if (storageClass.parameters?.encrypted !== "true") report('parameters.encrypted is not "true": volumes would be unencrypted.');
+  },
+);
+
+interface Gp3Config {
+  minIops: number;
+  maxIops: number;
+  minThroughput: number;
+  maxThroughput: number;
+}
+
+/** A number from a StorageClass parameter string; NaN when not numeric. */
+function numberParameter(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
+}
+
+const ebsStorageClassPerformance = resourceRule<StorageClass, Gp3Config>(
+  {
+    name: "ebs-storage-class-gp3-performance",
+    description: "gp3 StorageClasses set iops and throughput within gp3's range (3000–16000 IOPS, 125–1000 MiB/s) and throughput at most iops/4: adjust parameters.iops/throughput.",
+    enforcementLevel: "mandatory",
+    targetTypes: [K8S.storageClass],
+    configSchema: {
+      properties: {
+        minIops: { type: "integer", minimum: 0, default: 3000 },
+        maxIops: { type: "integer", minimum: 0, default: 16000 },
+        minThroughput: { type: "integer", minimum: 0, default: 125 },
+        maxThroughput: { type: "integer", minimum: 0, default: 1000 },
+      },
+    },
+  },
+  (storageClass, report, config, args) => {
+    if (storageClass.provisioner !== EBS_CSI || storageClass.parameters?.type !== "gp3") args.notApplicable("not a gp3 StorageClass");
+    const iops = numberParameter(storageClass.parameters?.iops);
+    const throughput = numberParameter(storageClass.parameters?.throughput);
+    if (iops !== undefined && !(iops >= config.minIops && iops <= config.maxIops)) {
+      report(`parameters.iops ${storageClass.parameters?.iops} is outside ${config.minIops}–${config.maxIops}.`);
+    }
+    if (throughput !== undefined && !(throughput >= config.minThroughput && throughput <= config.maxThroughput)) {
+      report(`parameters.throughput ${storageClass.parameters?.throughput} is outside ${config.minThroughput}–${config.maxThroughput} MiB/s.`);
+    }
+    // gp3 allows 0.25 MiB/s per provisioned IOPS; without iops the volume gets the baseline.
+    const effectiveIops = iops ?? config.minIops;
+    if (throughput !== undefined && throughput > effectiveIops / 4) {
+      report(`parameters.throughput ${throughput} MiB/s exceeds iops/4 (${effectiveIops / 4}) for ${effectiveIops} IOPS: raise iops or lower throughput.`);
+    }
+  },
+);
+
+const efsEncrypted = resourceRule<{ encrypted?: boolean }>(
+  {
+    name: "efs-encrypted",
+    description: "EFS file systems are encrypted at rest: set encrypted: true (and kmsKeyId for the platform key).",
+    enforcementLevel: "mandatory",
+    targetTypes: [AWS_STORAGE.efsFileSystem],
+  },
+  (fileSystem, report) => {
+    if (fileSystem.encrypted !== true) report("the file system is not encrypted at rest: set encrypted: true.");
+  },
+);
+
+const ebsVolumeEncrypted = resourceRule<{ encrypted?: boolean }>(
+  {
+    name: "ebs-volume-encrypted",
+    description: "EBS volumes are encrypted: set encrypted: true.",
+    enforcementLevel: "mandatory",
+    targetTypes: [AWS_STORAGE.ebsVolume],
+  },
+  (volume, report) => {
+    if (volume.encrypted !== true) report("the volume is not encrypted: set encrypted: true.");
+  },
+);
+
+interface LaunchTemplate {
+  blockDeviceMappings?: { deviceName?: string; ebs?: { encrypted?: string } }[];
+}
+
+const launchTemplateEbsEncrypted = resourceRule<LaunchTemplate>(
+  {
+    name: "launch-template-ebs-encrypted",
+    description: 'Launch template EBS block devices are encrypted: set blockDeviceMappings[].ebs.encrypted: "true".',
+    enforcementLevel: "mandatory",
+    targetTypes: [AWS_STORAGE.launchTemplate],
+  },
+  (template, report) => {
+    for (const mapping of asArray(template.blockDeviceMappings)) {
+      // Instance-store and suppressed devices carry no ebs block.
+      if (mapping.ebs === undefined) continue;
+      if (String(mapping.ebs.encrypted).toLowerCase() !== "true") {
+        report(`block device ${mapping.deviceName ?? "(unnamed)"} is not encrypted: set ebs.encrypted: "true".`);
+      }
+    }
+  },
+);
+
+export const storagePolicies: HftPolicy[] = [
+  storageClassProvisioner,
+  ebsStorageClassEncrypted,
+  ebsStorageClassPerformance,
+  efsEncrypted,
+  ebsVolumeEncrypted,
+  launchTemplateEbsEncrypted,
+];

@@ -1,0 +1,114 @@
+import {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+/**
+ * Rules carry the resource types they judge. The engine ignores the extra field; the offline gate
+ * uses it to say which rules never saw a target, instead of letting silence pass for compliance.
+ */
+export interface Targeted {
+  targetTypes: readonly string[];
+}
+
+export type HftResourcePolicy = ResourceValidationPolicy & Targeted;
+export type HftStackPolicy = StackValidationPolicy & Targeted;
+export type HftPolicy = HftResourcePolicy | HftStackPolicy;
+
+export interface RuleMeta {
+  /** Stable kebab-case name: config files and suppressions refer to it. */
+  name: string;
+  /** One line: what is required and how to fix a violation. */
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  targetTypes: readonly string[];
+  configSchema?: PolicyConfigSchema;
+}
+
+/** Stack tag the offline gate sets to the string that replaced every Pulumi secret in its inventory. */
+export const SECRET_PLACEHOLDER_TAG = "hft:inventory-secret-placeholder";
+
+/**
+ * The rule's config with the schema's defaults under whatever the engine passed. The CLI fills the
+ * defaults itself; doing it here too keeps a rule correct when it is called with no config at all.
+ */
+function configOf<C>(schema: PolicyConfigSchema | undefined, given: object): C {
+  const defaults: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema?.properties ?? {})) {
+    if (property.default !== undefined) defaults[key] = property.default;
+  }
+  return { ...defaults, ...given } as C;
+}
+
+export type ResourceCheck<P, C> = (props: P, report: ReportViolation, config: C, args: ResourceValidationArgs) => void;
+export type StackCheck<C> = (resources: PolicyResource[], report: ReportViolation, config: C, args: StackValidationArgs) => void;
+
+/** A resource rule that is not applicable to any type outside `targetTypes`. */
+export function resourceRule<P, C = Record<string, never>>(meta: RuleMeta, check: ResourceCheck<P, C>): HftResourcePolicy {
+  const types = new Set(meta.targetTypes);
+  return {
+    ...meta,
+    validateResource: (args, report) => {
+      if (!types.has(args.type)) args.notApplicable(`applies to ${meta.targetTypes.join(", ")}`);
+      check(args.props as P, report, configOf<C>(meta.configSchema, args.getConfig()), args);
+    },
+  };
+}
+
+/** A stack rule that is not applicable when the stack holds none of `targetTypes`. */
+export function stackRule<C = Record<string, never>>(meta: RuleMeta, check: StackCheck<C>): HftStackPolicy {
+  const types = new Set(meta.targetTypes);
+  return {
+    ...meta,
+    validateStack: (args, report) => {
+      if (!args.resources.some((r) => types.has(r.type))) args.notApplicable(`the stack has no ${meta.targetTypes.join(", ")}`);
+      check(args.resources, report, configOf<C>(meta.configSchema, args.getConfig()), args);
+    },
+  };
+}
+
+/**
+ * Presence without reading the value: an unknown value (during preview) is only reported when read,
+ * so rules that need to know a field is set, not what it is, stay decidable during preview.
+ */
+export function has(obj: object | undefined, key: string): boolean {
+  return obj !== undefined && obj !== null && Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/**
+ * Whether a field holds an object, decided from the raw property so that a primitive, possibly
+ * unknown value is never read. Reading the field afterwards goes through the unknown-checking proxy.
+ */
+export function holdsObject(obj: object, key: string): boolean {
+  const raw: unknown = Object.getOwnPropertyDescriptor(obj, key)?.value;
+  return typeof raw === "object" && raw !== null;
+}
+
+/**
+ * Component inputs reach policies only in the offline inventory: the engine sends a component's
+ * registration without its inputs (pulumi/pulumi#10533), so empty props mean "not visible here".
+ */
+export function requireComponentInputs(props: object, args: ResourceValidationArgs): void {
+  if (Object.keys(props).length === 0) {
+    args.notApplicable(`${args.type} inputs are not sent to policies (pulumi/pulumi#10533); its children are checked instead`);
+  }
+}
+
+/**
+ * A string field's raw value for matching against name patterns, read past the unknown-checking
+ * proxy: an unknown value's placeholder never matches a credential name, so it is never judged.
+ */
+export function rawString(obj: object, key: string): string | undefined {
+  const raw: unknown = Object.getOwnPropertyDescriptor(obj, key)?.value;
+  return typeof raw === "string" ? raw : undefined;
+}
+
+export function asArray<T>(value: T[] | undefined | null): T[] {
+  return Array.isArray(value) ? value : [];
+}

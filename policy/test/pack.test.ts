@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { reconcileConfig } from "../../tools/policy-engine";
+import { allPolicies } from "../policies";
+import { POLICY_DIR, readConfig } from "./harness";
+
+describe("the pack's rules", () => {
+  it("have unique, stable kebab-case names", () => {
+    const names = allPolicies.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    expect(names.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("each have a one-line description, a default enforcement level and target types", () => {
+    for (const p of allPolicies) {
+      expect(p.description, p.name).toMatch(/^[^\n]{20,300}$/);
+      expect(["advisory", "mandatory"], p.name).toContain(p.enforcementLevel);
+      expect(p.targetTypes.length, p.name).toBeGreaterThan(0);
+    }
+  });
+
+  it("have config schemas whose defaults validate", () => {
+    expect(() => reconcileConfig(allPolicies, {})).not.toThrow();
+  });
+});
+
+describe("per-stack policy config", () => {
+  const dev = readConfig("dev");
+  const prod = readConfig("prod");
+  const bounds = (config: Record<string, unknown>, rule: string) => config[rule] as Record<string, unknown>;
+
+  it("is valid for the pack in both stacks", () => {
+    expect(() => reconcileConfig(allPolicies, dev)).not.toThrow();
+    expect(() => reconcileConfig(allPolicies, prod)).not.toThrow();
+  });
+
+  it("names the same rules in both stacks, each a rule with bounds", () => {
+    expect(Object.keys(dev).sort()).toEqual(Object.keys(prod).sort());
+    const configurable = allPolicies.filter((p) => p.configSchema).map((p) => p.name);
+    for (const rule of Object.keys(prod).filter((k) => k !== "all")) expect(configurable).toContain(rule);
+  });
+
+  it("is advisory in dev and mandatory in prod", () => {
+    expect(dev.all).toBe("advisory");
+    expect(prod.all).toBe("mandatory");
+    for (const config of [dev, prod]) {
+      for (const [rule, entry] of Object.entries(config)) {
+        if (rule !== "all") expect((entry as Record<string, unknown>).enforcementLevel, rule).toBeUndefined();
+      }
+    }
+  });
+
+  it("tightens the bounds that differ between stacks in prod", () => {
+    expect(bounds(prod, "eks-endpoint-access").requirePrivateEndpoint).toBe(true);
+    expect(bounds(dev, "eks-endpoint-access").requirePrivateEndpoint).toBe(false);
+    expect(bounds(prod, "engine-node-instance-types").requireMetal).toBe(true);
+    expect(bounds(dev, "engine-node-instance-types").requireMetal).toBe(false);
+    expect(bounds(prod, "container-resources-within-bounds").maxCpu).toBe(64);
+    expect(bounds(dev, "container-resources-within-bounds").maxCpu).toBe(16);
+  });
+});
+
+describe("the pack's package", () => {
+  it("pins @pulumi/policy and @pulumi/pulumi exactly, at the program's pulumi version", () => {
+    const pack = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8"));
+    const root = JSON.parse(readFileSync(path.join(POLICY_DIR, "..", "package.json"), "utf8"));
+    expect(pack).toMatchObject({ name: "hft-guardrails", private: true, dependencies: { "@pulumi/policy": "1.21.0", "@pulumi/pulumi": root.dependencies["@pulumi/pulumi"] } });
+    expect(pack.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
