@@ -43,6 +43,7 @@ describe("render CLI", () => {
     const inventory = JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"));
     expect(inventory.some((r: any) => r.type === "eks:index:Cluster")).toBe(true);
     expect(existsSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"))).toBe(true);
+    expect(readFileSync(path.join(out, "charts/monitoring/kube-prometheus-stack.yaml"), "utf8")).toMatch(/^chart: kube-prometheus-stack$/m);
   });
 });
 
