@@ -35,6 +35,7 @@ const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector
 
 const redis = new Redis("hft", { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, cluster }, afterStorage);
 
+// Backups come from the foundation: only the eks mode has the S3 and Pod Identity they need.
 const { charts, backup: _configuredBackups, ...timescaledbConfig } = config.timescaledb;
 const timescaledb = new TimescaleDb(
   "timescaledb",
