@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster } from "./components/cluster";
 import { loadPlatformConfig } from "./components/config";
 import { ENGINE_APP, TRADING_NAMESPACE, TradingEngine } from "./components/engine";
+import { eksFoundation, existingClusterFoundation } from "./components/foundation";
 import { selectorLabels, standardLabels } from "./components/k8s/labels";
 import { PlatformNamespace } from "./components/k8s/namespace";
 import { Monitoring } from "./components/monitoring";
-import { Network } from "./components/network";
+import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
 import { Redis } from "./components/redis";
-import { Storage } from "./components/storage";
 import { TimescaleDb } from "./components/timescaledb";
 
 // Validates the whole stack file first: a bad value fails here, before any resource is registered.
@@ -15,37 +14,14 @@ const config = loadPlatformConfig();
 const protect = config.tier === "production";
 const tags = { "hft:project": "hft-platform", "hft:stack": config.stack, "hft:tier": config.tier, "managed-by": "pulumi" };
 
-const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
+// Built once: an EKS cluster with its network and storage, or a provider for a cluster that exists.
+// Everything below is the same in both modes.
+const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags }) : existingClusterFoundation(config);
+const cluster = foundation.workloads;
+// Volumes need their StorageClasses.
+const afterStorage = { dependsOn: foundation.ready };
 
-const cluster = new Cluster("hft", {
-  ...config.cluster,
-  vpcId: network.vpcId,
-  publicSubnetIds: network.publicSubnetIds,
-  privateSubnetIds: network.privateSubnetIds,
-  systemNodes: config.systemNodes,
-  engineNodes: config.engineNodes,
-  protect,
-  tags,
-});
-
-const storage = new Storage("hft", {
-  ...config.storage,
-  clusterName: config.cluster.name,
-  vpcId: network.vpcId,
-  privateSubnetIds: network.privateSubnetIds,
-  nodeSecurityGroupId: cluster.nodeSecurityGroupId,
-  kmsKeyArn: cluster.kmsKeyArn,
-  provider: cluster.provider,
-  protect,
-  tags,
-});
-
-const monitoring = new Monitoring(
-  "hft",
-  { ...config.monitoring, vpcCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, protect, provider: cluster.provider },
-  // Volumes need their StorageClasses.
-  { dependsOn: [storage] },
-);
+const monitoring = new Monitoring("hft", { ...config.monitoring, cluster, protect }, afterStorage);
 
 // The engine's namespace exists before the data stores, which put the engine's client Secrets in it.
 const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
@@ -57,26 +33,22 @@ const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
 });
 const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector: selectorLabels(ENGINE_APP) };
 
-const redis = new Redis(
-  "hft",
-  { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, provider: cluster.provider },
-  { dependsOn: [storage] },
-);
+const redis = new Redis("hft", { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, cluster }, afterStorage);
 
+// Backups come from the foundation: only the eks mode has the S3 and Pod Identity they need.
+const { charts, backup: _configuredBackups, ...timescaledbConfig } = config.timescaledb;
 const timescaledb = new TimescaleDb(
   "timescaledb",
   {
-    ...config.timescaledb,
+    ...timescaledbConfig,
+    charts: { cloudnativePg: charts.cloudnativePg },
     ...engineClient,
-    clusterName: cluster.name,
     monitoring: monitoring.handle,
-    vpcCidr: config.network.vpcCidr,
-    serviceCidr: config.cluster.serviceCidr,
-    provider: cluster.provider,
+    cluster,
+    backups: foundation.timescaledbBackups,
     protect,
-    tags,
   },
-  { dependsOn: [storage] },
+  afterStorage,
 );
 
 const engine = new TradingEngine(
@@ -87,17 +59,19 @@ const engine = new TradingEngine(
     redis: redis.endpoint,
     database: timescaledb.endpoint,
     monitoring: monitoring.handle,
-    provider: cluster.provider,
+    cluster,
     protect,
   },
-  { dependsOn: [storage] },
+  afterStorage,
 );
 
-export const vpcId = network.vpcId;
-export const clusterName = cluster.name;
-export const kubeconfig = cluster.kubeconfig;
-export const efsFileSystemId = storage.efsFileSystemId;
-export const storageClasses = storage.storageClassNames;
+export const vpcId = foundation.aws?.vpcId;
+export const clusterName = foundation.aws?.clusterName;
+export const kubeconfig = foundation.aws?.kubeconfig;
+export const efsFileSystemId = foundation.aws?.efsFileSystemId;
+export const storageClasses = cluster.storage.classes;
+/** What nodes labelled node-type=high-performance must offer; on an existing cluster, prepare them accordingly. */
+export const engineNodeRequirements = requirementsOf(foundation.engineNodeTuning);
 export const prometheusUrl = monitoring.prometheusUrl;
 export const redisEndpoint = redis.endpoint;
 export const timescaledbEndpoint = pulumi.output({

@@ -3,7 +3,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, EngineNodesConfig, SystemNodesConfig } from "./config";
-import { ClusterIdentity } from "./node-bootstrap";
+import { renderTo } from "./k8s/workload-cluster";
+import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
 
 export interface ClusterArgs extends ClusterConfig {
@@ -14,11 +15,10 @@ export interface ClusterArgs extends ClusterConfig {
   engineNodes: EngineNodesConfig;
   /** Production: the KMS key cannot be deleted by accident (it decrypts the cluster's secrets and volumes). */
   protect: boolean;
+  /** GitOps export: the workloads' provider writes manifests here instead of applying them (the cluster itself is still created). */
+  renderYamlToDirectory?: string;
   tags: Record<string, string>;
 }
-
-/** The label and taint that reserve engine nodes for the trading engine. */
-export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
@@ -30,7 +30,10 @@ const EKS_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSCluste
  * latency-tuned engine node group, and the Kubernetes provider every workload uses.
  */
 export class Cluster extends pulumi.ComponentResource {
+  /** Applies to the cluster: what the cluster needs itself (StorageClasses). */
   readonly provider: k8s.Provider;
+  /** The workloads' provider: `provider`, or with renderYamlToDirectory one that writes manifests instead. */
+  readonly workloadProvider: k8s.Provider;
   readonly name: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
   /** Security group EKS attaches to managed nodes (the EKS-created cluster security group). */
@@ -150,10 +153,7 @@ export class Cluster extends pulumi.ComponentResource {
         rootVolumeGiB: args.engineNodes.rootVolumeGiB,
         // A cluster placement group lives in one zone: the engine nodes share the first private subnet.
         subnetIds: [args.privateSubnetIds[0]],
-        registration: {
-          labels: { [ENGINE_NODE_SELECTOR.key]: ENGINE_NODE_SELECTOR.value },
-          taints: [{ ...ENGINE_NODE_SELECTOR, effect: "NoSchedule" }],
-        },
+        registration: ENGINE_NODE_REGISTRATION,
         latencyTuning: {
           reservedSystemCpus: args.engineNodes.reservedSystemCpus,
           hugepages2Mi: args.engineNodes.hugepages2Mi,
@@ -220,6 +220,10 @@ export class Cluster extends pulumi.ComponentResource {
       { kubeconfig: this.kubeconfig, enableServerSideApply: true },
       { parent: this, dependsOn: [this.systemNodeGroup] },
     );
+    // The kubeconfig lets the rendering provider look up whether custom resources are namespaced.
+    this.workloadProvider = args.renderYamlToDirectory
+      ? new k8s.Provider(`${name}-gitops`, { kubeconfig: this.kubeconfig, enableServerSideApply: true, ...renderTo(args.renderYamlToDirectory) }, { parent: this })
+      : this.provider;
 
     this.registerOutputs({
       name: this.name,

@@ -3,22 +3,104 @@ import * as pulumi from "@pulumi/pulumi";
 /**
  * The whole stack configuration, read once from `Pulumi.<stack>.yaml`, validated and defaulted.
  * Components receive slices of it as plain typed args; nothing else reads `pulumi.Config`.
+ *
+ * `clusterMode` decides where the workloads run: on an EKS cluster this program creates (`eks`,
+ * the default), or on a cluster that already exists and is reached through a kubeconfig
+ * (`existing`: kind, minikube, bare metal, an EKS cluster managed elsewhere), where no AWS resource
+ * is created and the EKS-only sections are replaced by `existingCluster`.
  */
-export interface PlatformConfig {
+export type PlatformConfig = EksPlatformConfig | ExistingPlatformConfig;
+
+export const CLUSTER_MODES = ["eks", "existing"] as const;
+export type ClusterMode = (typeof CLUSTER_MODES)[number];
+
+/** What both modes share: the workloads and how they are delivered. */
+interface WorkloadsConfig {
   /** Pulumi stack name (`dev`, `prod`, ...). */
   stack: string;
   /** `production` turns on the prod-only guarantees: HA, private endpoint, protection of stateful resources. */
   tier: Tier;
+  engine: EngineConfig;
+  monitoring: MonitoringConfig;
+  redis: RedisConfig;
+  /**
+   * GitOps export: the workloads' Kubernetes provider writes every object as YAML under this
+   * directory (relative to the project) instead of applying it to the cluster.
+   */
+  renderYamlToDirectory?: string;
+}
+
+export interface EksPlatformConfig extends WorkloadsConfig {
+  clusterMode: "eks";
   network: NetworkConfig;
   cluster: ClusterConfig;
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
   storage: StorageConfig;
-  engine: EngineConfig;
-  timescaledb: TimescaleDbConfig;
-  monitoring: MonitoringConfig;
-  redis: RedisConfig;
+  /** Backups (and the plugin charts they need) exist where S3 and EKS Pod Identity do. */
+  timescaledb: TimescaleDbConfig & { charts: Required<TimescaleDbCharts>; backup: TimescaleDbBackupConfig };
 }
+
+export interface ExistingPlatformConfig extends WorkloadsConfig {
+  clusterMode: "existing";
+  existingCluster: ExistingClusterConfig;
+  timescaledb: TimescaleDbConfig & { backup?: undefined };
+}
+
+/** A cluster the program does not create: how to reach it, and the facts the workloads' validation and network policies need. */
+export interface ExistingClusterConfig {
+  kubeconfig: KubeconfigSource;
+  /** Kubernetes minor version of the cluster, e.g. "1.34". */
+  kubernetesVersion: string;
+  /** Zones (`topology.kubernetes.io/zone` values) the nodes span; 1 for kind or a single rack. */
+  zones: number;
+  /** Where the nodes (kubelets, host-network pods) and the API server's endpoints live. */
+  nodeCidr: string;
+  /** The cluster's Service range; its first address is the `kubernetes` Service. */
+  serviceCidr: string;
+  /** Port the API server's endpoints listen on behind the `kubernetes` Service (kubeadm and kind: 6443). */
+  apiServerPort: number;
+  /** The nodes labelled and tainted `node-type=high-performance` for the engine, prepared as `engineNodeRequirements` says. */
+  engineNode: EngineNodeCapacity;
+  /** StorageClasses of the cluster that play the roles of the classes the EKS mode creates. */
+  storageClasses: StorageClassNames;
+  /** Access mode of the engine's shared reference-data claim; ReadWriteOnce only for a single engine pod. */
+  referenceDataAccessMode: ReferenceDataAccessMode;
+}
+
+/**
+ * Where the kubeconfig comes from: a file path and/or a context in it; neither means the
+ * `KUBECONFIG` environment variable or `~/.kube/config`. Never the file's contents: they carry
+ * credentials and would end up in the stack file and the state.
+ */
+export interface KubeconfigSource {
+  path?: string;
+  context?: string;
+}
+
+export interface EngineNodeCapacity {
+  /** Engine nodes available: engine pods never share a node, so this bounds engine.maxReplicas. */
+  count: number;
+  /** CPUs (hardware threads) the kubelet sees on one engine node. */
+  cpus: number;
+  memoryGiB: number;
+  reservedSystemCpus: string;
+  hugepages2Mi: number;
+  kernel: KernelTuning;
+}
+
+/** The StorageClass playing each storage role the workloads use. */
+export interface StorageClassNames {
+  /** Latency-sensitive block volumes: engine logs and data, Redis, TimescaleDB, Prometheus. */
+  fastSsd: string;
+  /** General-purpose block volumes: Alertmanager. */
+  gp3: string;
+  /** A shared filesystem for the engine's reference data, which every engine pod mounts. */
+  sharedFilesystem: string;
+}
+
+export const REFERENCE_DATA_ACCESS_MODES = ["ReadWriteMany", "ReadWriteOnce"] as const;
+export type ReferenceDataAccessMode = (typeof REFERENCE_DATA_ACCESS_MODES)[number];
 
 export type Tier = "development" | "production";
 
@@ -139,7 +221,7 @@ export interface EngineConfig {
   /** Image reference pinned by tag (not `latest`) or digest. */
   image: string;
   replicas: number;
-  /** HPA ceiling; one engine pod per node, so at most engineNodes.maxSize. */
+  /** HPA ceiling; one engine pod per node, so at most the number of engine nodes. */
   maxReplicas: number;
   /** PodDisruptionBudget; below replicas so node drains can proceed. */
   pdbMinAvailable: number;
@@ -159,8 +241,12 @@ export interface EngineConfig {
   features: Record<string, boolean>;
   /** Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception). */
   hostNetwork: boolean;
-  /** The NLB in front of the engine. */
-  exposure: { internal: boolean; sourceRanges: string[] };
+  /**
+   * The load balancer in front of the engine: client CIDRs, and the scheme of the AWS NLB that
+   * `internal` asks for (required on EKS; on an existing cluster only set it for an AWS one, anywhere
+   * else the cluster's own load-balancer implementation serves the Service).
+   */
+  exposure: { internal?: boolean; sourceRanges: string[] };
   /** Prometheus scrape interval for the engine, e.g. "1s". */
   metricsInterval: string;
   volumes: { logs: string; data: string; referenceData: string };
@@ -205,7 +291,7 @@ export interface PrometheusConfig {
   retention: string;
   /** Size-based retention in Prometheus units ("40GB" = 40 GiB); below the volume size so compaction has room. */
   retentionSize: string;
-  /** Volume size per replica on the `fast-ssd` class ("50Gi"). */
+  /** Volume size per replica on the fastSsd class ("50Gi"). */
   storageSize: string;
   /** Default scrape interval for targets that set none ("15s"). */
   scrapeInterval: string;
@@ -214,7 +300,7 @@ export interface PrometheusConfig {
 
 export interface AlertmanagerConfig {
   replicas: number;
-  /** Volume size per replica on the `gp3` class (silences and notification log). */
+  /** Volume size per replica on the gp3 class (silences and notification log). */
   storageSize: string;
   resources: ContainerResources;
   /** Receiver of every alert no route claims (production: not a discard receiver). */
@@ -256,7 +342,7 @@ export interface RedisConfig {
   maxmemoryPolicy: MaxmemoryPolicy;
   /** AOF fsync policy (production: `always` or `everysec`). */
   appendfsync: "always" | "everysec" | "no";
-  /** Volume per data pod on `fast-ssd`; at least twice `maxmemory` (the AOF and its rewrite). */
+  /** Volume per data pod on the fastSsd class; at least twice `maxmemory` (the AOF and its rewrite). */
   storageSize: string;
   /** Commands renamed away (disabled) on every data pod. */
   disabledCommands: string[];
@@ -359,11 +445,157 @@ function decodeConfigValue(value: string): unknown {
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const r = new ConfigReader(`Pulumi.${stack}.yaml`);
-  const root = r.root(raw, ["tier", "network", "cluster", "systemNodes", "engineNodes", "storage", "monitoring", "redis", "timescaledb", "engine"]);
+  const root = r.root(raw, [
+    "tier",
+    ...EKS_SECTIONS,
+    "monitoring",
+    "redis",
+    "timescaledb",
+    "engine",
+    "clusterMode",
+    "existingCluster",
+    "renderYamlToDirectory",
+  ]);
 
   const tier = r.oneOf(root, "tier", ["development", "production"] as const);
   const prod = tier === "production";
+  const clusterMode = r.oneOf(root, "clusterMode", CLUSTER_MODES, { default: "eks" });
+  const renderYamlToDirectory =
+    root.value.renderYamlToDirectory === undefined
+      ? undefined
+      : r.string(root, "renderYamlToDirectory", {
+          pattern: RELATIVE_DIRECTORY,
+          allowed: 'a directory relative to the project, without "..", e.g. gitops/local (the workloads are written there as YAML instead of being applied)',
+        });
 
+  const platform = clusterMode === "eks" ? parseEksSections(r, root, prod) : clusterMode === "existing" ? parseExistingCluster(r, root) : undefined;
+  const engine = parseEngineConfig(r, root, prod, clusterMode, platform?.engineHost);
+  const timescaledb = parseTimescaleDbConfig(r, root, prod, clusterMode, platform?.databaseHost);
+  const monitoring = parseMonitoringConfig(r, root, prod);
+  const redis = parseRedisConfig(r, root, prod);
+  if (platform?.mode === "existing" && engine && platform.config.referenceDataAccessMode === "ReadWriteOnce" && engine.maxReplicas > 1) {
+    r.problem(
+      platform.node,
+      "referenceDataAccessMode",
+      "ReadWriteOnce",
+      `ReadWriteMany while engine.maxReplicas is ${engine.maxReplicas}: engine pods run one per node and every one mounts the reference data (ReadWriteOnce only with engine.maxReplicas 1)`,
+    );
+  }
+
+  r.throwIfProblems();
+  // Every field below was checked by the reader, which would have thrown otherwise.
+  const workloads = {
+    stack,
+    tier: tier!,
+    monitoring: monitoring!,
+    redis: redis!,
+    engine: engine!,
+    ...(renderYamlToDirectory ? { renderYamlToDirectory } : {}),
+  };
+  // The mode decided whether the backup settings and plugin charts were required or refused.
+  return platform!.mode === "eks"
+    ? { clusterMode: "eks", ...workloads, ...platform!.config, timescaledb: timescaledb as EksPlatformConfig["timescaledb"] }
+    : { clusterMode: "existing", ...workloads, existingCluster: platform!.config, timescaledb: timescaledb as ExistingPlatformConfig["timescaledb"] };
+}
+
+/** Sections that describe the AWS infrastructure this program creates in `eks` mode. */
+const EKS_SECTIONS = ["network", "cluster", "systemNodes", "engineNodes", "storage"] as const;
+
+/** Where each EKS-only section's job is done in `existing` mode. */
+const EKS_SECTION_REPLACEMENTS: Record<(typeof EKS_SECTIONS)[number], string> = {
+  network: "the node range and zones come from existingCluster.nodeCidr and existingCluster.zones",
+  cluster: "the cluster is reached through existingCluster.kubeconfig; its version and Service range are existingCluster.kubernetesVersion and existingCluster.serviceCidr",
+  systemNodes: "the cluster's own nodes run the system workloads",
+  engineNodes: "describe the prepared engine nodes in existingCluster.engineNode (see the engineNodeRequirements output)",
+  storage: "map the cluster's StorageClasses in existingCluster.storageClasses",
+};
+
+/** A path below the project directory: no absolute paths, no "..", no empty segments. */
+const RELATIVE_DIRECTORY = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/;
+
+/** What the engine's validation needs to know about the nodes it runs on. */
+interface EngineHostFacts {
+  /** How messages name the node: its instance type, or the existingCluster key describing it. */
+  name?: string;
+  vcpus?: number;
+  memoryGiB?: number;
+  reservedSystemCpus?: string;
+  hugepages2Mi?: number;
+  hugepagesKey: string;
+  /** Engine nodes there can be, and the key that says so. */
+  maxNodes?: number;
+  maxNodesKey: string;
+}
+
+/** What TimescaleDB's validation needs to know about the cluster. */
+interface DatabaseHostFacts {
+  kubernetesVersion?: string;
+  kubernetesVersionKey: string;
+  zones?: number;
+  zonesKey: string;
+}
+
+interface EksSections {
+  mode: "eks";
+  config: Pick<EksPlatformConfig, (typeof EKS_SECTIONS)[number]>;
+  engineHost: EngineHostFacts;
+  databaseHost: DatabaseHostFacts;
+}
+
+interface ExistingSections {
+  mode: "existing";
+  node?: Node;
+  config: ExistingClusterConfig;
+  engineHost: EngineHostFacts;
+  databaseHost: DatabaseHostFacts;
+}
+
+function parseKubernetesVersion(r: ConfigReader, node: Node | undefined, what: "EKS" | "Kubernetes"): string | undefined {
+  return r.string(node, "kubernetesVersion", {
+    pattern: /^1\.(\d+)$/,
+    allowed: `a quoted ${what} minor version "1.${MIN_KUBERNETES_MINOR}" or later (e.g. "1.34")`,
+    check: (v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR,
+  });
+}
+
+/** Low-latency sysctls of the engine nodes, with defaults. */
+function parseKernelTuning(r: ConfigReader, parent: Node | undefined): Partial<KernelTuning> {
+  const kern = r.object(parent, "kernel", ["busyPollUs", "socketBufferBytes", "somaxconn", "tcpMaxSynBacklog"], { optional: true });
+  return {
+    busyPollUs: r.integer(kern, "busyPollUs", { min: 0, max: 1000 }, undefined, 50),
+    socketBufferBytes: r.integer(kern, "socketBufferBytes", { min: 212992, max: 268435456 }, undefined, 16777216),
+    somaxconn: r.integer(kern, "somaxconn", { min: 128, max: 65535 }, undefined, 4096),
+    tcpMaxSynBacklog: r.integer(kern, "tcpMaxSynBacklog", { min: 128, max: 262144 }, undefined, 8192),
+  };
+}
+
+/** reservedSystemCpus must leave CPUs for pods; hugepages at most half the node's memory. */
+function parseEngineNodeTuning(
+  r: ConfigReader,
+  node: Node | undefined,
+  size: { name: string; vcpus: number; memoryGiB: number } | undefined,
+): { reservedSystemCpus?: string; hugepages2Mi?: number } {
+  const reservedSystemCpus = r.string(node, "reservedSystemCpus", {
+    pattern: /^\d+(-\d+)?(,\d+(-\d+)?)*$/,
+    allowed: 'a cpuset such as "0-1" or "0-3,64-67"',
+  });
+  if (reservedSystemCpus && size) {
+    const cpus = parseCpuSet(reservedSystemCpus);
+    const highest = Math.max(...cpus);
+    if (cpus.length === 0 || highest >= size.vcpus || cpus.length >= size.vcpus) {
+      r.problem(node, "reservedSystemCpus", reservedSystemCpus, `CPUs below ${size.vcpus} on ${size.name}, leaving some for pods`);
+    }
+  }
+  const maxPages = size ? Math.floor((size.memoryGiB * 1024 * MAX_HUGEPAGES_SHARE) / 2) : 1_000_000;
+  const hugepages2Mi = r.integer(node, "hugepages2Mi", { min: 0, max: maxPages }, size ? `at most ${maxPages} (half of ${size.name}'s ${size.memoryGiB} GiB)` : undefined);
+  return { reservedSystemCpus, hugepages2Mi };
+}
+
+/** The EKS mode: the VPC, the cluster and its node groups, and the storage this program creates. */
+function parseEksSections(r: ConfigReader, root: Node, prod: boolean): EksSections {
+  if (root.value.existingCluster !== undefined) {
+    r.notAllowed(root, "existingCluster", 'only with clusterMode "existing" (this stack creates its EKS cluster from the network, cluster and node sections)');
+  }
   const net = r.object(root, "network", [
     "vpcCidr",
     "availabilityZones",
@@ -396,11 +628,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
     "addons",
   ]);
   const clusterName = r.string(cl, "name", { pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, allowed: "letters, digits and '-', starting with a letter, at most 63 characters" });
-  const kubernetesVersion = r.string(cl, "kubernetesVersion", {
-    pattern: /^1\.(\d+)$/,
-    allowed: `a quoted EKS minor version "1.${MIN_KUBERNETES_MINOR}" or later (e.g. "1.34")`,
-    check: (v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR,
-  });
+  const kubernetesVersion = parseKubernetesVersion(r, cl, "EKS");
   const serviceCidr = r.cidr(cl, "serviceCidr", { minPrefix: 12, maxPrefix: 24 });
   if (serviceCidr && vpcCidr && cidrsOverlap(serviceCidr, vpcCidr)) {
     r.problem(cl, "serviceCidr", serviceCidr, `a range that does not overlap network.vpcCidr ${vpcCidr}`);
@@ -462,26 +690,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
   const engineScaling = r.scaling(eng, 1);
   const engineRoot = r.integer(eng, "rootVolumeGiB", { min: 20, max: 1000 });
   const size = engineType ? C6I_SIZES[engineType] : undefined;
-  const reservedSystemCpus = r.string(eng, "reservedSystemCpus", {
-    pattern: /^\d+(-\d+)?(,\d+(-\d+)?)*$/,
-    allowed: 'a cpuset such as "0-1" or "0-3,64-67"',
-  });
-  if (reservedSystemCpus && size) {
-    const cpus = parseCpuSet(reservedSystemCpus);
-    const highest = Math.max(...cpus);
-    if (cpus.length === 0 || highest >= size.vcpus || cpus.length >= size.vcpus) {
-      r.problem(eng, "reservedSystemCpus", reservedSystemCpus, `CPUs below ${size.vcpus} on ${engineType}, leaving some for pods`);
-    }
-  }
-  const maxPages = size ? Math.floor((size.memoryGiB * 1024 * MAX_HUGEPAGES_SHARE) / 2) : 1_000_000;
-  const hugepages2Mi = r.integer(eng, "hugepages2Mi", { min: 0, max: maxPages }, size ? `at most ${maxPages} (half of ${engineType}'s ${size.memoryGiB} GiB)` : undefined);
-  const kern = r.object(eng, "kernel", ["busyPollUs", "socketBufferBytes", "somaxconn", "tcpMaxSynBacklog"], { optional: true });
-  const kernel: Partial<KernelTuning> = {
-    busyPollUs: r.integer(kern, "busyPollUs", { min: 0, max: 1000 }, undefined, 50),
-    socketBufferBytes: r.integer(kern, "socketBufferBytes", { min: 212992, max: 268435456 }, undefined, 16777216),
-    somaxconn: r.integer(kern, "somaxconn", { min: 128, max: 65535 }, undefined, 4096),
-    tcpMaxSynBacklog: r.integer(kern, "tcpMaxSynBacklog", { min: 128, max: 262144 }, undefined, 8192),
-  };
+  const { reservedSystemCpus, hugepages2Mi } = parseEngineNodeTuning(r, eng, size && { name: engineType!, ...size });
+  const kernel = parseKernelTuning(r, eng);
 
   const sto = r.object(root, "storage", ["reclaimPolicy", "fastSsd", "efs"]);
   const reclaimPolicy = r.oneOf(sto, "reclaimPolicy", ["Retain", "Delete"] as const);
@@ -497,56 +707,154 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
   if (prod && efsBackups === false) r.problem(efsNode, "backups", false, "true in production");
   const transitionToIa = r.oneOf(efsNode, "transitionToIa", EFS_TRANSITIONS, { default: "AFTER_30_DAYS" });
 
-  const engine = parseEngineConfig(r, root, prod, {
-    instanceType: engineType,
-    maxSize: engineScaling?.maxSize,
-    reservedSystemCpus,
-    hugepages2Mi,
-  });
-  const timescaledb = parseTimescaleDbConfig(r, root, prod, { kubernetesVersion, availabilityZones });
-  const monitoring = parseMonitoringConfig(r, root, prod);
-  const redis = parseRedisConfig(r, root, prod);
-
-  r.throwIfProblems();
-  // Every field below was checked by the reader, which would have thrown otherwise.
   return {
-    stack,
-    tier: tier!,
-    network: {
-      vpcCidr: vpcCidr!,
-      availabilityZones: availabilityZones!,
-      natGateways: natGateways!,
-      flowLogs: flowLogs!,
-      flowLogRetentionDays: flowLogRetentionDays!,
+    mode: "eks",
+    config: {
+      network: {
+        vpcCidr: vpcCidr!,
+        availabilityZones: availabilityZones!,
+        natGateways: natGateways!,
+        flowLogs: flowLogs!,
+        flowLogRetentionDays: flowLogRetentionDays!,
+      },
+      cluster: {
+        name: clusterName!,
+        kubernetesVersion: kubernetesVersion!,
+        serviceCidr: serviceCidr!,
+        endpointPublicAccess: endpointPublicAccess!,
+        publicAccessCidrs,
+        adminRoleArns,
+        nodeAmiRelease: nodeAmiRelease!,
+        addons: addons as AddonVersions,
+      },
+      systemNodes: { instanceTypes: systemInstanceTypes, ...systemScaling!, rootVolumeGiB: systemRoot! },
+      engineNodes: {
+        instanceType: engineType!,
+        ...engineScaling!,
+        rootVolumeGiB: engineRoot!,
+        reservedSystemCpus: reservedSystemCpus!,
+        hugepages2Mi: hugepages2Mi!,
+        kernel: kernel as KernelTuning,
+      },
+      storage: {
+        reclaimPolicy: reclaimPolicy!,
+        fastSsd: { iops: iops!, throughput: throughput! },
+        efs: { backups: efsBackups!, transitionToIa: transitionToIa! },
+      },
     },
-    cluster: {
-      name: clusterName!,
+    engineHost: {
+      name: engineType,
+      ...size,
+      reservedSystemCpus,
+      hugepages2Mi,
+      hugepagesKey: "engineNodes.hugepages2Mi",
+      maxNodes: engineScaling?.maxSize,
+      maxNodesKey: "engineNodes.maxSize",
+    },
+    databaseHost: { kubernetesVersion, kubernetesVersionKey: "cluster.kubernetesVersion", zones: availabilityZones, zonesKey: "network.availabilityZones" },
+  };
+}
+
+/** A kubeconfig file path; kubeconfig contents (YAML or JSON) are refused. */
+export function isKubeconfigPath(value: string): boolean {
+  return value.length <= 4096 && !/[\n\r\t\0]/.test(value) && !/^\s*[{[]/.test(value) && !/(apiVersion|clusters|current-context|client-key-data|token)\s*:/.test(value);
+}
+
+/** DNS subdomain, as Kubernetes object names are. */
+const STORAGE_CLASS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** What each storage role is for, so a missing mapping says what it would break. */
+const STORAGE_ROLES: Record<keyof StorageClassNames, string> = {
+  fastSsd: "the StorageClass for latency-sensitive block volumes (engine logs and data, Redis, TimescaleDB data and WAL, Prometheus), ReadWriteOnce, e.g. standard on kind",
+  gp3: "the StorageClass for general-purpose block volumes (Alertmanager), ReadWriteOnce, e.g. standard on kind",
+  sharedFilesystem:
+    "the StorageClass of the engine's reference data, which every engine pod mounts: ReadWriteMany (an NFS or CephFS class such as nfs-client), or a ReadWriteOnce class such as kind's standard with referenceDataAccessMode: ReadWriteOnce and a single engine pod",
+};
+
+/** The existing mode: a cluster reached through a kubeconfig; the EKS-only sections are errors here. */
+function parseExistingCluster(r: ConfigReader, root: Node): ExistingSections {
+  for (const key of EKS_SECTIONS) {
+    if (root.value[key] !== undefined) {
+      r.notAllowed(root, key, `EKS-only: with clusterMode "existing" no AWS resource is created; ${EKS_SECTION_REPLACEMENTS[key]}`);
+    }
+  }
+  const ex = r.object(root, "existingCluster", [
+    "kubeconfig",
+    "kubernetesVersion",
+    "zones",
+    "nodeCidr",
+    "serviceCidr",
+    "apiServerPort",
+    "engineNode",
+    "storageClasses",
+    "referenceDataAccessMode",
+  ]);
+
+  const kc = r.object(ex, "kubeconfig", ["path", "context"], { optional: true });
+  const path =
+    kc?.value.path === undefined
+      ? undefined
+      : r.string(kc, "path", {
+          pattern: /./,
+          allowed: "a path to a kubeconfig file, e.g. ~/.kube/config or ./kubeconfig-hft.yaml; never the file's contents, which carry credentials (leave kubeconfig out to use KUBECONFIG or ~/.kube/config)",
+          check: isKubeconfigPath,
+        });
+  const context = kc?.value.context === undefined ? undefined : r.string(kc, "context", { pattern: /^\S{1,253}$/, allowed: "the name of a context in the kubeconfig, e.g. kind-hft" });
+
+  const kubernetesVersion = parseKubernetesVersion(r, ex, "Kubernetes");
+  const zones = r.integer(ex, "zones", { min: 1, max: 10 }, "the number of zones the nodes span, 1 to 10 (1 for kind or a single rack)");
+  const nodeCidr = r.cidr(ex, "nodeCidr", { minPrefix: 8, maxPrefix: 28 });
+  const serviceCidr = r.cidr(ex, "serviceCidr", { minPrefix: 12, maxPrefix: 24 });
+  if (serviceCidr && nodeCidr && cidrsOverlap(serviceCidr, nodeCidr)) {
+    r.problem(ex, "serviceCidr", serviceCidr, `the cluster's Service range, which does not overlap existingCluster.nodeCidr ${nodeCidr}`);
+  }
+  const apiServerPort = r.integer(ex, "apiServerPort", { min: 1, max: 65535 }, "the port of the API server's endpoints, 1 to 65535 (kubeadm and kind: 6443)", 6443);
+
+  const en = r.object(ex, "engineNode", ["count", "cpus", "memoryGiB", "reservedSystemCpus", "hugepages2Mi", "kernel"]);
+  const count = r.integer(en, "count", { min: 1, max: 100 }, "the number of nodes labelled and tainted node-type=high-performance, 1 to 100");
+  const cpus = r.integer(en, "cpus", { min: 2, max: 1024 }, "the CPUs (hardware threads) of one engine node, 2 to 1024");
+  const memoryGiB = r.integer(en, "memoryGiB", { min: 1, max: 16384 }, "the memory of one engine node in GiB, 1 to 16384");
+  const size = cpus !== undefined && memoryGiB !== undefined ? { name: "existingCluster.engineNode", vcpus: cpus, memoryGiB } : undefined;
+  const { reservedSystemCpus, hugepages2Mi } = parseEngineNodeTuning(r, en, size);
+  const kernel = parseKernelTuning(r, en);
+
+  const sc = r.object(ex, "storageClasses", Object.keys(STORAGE_ROLES), { optional: true });
+  const storageClass = (role: keyof StorageClassNames) => r.string(sc, role, { pattern: STORAGE_CLASS_NAME, allowed: STORAGE_ROLES[role] });
+  const storageClasses = { fastSsd: storageClass("fastSsd"), gp3: storageClass("gp3"), sharedFilesystem: storageClass("sharedFilesystem") };
+  const referenceDataAccessMode = r.oneOf(ex, "referenceDataAccessMode", REFERENCE_DATA_ACCESS_MODES, { default: "ReadWriteMany" });
+
+  return {
+    mode: "existing",
+    node: ex,
+    config: {
+      kubeconfig: { ...(path ? { path } : {}), ...(context ? { context } : {}) },
       kubernetesVersion: kubernetesVersion!,
+      zones: zones!,
+      nodeCidr: nodeCidr!,
       serviceCidr: serviceCidr!,
-      endpointPublicAccess: endpointPublicAccess!,
-      publicAccessCidrs,
-      adminRoleArns,
-      nodeAmiRelease: nodeAmiRelease!,
-      addons: addons as AddonVersions,
+      apiServerPort: apiServerPort!,
+      engineNode: {
+        count: count!,
+        cpus: cpus!,
+        memoryGiB: memoryGiB!,
+        reservedSystemCpus: reservedSystemCpus!,
+        hugepages2Mi: hugepages2Mi!,
+        kernel: kernel as KernelTuning,
+      },
+      storageClasses: storageClasses as StorageClassNames,
+      referenceDataAccessMode: referenceDataAccessMode!,
     },
-    systemNodes: { instanceTypes: systemInstanceTypes, ...systemScaling!, rootVolumeGiB: systemRoot! },
-    engineNodes: {
-      instanceType: engineType!,
-      ...engineScaling!,
-      rootVolumeGiB: engineRoot!,
-      reservedSystemCpus: reservedSystemCpus!,
-      hugepages2Mi: hugepages2Mi!,
-      kernel: kernel as KernelTuning,
+    engineHost: {
+      name: size?.name,
+      vcpus: cpus,
+      memoryGiB,
+      reservedSystemCpus,
+      hugepages2Mi,
+      hugepagesKey: "existingCluster.engineNode.hugepages2Mi",
+      maxNodes: count,
+      maxNodesKey: "existingCluster.engineNode.count",
     },
-    storage: {
-      reclaimPolicy: reclaimPolicy!,
-      fastSsd: { iops: iops!, throughput: throughput! },
-      efs: { backups: efsBackups!, transitionToIa: transitionToIa! },
-    },
-    monitoring: monitoring!,
-    redis: redis!,
-    timescaledb: timescaledb!,
-    engine: engine!,
+    databaseHost: { kubernetesVersion, kubernetesVersionKey: "existingCluster.kubernetesVersion", zones, zonesKey: "existingCluster.zones" },
   };
 }
 
@@ -576,7 +884,8 @@ function parseEngineConfig(
   r: ConfigReader,
   root: Node,
   prod: boolean,
-  nodes: { instanceType?: string; maxSize?: number; reservedSystemCpus?: string; hugepages2Mi?: number },
+  mode: ClusterMode | undefined,
+  nodes: EngineHostFacts | undefined,
 ): EngineConfig | undefined {
   const eng = r.object(root, "engine", [
     "image",
@@ -607,8 +916,8 @@ function parseEngineConfig(
   if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
     r.problem(eng, "maxReplicas", maxReplicas, `at least engine.replicas (${replicas})`);
   }
-  if (maxReplicas !== undefined && nodes.maxSize !== undefined && maxReplicas > nodes.maxSize) {
-    r.problem(eng, "maxReplicas", maxReplicas, `at most engineNodes.maxSize (${nodes.maxSize}): engine pods never share a node`);
+  if (maxReplicas !== undefined && nodes?.maxNodes !== undefined && maxReplicas > nodes.maxNodes) {
+    r.problem(eng, "maxReplicas", maxReplicas, `at most ${nodes.maxNodesKey} (${nodes.maxNodes}): engine pods never share a node`);
   }
   const defaultMinAvailable = replicas !== undefined ? Math.max(replicas - 1, replicas > 1 ? 1 : 0) : undefined;
   const pdbMinAvailable = r.integer(eng, "pdbMinAvailable", { min: 0, max: 50 }, undefined, defaultMinAvailable);
@@ -616,16 +925,16 @@ function parseEngineConfig(
     r.problem(eng, "pdbMinAvailable", pdbMinAvailable, `from 1 to ${replicas - 1} with ${replicas} replicas: at least one pod must stay up, and minAvailable = replicas would block every node drain`);
   }
 
-  const size = nodes.instanceType ? C6I_SIZES[nodes.instanceType] : undefined;
-  const reserved = nodes.reservedSystemCpus ? parseCpuSet(nodes.reservedSystemCpus).length : 0;
+  const size = nodes?.vcpus !== undefined && nodes.memoryGiB !== undefined ? { vcpus: nodes.vcpus, memoryGiB: nodes.memoryGiB } : undefined;
+  const reserved = nodes?.reservedSystemCpus ? parseCpuSet(nodes.reservedSystemCpus).length : 0;
   const allocatableCpus = size ? size.vcpus - reserved : undefined;
   // Integer CPUs only: the static CPU manager pins whole cores to Guaranteed containers, never fractions.
   const cpu = r.integer(eng, "cpu", { min: 1, max: allocatableCpus ? allocatableCpus - 1 : 128 }, allocatableCpus
-    ? `a whole number of CPUs from 1 to ${allocatableCpus - 1} (${nodes.instanceType} has ${allocatableCpus} unreserved; one stays for the sidecar and daemons)`
+    ? `a whole number of CPUs from 1 to ${allocatableCpus - 1} (${nodes?.name} has ${allocatableCpus} unreserved; one stays for the sidecar and daemons)`
     : "a whole number of CPUs");
-  const memory = r.quantity(eng, "memory", { min: 512 * MiB, max: size ? (size.memoryGiB * GiB) / 2 : 512 * GiB }, sizeAllowed(size ? `half of ${nodes.instanceType}'s memory` : undefined), { kind: "binary" });
-  const hugepagesPerNode = nodes.hugepages2Mi !== undefined ? nodes.hugepages2Mi * 2 * MiB : undefined;
-  const hugepages = r.quantity(eng, "hugepages", { min: 2 * MiB, max: hugepagesPerNode ?? 512 * GiB }, sizeAllowed(hugepagesPerNode !== undefined ? `engineNodes.hugepages2Mi × 2Mi = ${hugepagesPerNode / MiB}Mi per node` : undefined), { kind: "binary" });
+  const memory = r.quantity(eng, "memory", { min: 512 * MiB, max: size ? (size.memoryGiB * GiB) / 2 : 512 * GiB }, sizeAllowed(size ? `half of ${nodes?.name}'s memory` : undefined), { kind: "binary" });
+  const hugepagesPerNode = nodes?.hugepages2Mi !== undefined ? nodes.hugepages2Mi * 2 * MiB : undefined;
+  const hugepages = r.quantity(eng, "hugepages", { min: 2 * MiB, max: hugepagesPerNode ?? 512 * GiB }, sizeAllowed(hugepagesPerNode !== undefined ? `${nodes?.hugepagesKey} × 2Mi = ${hugepagesPerNode / MiB}Mi per node` : undefined), { kind: "binary" });
   if (hugepages !== undefined && parseQuantity(hugepages)! % (2 * MiB) !== 0) r.problem(eng, "hugepages", hugepages, "a multiple of 2Mi");
   const ephemeralStorage = r.quantity(eng, "ephemeralStorage", { min: GiB, max: 100 * GiB }, sizeAllowed(), { kind: "binary", fallback: "10Gi" });
   const threads = r.integer(eng, "threads", { min: 1, max: 128 }, undefined, cpu ?? 8);
@@ -663,7 +972,8 @@ function parseEngineConfig(
 
   const hostNetwork = r.boolean(eng, "hostNetwork", { required: false, default: false });
   const exp = r.object(eng, "exposure", ["internal", "sourceRanges"]);
-  const internal = r.boolean(exp, "internal", { required: true });
+  // The NLB's scheme: required where this program creates an EKS cluster; elsewhere only for an AWS cluster.
+  const internal = mode === "existing" && exp?.value.internal === undefined ? undefined : r.boolean(exp, "internal", { required: true });
   const sourceRanges = r.list(exp, "sourceRanges", (item, at) => r.cidrValue(item, at));
   if (exp && sourceRanges.length === 0) r.problem(exp, "sourceRanges", [], "at least one client CIDR for the load balancer");
   for (const cidr of sourceRanges) {
@@ -717,7 +1027,7 @@ function parseEngineConfig(
     latency: { targetP99Us: targetP99Us!, targetP999Us: targetP999Us!, hpaP99Us: hpaP99Us! },
     features,
     hostNetwork: hostNetwork!,
-    exposure: { internal: internal!, sourceRanges },
+    exposure: { ...(internal !== undefined ? { internal } : {}), sourceRanges },
     metricsInterval: metricsInterval!,
     volumes: { logs: logs!, data: data!, referenceData: referenceData! },
     logShipper: { image: shipperImage!, cpu: shipperCpu!, memory: shipperMemory! },
@@ -728,8 +1038,7 @@ function parseEngineConfig(
 
 /** TimescaleDB on CloudNativePG: operator versions, image, topology, sizing, PostgreSQL settings and backups. */
 export interface TimescaleDbConfig {
-  /** Helm chart versions, exact: the CloudNativePG operator, its Barman Cloud plugin, and cert-manager (the plugin's TLS). */
-  charts: { cloudnativePg: string; barmanCloud: string; certManager: string };
+  charts: TimescaleDbCharts;
   /** PostgreSQL major version of the image; the ImageCatalog pins image and major together. */
   postgresMajor: number;
   /** PostgreSQL image, pinned; it carries TimescaleDB itself unless timescaledbExtensionImage is set. */
@@ -745,7 +1054,7 @@ export interface TimescaleDbConfig {
   antiAffinity: { type: "required" | "preferred"; topologyKey: AntiAffinityTopology };
   /** Quorum synchronous replication: standbys every commit waits for (0 = asynchronous), and what happens when too few are up. */
   synchronous: { number: number; dataDurability: "required" | "preferred" };
-  /** Volume sizes on fast-ssd: data (PGDATA) and the separate WAL volume. */
+  /** Volume sizes on the fastSsd class: data (PGDATA) and the separate WAL volume. */
   storage: { size: string; walSize: string };
   /** Requests, and limits (equal to requests unless given; production: always equal, Guaranteed QoS). */
   resources: { cpu: string; memory: string; limits?: { cpu: string; memory: string } };
@@ -753,7 +1062,15 @@ export interface TimescaleDbConfig {
   database: string;
   owner: string;
   parameters: PostgresParameters;
-  backup: TimescaleDbBackupConfig;
+  /** Base backups and WAL archiving to S3 (eks mode only: they need S3 and EKS Pod Identity). */
+  backup?: TimescaleDbBackupConfig;
+}
+
+/** Helm chart versions, exact: the CloudNativePG operator; its Barman Cloud plugin and cert-manager (the plugin's TLS) only with backups. */
+export interface TimescaleDbCharts {
+  cloudnativePg: string;
+  barmanCloud?: string;
+  certManager?: string;
 }
 
 export const ANTI_AFFINITY_TOPOLOGIES = ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] as const;
@@ -805,8 +1122,12 @@ function parseTimescaleDbConfig(
   r: ConfigReader,
   root: Node,
   prod: boolean,
-  cluster: { kubernetesVersion?: string; availabilityZones?: number },
+  mode: ClusterMode | undefined,
+  cluster: DatabaseHostFacts | undefined,
 ): TimescaleDbConfig | undefined {
+  // Backups go to S3 through EKS Pod Identity: only the eks mode has both.
+  const backups = mode !== "existing";
+  const backupsOnly = 'none with clusterMode "existing": backups go to S3 through EKS Pod Identity, which only the eks mode creates; on your own cluster add object storage yourself (README, "Run on your own cluster")';
   const ts = r.object(root, "timescaledb", [
     "charts",
     "postgresMajor",
@@ -826,9 +1147,14 @@ function parseTimescaleDbConfig(
   ]);
   const charts = r.object(ts, "charts", ["cloudnativePg", "barmanCloud", "certManager"]);
   const chartVersion = (key: string) => r.string(charts, key, { pattern: EXACT_SEMVER, allowed: 'an exact chart version such as "0.29.0" (no ranges)' });
+  const backupChart = (key: string) => {
+    if (backups) return chartVersion(key);
+    if (charts?.value[key] !== undefined) r.notAllowed(charts, key, `${backupsOnly} (the Barman Cloud plugin and cert-manager are only installed for backups)`);
+    return undefined;
+  };
   const cloudnativePg = chartVersion("cloudnativePg");
-  const barmanCloud = chartVersion("barmanCloud");
-  const certManager = chartVersion("certManager");
+  const barmanCloud = backupChart("barmanCloud");
+  const certManager = backupChart("certManager");
 
   const postgresMajor = r.integer(ts, "postgresMajor", { min: 15, max: 18 }, "a PostgreSQL major version CloudNativePG supports, 15 to 18");
   const image = r.string(ts, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
@@ -841,11 +1167,11 @@ function parseTimescaleDbConfig(
       ? undefined
       : r.string(ts, "timescaledbExtensionImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
   if (extensionImage) {
-    const minor = cluster.kubernetesVersion ? Number(cluster.kubernetesVersion.split(".")[1]) : undefined;
+    const minor = cluster?.kubernetesVersion ? Number(cluster.kubernetesVersion.split(".")[1]) : undefined;
     if (postgresMajor !== undefined && postgresMajor < IMAGE_VOLUME_MIN_POSTGRES_MAJOR) {
       r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image only with timescaledb.postgresMajor ${IMAGE_VOLUME_MIN_POSTGRES_MAJOR} or later (extension_control_path); otherwise use an image with TimescaleDB installed`);
     } else if (minor !== undefined && minor < IMAGE_VOLUME_MIN_KUBERNETES_MINOR) {
-      r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image only on Kubernetes 1.${IMAGE_VOLUME_MIN_KUBERNETES_MINOR} or later (image volumes; cluster.kubernetesVersion is ${cluster.kubernetesVersion}); otherwise use an image with TimescaleDB installed`);
+      r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image only on Kubernetes 1.${IMAGE_VOLUME_MIN_KUBERNETES_MINOR} or later (image volumes; ${cluster?.kubernetesVersionKey} is ${cluster?.kubernetesVersion}); otherwise use an image with TimescaleDB installed`);
     } else if (postgresMajor !== undefined && !new RegExp(`-${postgresMajor}-`).test(imageTag(extensionImage))) {
       r.problem(ts, "timescaledbExtensionImage", extensionImage, `an extension image built for PostgreSQL ${postgresMajor} (tag "<version>-${postgresMajor}-<os>")`);
     } else if (prod) {
@@ -864,8 +1190,8 @@ function parseTimescaleDbConfig(
   const topologyKey = r.oneOf(aff, "topologyKey", ANTI_AFFINITY_TOPOLOGIES);
   if (prod && antiAffinityType === "preferred") r.problem(aff, "type", "preferred", "required in production (two instances must never share a failure domain)");
   if (prod && topologyKey === "kubernetes.io/hostname") r.problem(aff, "topologyKey", topologyKey, "topology.kubernetes.io/zone in production (survive the loss of a zone)");
-  if (antiAffinityType === "required" && topologyKey === "topology.kubernetes.io/zone" && instances !== undefined && cluster.availabilityZones !== undefined && instances > cluster.availabilityZones) {
-    r.problem(ts, "instances", instances, `at most network.availabilityZones (${cluster.availabilityZones}) with required zone anti-affinity, or the extra instances never schedule`);
+  if (antiAffinityType === "required" && topologyKey === "topology.kubernetes.io/zone" && instances !== undefined && cluster?.zones !== undefined && instances > cluster.zones) {
+    r.problem(ts, "instances", instances, `at most ${cluster.zonesKey} (${cluster.zones}) with required zone anti-affinity, or the extra instances never schedule`);
   }
 
   const sync = r.object(ts, "synchronous", ["number", "dataDurability"]);
@@ -937,7 +1263,8 @@ function parseTimescaleDbConfig(
     r.problem(par, "maxWalSize", maxWalSize, `at most half of timescaledb.storage.walSize (${walSize}), leaving room for WAL waiting to be archived`);
   }
 
-  const bak = r.object(ts, "backup", ["schedule", "retention", "noncurrentVersionDays", "maxAgeHours", "sidecar"]);
+  if (!backups && ts?.value.backup !== undefined) r.notAllowed(ts, "backup", backupsOnly);
+  const bak = backups ? r.object(ts, "backup", ["schedule", "retention", "noncurrentVersionDays", "maxAgeHours", "sidecar"]) : undefined;
   const schedule = r.string(bak, "schedule", {
     pattern: /./,
     allowed: 'a 6-field cron expression with seconds, "second minute hour day-of-month month day-of-week" (e.g. "0 0 3 * * *")',
@@ -954,7 +1281,7 @@ function parseTimescaleDbConfig(
 
   if (!ts) return undefined;
   return {
-    charts: { cloudnativePg: cloudnativePg!, barmanCloud: barmanCloud!, certManager: certManager! },
+    charts: { cloudnativePg: cloudnativePg!, ...(backups ? { barmanCloud: barmanCloud!, certManager: certManager! } : {}) },
     postgresMajor: postgresMajor!,
     image: image!,
     postgresUid: postgresUid!,
@@ -979,13 +1306,17 @@ function parseTimescaleDbConfig(
       timescaledbMaxBackgroundWorkers: bgWorkers!,
       maxLocksPerTransaction: maxLocksPerTransaction!,
     },
-    backup: {
-      schedule: schedule!,
-      retention: retention!,
-      noncurrentVersionDays: noncurrentVersionDays!,
-      maxAgeHours: maxAgeHours!,
-      sidecar: { cpu: sidecarCpu!, memory: sidecarMemory! },
-    },
+    ...(backups
+      ? {
+          backup: {
+            schedule: schedule!,
+            retention: retention!,
+            noncurrentVersionDays: noncurrentVersionDays!,
+            maxAgeHours: maxAgeHours!,
+            sidecar: { cpu: sidecarCpu!, memory: sidecarMemory! },
+          },
+        }
+      : {}),
   };
 }
 
@@ -1430,6 +1761,11 @@ class ConfigReader {
   problem(node: Node | undefined, key: string, value: unknown, allowed: string): void {
     const shown = value === undefined ? "missing" : `${JSON.stringify(value)} is not allowed`;
     this.problems.push(`${this.key(node, key)}: ${shown}; allowed: ${allowed} (set it in ${this.stackFile})`);
+  }
+
+  /** A key that must not be there at all, and why. */
+  notAllowed(node: Node | undefined, key: string, reason: string): void {
+    this.problems.push(`${this.key(node, key)}: not allowed: ${reason} (remove it from ${this.stackFile})`);
   }
 
   throwIfProblems(): void {

@@ -3,13 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { ENGINE_NODE_SELECTOR } from "./cluster";
 import { EngineConfig, parseQuantity } from "./config";
 import { AppIdentity, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
-import { STORAGE_CLASSES } from "./storage";
+import { WorkloadCluster } from "./k8s/workload-cluster";
+import { ENGINE_NODE_SELECTOR } from "./node-bootstrap";
 
 export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
 export const TRADING_NAMESPACE = "hft-trading";
@@ -42,7 +42,7 @@ export interface TradingEngineArgs extends EngineConfig {
   redis: RedisClientEndpoint;
   database: DatabaseClientEndpoint;
   monitoring: MonitoringHandle;
-  provider: k8s.Provider;
+  cluster: WorkloadCluster;
   /** Production keeps the volumes of deleted or scaled-in pods. */
   protect: boolean;
 }
@@ -61,7 +61,7 @@ export class TradingEngine extends pulumi.ComponentResource {
 
   constructor(name: string, args: TradingEngineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:TradingEngine", name, {}, opts);
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const labels = standardLabels(ENGINE_APP);
     const selector = selectorLabels(ENGINE_APP);
     const ns = args.namespace;
@@ -105,8 +105,8 @@ export class TradingEngine extends pulumi.ComponentResource {
       {
         metadata: meta("trading-reference-data"),
         spec: {
-          accessModes: ["ReadWriteMany"],
-          storageClassName: STORAGE_CLASSES.efs,
+          accessModes: [args.cluster.storage.referenceDataAccessMode],
+          storageClassName: args.cluster.storage.classes.sharedFilesystem,
           resources: { requests: { storage: args.volumes.referenceData } },
         },
       },
@@ -147,12 +147,17 @@ export class TradingEngine extends pulumi.ComponentResource {
       {
         metadata: {
           ...meta("trading-engine-external"),
-          annotations: {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-internal": String(args.exposure.internal),
-            "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-            "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
-          },
+          // An AWS NLB where its scheme is configured; elsewhere the cluster's own load balancer (MetalLB, cloud-provider-kind).
+          ...(args.exposure.internal !== undefined
+            ? {
+                annotations: {
+                  "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                  "service.beta.kubernetes.io/aws-load-balancer-internal": String(args.exposure.internal),
+                  "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+                  "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+                },
+              }
+            : {}),
         },
         spec: {
           type: "LoadBalancer",
@@ -195,8 +200,8 @@ export class TradingEngine extends pulumi.ComponentResource {
             }),
           },
           volumeClaimTemplates: [
-            claimTemplate("logs", args.volumes.logs, labels),
-            claimTemplate("data", args.volumes.data, labels),
+            claimTemplate("logs", args.volumes.logs, args.cluster.storage.classes.fastSsd, labels),
+            claimTemplate("data", args.volumes.data, args.cluster.storage.classes.fastSsd, labels),
           ],
         },
       },
@@ -255,7 +260,7 @@ export class TradingEngine extends pulumi.ComponentResource {
 
     this.networkPolicies(name, args, meta, selector, k8sOpts);
 
-    const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.provider, parent: this };
+    const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, [{ port: "metrics", interval: args.metricsInterval }]);
     prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args), "10s");
 
@@ -487,10 +492,10 @@ function servicePorts(names: ("http" | "websocket" | "metrics")[]): k8s.types.in
   return names.map((portName) => ({ name: portName, port: PORTS[portName], targetPort: PORTS[portName], protocol: "TCP" }));
 }
 
-function claimTemplate(claimName: string, size: string, labels: Record<string, string>): k8s.types.input.core.v1.PersistentVolumeClaim {
+function claimTemplate(claimName: string, size: string, storageClassName: string, labels: Record<string, string>): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {
     metadata: { name: claimName, labels },
-    spec: { accessModes: ["ReadWriteOnce"], storageClassName: STORAGE_CLASSES.fastSsd, resources: { requests: { storage: size } } },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: size } } },
   };
 }
 

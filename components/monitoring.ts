@@ -5,9 +5,9 @@ import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from
 import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { DNS_EGRESS, tcp } from "./k8s/network";
+import { apiServerPorts, DNS_EGRESS, tcp } from "./k8s/network";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
-import { STORAGE_CLASSES } from "./storage";
+import { WorkloadCluster } from "./k8s/workload-cluster";
 
 type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -44,18 +44,16 @@ export const ENGINE_LATENCY_METRIC = {
 } as const;
 
 export interface MonitoringArgs extends MonitoringConfig {
-  /** VPC CIDR: node IPs (kubelet, node-exporter) and the EKS API endpoint's network interfaces. */
-  vpcCidr: string;
-  /** Service CIDR, holding the `kubernetes` API service address. */
-  serviceCidr: string;
+  /** Provider, StorageClasses, and the node range (kubelets, node-exporter, the API server's endpoints) and Service range. */
+  cluster: WorkloadCluster;
   /** Production: metric and alert volumes survive their StatefulSets. */
   protect: boolean;
-  provider: k8s.Provider;
 }
 
 /** Values given to kube-prometheus-stack: only what the platform sets; the chart defaults the rest. */
 export interface KubePrometheusStackValues {
   fullnameOverride: string;
+  kubeTargetVersionOverride: string;
   crds: { enabled: boolean };
   windowsMonitoring: { enabled: boolean };
   kubeControllerManager: { enabled: boolean };
@@ -176,12 +174,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:Monitoring", name, {}, opts);
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const labels = standardLabels({ name: "monitoring", component: "monitoring" });
 
     const namespace = new PlatformNamespace(
       MONITORING_NAMESPACE,
-      { name: MONITORING_NAMESPACE, labels, podSecurity: "restricted", provider: args.provider },
+      { name: MONITORING_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider },
       { parent: this },
     );
     const nodeExporterNamespace = new PlatformNamespace(
@@ -191,7 +189,7 @@ export class Monitoring extends pulumi.ComponentResource {
         labels: standardLabels({ name: "node-exporter", component: "monitoring" }),
         // hostNetwork, hostPID and read-only hostPath mounts of /, /proc and /sys: see NODE_EXPORTER_NAMESPACE.
         podSecurity: "privileged",
-        provider: args.provider,
+        provider: args.cluster.provider,
       },
       { parent: this },
     );
@@ -238,7 +236,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        provider: args.provider,
+        provider: args.cluster.provider,
         // Grafana and Alertmanager mount these Secrets by name; node-exporter lands in its own namespace.
         dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, ...(receiverSecret ? [receiverSecret] : [])],
       },
@@ -254,7 +252,7 @@ export class Monitoring extends pulumi.ComponentResource {
         values: prometheusAdapterValues(args) as unknown as Record<string, pulumi.Input<unknown>>,
       },
       // Its queries go to the stack's Prometheus.
-      { parent: this, provider: args.provider, dependsOn: [this.kubePrometheusStack] },
+      { parent: this, provider: args.cluster.provider, dependsOn: [this.kubePrometheusStack] },
     );
 
     this.handle = { namespace: MONITORING_NAMESPACE, crds: this.kubePrometheusStack };
@@ -275,7 +273,8 @@ export class Monitoring extends pulumi.ComponentResource {
     const policy = (policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
       new k8s.networking.v1.NetworkPolicy(`${MONITORING_NAMESPACE}-${policyName}`, { metadata: { name: policyName, namespace, labels }, spec }, opts);
     const sameNamespace = [{ podSelector: {} }];
-    const apiServer = [{ ipBlock: { cidr: args.vpcCidr } }, { ipBlock: { cidr: args.serviceCidr } }];
+    const { nodeCidr, serviceCidr } = args.cluster.network;
+    const apiServer = [{ ipBlock: { cidr: nodeCidr } }, { ipBlock: { cidr: serviceCidr } }];
 
     policy("monitoring-baseline", {
       podSelector: {},
@@ -285,7 +284,7 @@ export class Monitoring extends pulumi.ComponentResource {
         { to: sameNamespace },
         DNS_EGRESS,
         // The operator, kube-state-metrics, Grafana's sidecars, the adapter and Prometheus' discovery use the API.
-        { to: apiServer, ports: tcp(443) },
+        { to: apiServer, ports: apiServerPorts(args.cluster.network) },
       ],
     });
     policy("prometheus-scrape", {
@@ -294,7 +293,7 @@ export class Monitoring extends pulumi.ComponentResource {
       egress: [
         { to: [{ namespaceSelector: {} }] },
         // Host-network targets: kubelet (cAdvisor) and node-exporter listen on node addresses.
-        { to: [{ ipBlock: { cidr: args.vpcCidr } }], ports: tcp(10250, 9100) },
+        { to: [{ ipBlock: { cidr: nodeCidr } }], ports: tcp(10250, 9100) },
       ],
     });
     policy("alertmanager-notify", {
@@ -305,8 +304,8 @@ export class Monitoring extends pulumi.ComponentResource {
     policy("prometheus-adapter-apiserver", {
       podSelector: { matchLabels: { "app.kubernetes.io/name": ADAPTER } },
       policyTypes: ["Ingress"],
-      // The aggregation layer calls the adapter from the control plane's network interfaces in the VPC.
-      ingress: [{ from: [{ ipBlock: { cidr: args.vpcCidr } }], ports: tcp(6443) }],
+      // The aggregation layer calls the adapter from the API server's addresses in the node range.
+      ingress: [{ from: [{ ipBlock: { cidr: nodeCidr } }], ports: tcp(6443) }],
     });
   }
 }
@@ -406,13 +405,15 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
   const { prometheus, alertmanager } = args;
   return {
     fullnameOverride: STACK,
+    // The chart's version-dependent templates read the cluster's version, which a GitOps render cannot ask for.
+    kubeTargetVersionOverride: args.cluster.kubernetesVersion,
     crds: { enabled: true },
     windowsMonitoring: { enabled: false },
-    // EKS runs the control plane: controller manager, scheduler and etcd cannot be scraped.
+    // EKS runs the control plane, and kubeadm binds these to 127.0.0.1: controller manager, scheduler and etcd cannot be scraped.
     kubeControllerManager: { enabled: false },
     kubeScheduler: { enabled: false },
     kubeEtcd: { enabled: false },
-    // EKS's kube-proxy serves metrics on 127.0.0.1 only: scraping it would only raise KubeProxyDown.
+    // kube-proxy serves metrics on 127.0.0.1 only (EKS and kubeadm defaults): scraping it would only raise KubeProxyDown.
     kubeProxy: { enabled: false },
     prometheusOperator: {
       // The webhook's certificate comes from Helm hook Jobs, which the v4 Chart never runs. Without the
@@ -432,7 +433,7 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
         retentionSize: prometheus.retentionSize,
         scrapeInterval: prometheus.scrapeInterval,
         evaluationInterval: prometheus.scrapeInterval,
-        storageSpec: claim(STORAGE_CLASSES.fastSsd, prometheus.storageSize),
+        storageSpec: claim(args.cluster.storage.classes.fastSsd, prometheus.storageSize),
         // Select every ServiceMonitor, PodMonitor, Probe, ScrapeConfig and rule in the cluster, not
         // only those labelled with this release: the platform's components create their own.
         ruleSelectorNilUsesHelmValues: false,
@@ -446,7 +447,7 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
       config: alertmanagerConfigFile(alertmanager),
       alertmanagerSpec: {
         ...statefulPods(alertmanager.replicas, alertmanager.resources, IDS.alertmanager, args.protect),
-        storage: claim(STORAGE_CLASSES.gp3, alertmanager.storageSize),
+        storage: claim(args.cluster.storage.classes.gp3, alertmanager.storageSize),
         secrets: hasReceiverSecret ? [RECEIVER_SECRET] : [],
       },
     },

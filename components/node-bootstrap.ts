@@ -21,6 +21,45 @@ export interface LatencyTuning {
   kernel: KernelTuning;
 }
 
+/** The label and taint that reserve engine nodes for the trading engine. */
+export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
+
+/** Engine nodes register labelled and tainted, so only the engine (which tolerates the taint) lands there. */
+export const ENGINE_NODE_REGISTRATION: NodeRegistration = {
+  labels: { [ENGINE_NODE_SELECTOR.key]: ENGINE_NODE_SELECTOR.value },
+  taints: [{ ...ENGINE_NODE_SELECTOR, effect: "NoSchedule" }],
+};
+
+/** Transparent hugepages cause latency spikes on compaction: off on engine nodes. */
+const TRANSPARENT_HUGEPAGES = "never";
+
+/**
+ * Everything an engine node must offer, from the same functions that build the EKS engine nodes'
+ * NodeConfig and boot script: on an existing cluster, this is what to prepare by hand.
+ */
+export interface EngineNodeRequirements {
+  labels: Record<string, string>;
+  taints: NodeRegistration["taints"];
+  /** KubeletConfiguration fields (kubelet.config.k8s.io/v1beta1). */
+  kubelet: Record<string, unknown>;
+  /** 2 MiB hugepages preallocated at boot (also `vm.nr_hugepages` among the sysctls). */
+  hugepages2Mi: number;
+  sysctls: Record<string, string>;
+  /** Value of /sys/kernel/mm/transparent_hugepage/{enabled,defrag}. */
+  transparentHugepages: string;
+}
+
+export function engineNodeRequirements(tuning: LatencyTuning): EngineNodeRequirements {
+  return {
+    labels: ENGINE_NODE_REGISTRATION.labels,
+    taints: ENGINE_NODE_REGISTRATION.taints,
+    kubelet: latencyKubeletConfig(tuning),
+    hugepages2Mi: tuning.hugepages2Mi,
+    sysctls: latencySysctls(tuning),
+    transparentHugepages: TRANSPARENT_HUGEPAGES,
+  };
+}
+
 const BOUNDARY = "==HFT-BOUNDARY==";
 
 /**
@@ -120,7 +159,7 @@ Before=kubelet.service
 
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'echo never > /sys/kernel/mm/transparent_hugepage/enabled; echo never > /sys/kernel/mm/transparent_hugepage/defrag'
+ExecStart=/bin/sh -c 'echo ${TRANSPARENT_HUGEPAGES} > /sys/kernel/mm/transparent_hugepage/enabled; echo ${TRANSPARENT_HUGEPAGES} > /sys/kernel/mm/transparent_hugepage/defrag'
 
 [Install]
 WantedBy=multi-user.target

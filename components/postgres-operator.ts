@@ -4,17 +4,18 @@ import { formatIpv4Cidr, parseIpv4Cidr } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { apiServerPorts, ClusterNetwork, DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 export interface PostgresOperatorArgs {
-  /** Exact chart versions: CloudNativePG, its Barman Cloud plugin, and cert-manager (the plugin's TLS). */
-  charts: { cloudnativePg: string; barmanCloud: string; certManager: string };
-  /** Where the EKS control plane's ENIs live (webhook calls come from there) and the Service range (the API's ClusterIP). */
-  vpcCidr: string;
-  serviceCidr: string;
+  /** Exact version of the CloudNativePG chart. */
+  cloudnativePg: string;
+  /** Exact chart versions of the Barman Cloud plugin and of cert-manager (its TLS): installed only when backups need them. */
+  backupPlugin?: { barmanCloud: string; certManager: string };
+  /** Where the API server calls webhooks from and listens (the node range), and the Service range (the API's ClusterIP). */
+  network: ClusterNetwork;
   monitoring: MonitoringHandle;
   /** Production runs two replicas of every controller and webhook. */
   highlyAvailable: boolean;
@@ -41,10 +42,10 @@ const PLUGIN_PODS = { "app.kubernetes.io/name": "plugin-barman-cloud", "app.kube
 const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
 
 /**
- * The PostgreSQL operator stack, each piece from its pinned chart: cert-manager (issues the mTLS
- * certificates between operator and plugin), the CloudNativePG operator (cluster-wide), and the
- * Barman Cloud plugin in the operator's namespace, as the plugin requires. Both namespaces are
- * restricted and default-deny, with exactly the traffic the controllers and webhooks need.
+ * The PostgreSQL operator stack, each piece from its pinned chart: the CloudNativePG operator
+ * (cluster-wide) and, for backups, cert-manager (issues the mTLS certificates between operator and
+ * plugin) and the Barman Cloud plugin in the operator's namespace, as the plugin requires. Every
+ * namespace is restricted and default-deny, with exactly the traffic the controllers and webhooks need.
  */
 export class PostgresOperator extends pulumi.ComponentResource {
   readonly namespace = CNPG_NAMESPACE;
@@ -52,18 +53,93 @@ export class PostgresOperator extends pulumi.ComponentResource {
   readonly pluginPodSelector = PLUGIN_PODS;
   /** Creates the postgresql.cnpg.io CRDs and webhooks: every CloudNativePG object depends on it. */
   readonly operator: k8s.helm.v4.Chart;
-  /** Creates the barmancloud.cnpg.io CRD and the plugin: ObjectStores and plugin backups depend on it. */
-  readonly barmanCloud: k8s.helm.v4.Chart;
-  readonly certManager: k8s.helm.v4.Chart;
+  /** Creates the barmancloud.cnpg.io CRD and the plugin: ObjectStores and plugin backups depend on it. Only with backupPlugin. */
+  readonly barmanCloud?: k8s.helm.v4.Chart;
+  readonly certManager?: k8s.helm.v4.Chart;
 
   constructor(name: string, args: PostgresOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:PostgresOperator", name, {}, opts);
     const k8sOpts = { parent: this, provider: args.provider };
     const replicas = args.highlyAvailable ? 2 : 1;
-    const apiServer = apiServerEgress(args.vpcCidr, args.serviceCidr);
-    // Webhook calls come from the control plane's ENIs inside the VPC.
-    const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.vpcCidr } }];
+    const apiServer = apiServerEgress(args.network);
+    // Webhook calls come from the API server's addresses in the node range (the control plane's ENIs on EKS).
+    const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.network.nodeCidr } }];
 
+    if (args.backupPlugin) this.certManager = this.certManagerChart(args, args.backupPlugin.certManager, replicas, { apiServer, fromApiServer, k8sOpts });
+
+    const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
+    const cnpgNs = new PlatformNamespace(
+      CNPG_NAMESPACE,
+      { name: CNPG_NAMESPACE, labels: cnpgLabels, podSecurity: "restricted", provider: args.provider },
+      { parent: this },
+    );
+    this.policy("cnpg-operator", CNPG_NAMESPACE, cnpgLabels, OPERATOR_PODS, [
+      { from: fromApiServer, ports: tcp(PORTS.cnpgWebhook) },
+      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.cnpgMetrics) },
+    ], [
+      DNS_EGRESS,
+      apiServer,
+      // The instance manager's status endpoint, in whichever namespace a Cluster runs.
+      { to: [{ namespaceSelector: {}, podSelector: { matchLabels: CNPG_INSTANCE_POD } }], ports: tcp(PORTS.instanceStatus) },
+      ...(args.backupPlugin ? [{ to: [{ podSelector: { matchLabels: PLUGIN_PODS } }], ports: tcp(PORTS.plugin) }] : []),
+    ], k8sOpts, cnpgNs);
+    if (args.backupPlugin) {
+      // The plugin's operator half only answers the CloudNativePG operator; its sidecar half runs in the
+      // instance pods and talks to them over a local socket, so it needs no rule here.
+      this.policy("barman-cloud", CNPG_NAMESPACE, cnpgLabels, PLUGIN_PODS, [
+        { from: [{ podSelector: { matchLabels: OPERATOR_PODS } }], ports: tcp(PORTS.plugin) },
+      ], [DNS_EGRESS, apiServer], k8sOpts, cnpgNs);
+    }
+
+    this.operator = new k8s.helm.v4.Chart(
+      "cnpg",
+      {
+        chart: "cloudnative-pg",
+        version: args.cloudnativePg,
+        repositoryOpts: { repo: CNPG_REPO },
+        namespace: CNPG_NAMESPACE,
+        values: {
+          fullnameOverride: "cnpg-controller-manager",
+          replicaCount: replicas,
+          crds: { create: true },
+          config: { clusterWide: true },
+          resources: small("200m", "512Mi"),
+          // PodMonitors for Clusters are created by the platform; dashboards belong to the monitoring stack.
+          monitoring: { podMonitorEnabled: false, grafanaDashboard: { create: false } },
+        },
+      },
+      { ...k8sOpts, dependsOn: [cnpgNs] },
+    );
+    if (args.backupPlugin && this.certManager) {
+      this.barmanCloud = new k8s.helm.v4.Chart(
+        "barman-cloud",
+        {
+          chart: "plugin-barman-cloud",
+          version: args.backupPlugin.barmanCloud,
+          repositoryOpts: { repo: CNPG_REPO },
+          namespace: CNPG_NAMESPACE,
+          values: {
+            // The Service must stay "barman-cloud": the chart's certificates are issued for that name.
+            fullnameOverride: "barman-cloud",
+            crds: { create: true },
+            resources: small("100m", "256Mi"),
+          },
+        },
+        // Its Issuer and Certificates need cert-manager's CRDs and webhook; it registers with the operator.
+        { ...k8sOpts, dependsOn: [cnpgNs, this.certManager, this.operator] },
+      );
+    }
+
+    this.registerOutputs({ namespace: this.namespace });
+  }
+
+  /** cert-manager in its own restricted namespace, with the traffic its webhook and controllers need. */
+  private certManagerChart(
+    args: PostgresOperatorArgs,
+    version: string,
+    replicas: number,
+    ctx: { apiServer: NetworkPolicyEgressRule; fromApiServer: NetworkPolicyPeer[]; k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider } },
+  ): k8s.helm.v4.Chart {
     const certManagerLabels = standardLabels({ name: "cert-manager", component: "certificates" });
     const certManagerNs = new PlatformNamespace(
       CERT_MANAGER_NAMESPACE,
@@ -72,14 +148,14 @@ export class PostgresOperator extends pulumi.ComponentResource {
     );
     // Every pod in the namespace is a cert-manager controller: one policy fits them all.
     this.policy("cert-manager", CERT_MANAGER_NAMESPACE, certManagerLabels, {}, [
-      { from: fromApiServer, ports: tcp(PORTS.certManagerWebhook) },
+      { from: ctx.fromApiServer, ports: tcp(PORTS.certManagerWebhook) },
       { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.certManagerMetrics) },
-    ], [DNS_EGRESS, apiServer], k8sOpts, certManagerNs);
-    this.certManager = new k8s.helm.v4.Chart(
+    ], [DNS_EGRESS, ctx.apiServer], ctx.k8sOpts, certManagerNs);
+    return new k8s.helm.v4.Chart(
       "cert-manager",
       {
         chart: "cert-manager",
-        version: args.charts.certManager,
+        version,
         repositoryOpts: { repo: JETSTACK_REPO },
         namespace: CERT_MANAGER_NAMESPACE,
         values: {
@@ -97,69 +173,8 @@ export class PostgresOperator extends pulumi.ComponentResource {
           prometheus: { enabled: true, servicemonitor: { enabled: false } },
         },
       },
-      { ...k8sOpts, dependsOn: [certManagerNs] },
+      { ...ctx.k8sOpts, dependsOn: [certManagerNs] },
     );
-
-    const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
-    const cnpgNs = new PlatformNamespace(
-      CNPG_NAMESPACE,
-      { name: CNPG_NAMESPACE, labels: cnpgLabels, podSecurity: "restricted", provider: args.provider },
-      { parent: this },
-    );
-    this.policy("cnpg-operator", CNPG_NAMESPACE, cnpgLabels, OPERATOR_PODS, [
-      { from: fromApiServer, ports: tcp(PORTS.cnpgWebhook) },
-      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.cnpgMetrics) },
-    ], [
-      DNS_EGRESS,
-      apiServer,
-      // The instance manager's status endpoint, in whichever namespace a Cluster runs.
-      { to: [{ namespaceSelector: {}, podSelector: { matchLabels: CNPG_INSTANCE_POD } }], ports: tcp(PORTS.instanceStatus) },
-      { to: [{ podSelector: { matchLabels: PLUGIN_PODS } }], ports: tcp(PORTS.plugin) },
-    ], k8sOpts, cnpgNs);
-    // The plugin's operator half only answers the CloudNativePG operator; its sidecar half runs in the
-    // instance pods and talks to them over a local socket, so it needs no rule here.
-    this.policy("barman-cloud", CNPG_NAMESPACE, cnpgLabels, PLUGIN_PODS, [
-      { from: [{ podSelector: { matchLabels: OPERATOR_PODS } }], ports: tcp(PORTS.plugin) },
-    ], [DNS_EGRESS, apiServer], k8sOpts, cnpgNs);
-
-    this.operator = new k8s.helm.v4.Chart(
-      "cnpg",
-      {
-        chart: "cloudnative-pg",
-        version: args.charts.cloudnativePg,
-        repositoryOpts: { repo: CNPG_REPO },
-        namespace: CNPG_NAMESPACE,
-        values: {
-          fullnameOverride: "cnpg-controller-manager",
-          replicaCount: replicas,
-          crds: { create: true },
-          config: { clusterWide: true },
-          resources: small("200m", "512Mi"),
-          // PodMonitors for Clusters are created by the platform; dashboards belong to the monitoring stack.
-          monitoring: { podMonitorEnabled: false, grafanaDashboard: { create: false } },
-        },
-      },
-      { ...k8sOpts, dependsOn: [cnpgNs] },
-    );
-    this.barmanCloud = new k8s.helm.v4.Chart(
-      "barman-cloud",
-      {
-        chart: "plugin-barman-cloud",
-        version: args.charts.barmanCloud,
-        repositoryOpts: { repo: CNPG_REPO },
-        namespace: CNPG_NAMESPACE,
-        values: {
-          // The Service must stay "barman-cloud": the chart's certificates are issued for that name.
-          fullnameOverride: "barman-cloud",
-          crds: { create: true },
-          resources: small("100m", "256Mi"),
-        },
-      },
-      // Its Issuer and Certificates need cert-manager's CRDs and webhook; it registers with the operator.
-      { ...k8sOpts, dependsOn: [cnpgNs, this.certManager, this.operator] },
-    );
-
-    this.registerOutputs({ namespace: this.namespace });
   }
 
   private policy(
@@ -184,14 +199,15 @@ export class PostgresOperator extends pulumi.ComponentResource {
 }
 
 /**
- * HTTPS to the Kubernetes API: the control plane's ENIs in the VPC, and the `kubernetes` Service's
- * ClusterIP (the first address of the Service range) for policy engines that match before DNAT.
+ * HTTPS to the Kubernetes API: the API server's addresses in the node range (the control plane's
+ * ENIs on EKS), and the `kubernetes` Service's ClusterIP (the first address of the Service range)
+ * for policy engines that match before the Service address is translated.
  */
-export function apiServerEgress(vpcCidr: string, serviceCidr: string): NetworkPolicyEgressRule {
-  const services = parseIpv4Cidr(serviceCidr);
-  if (!services) throw new Error(`invalid Service CIDR ${serviceCidr}`);
+export function apiServerEgress(network: ClusterNetwork): NetworkPolicyEgressRule {
+  const services = parseIpv4Cidr(network.serviceCidr);
+  if (!services) throw new Error(`invalid Service CIDR ${network.serviceCidr}`);
   return {
-    to: [{ ipBlock: { cidr: vpcCidr } }, { ipBlock: { cidr: formatIpv4Cidr(services.base + 1, 32) } }],
-    ports: tcp(443),
+    to: [{ ipBlock: { cidr: network.nodeCidr } }, { ipBlock: { cidr: formatIpv4Cidr(services.base + 1, 32) } }],
+    ports: apiServerPorts(network),
   };
 }

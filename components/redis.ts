@@ -8,7 +8,7 @@ import { AlertRule, MonitoringHandle, prometheusRule, serviceMonitor } from "./k
 import { PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, execProbe, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from "./k8s/pod";
-import { STORAGE_CLASSES } from "./storage";
+import { WorkloadCluster } from "./k8s/workload-cluster";
 
 export const REDIS_NAMESPACE = "hft-cache";
 const NAME = "redis";
@@ -46,11 +46,11 @@ export interface RedisArgs extends RedisConfig {
   monitoring: MonitoringHandle;
   /** Production: the StatefulSet is protected and its volumes outlive it. */
   protect: boolean;
-  provider: k8s.Provider;
+  cluster: WorkloadCluster;
 }
 
 /**
- * Redis with AOF persistence on `fast-ssd`. Production runs three data pods spread over zones, each
+ * Redis with AOF persistence on the fastSsd class. Production runs three data pods spread over zones, each
  * with a Sentinel sidecar: losing a pod or a zone takes one Redis and one Sentinel, and the other two
  * Sentinels still make the quorum of 2 and the majority that authorizes a failover. Sidecars keep the
  * pod count down and need no separate placement; a Sentinel restarts with its Redis, which is fine
@@ -69,11 +69,11 @@ export class Redis extends pulumi.ComponentResource {
 
     const ns = new PlatformNamespace(
       REDIS_NAMESPACE,
-      { name: REDIS_NAMESPACE, labels: standardLabels({ name: REDIS_NAMESPACE, component: "cache" }), podSecurity: "restricted", provider: args.provider },
+      { name: REDIS_NAMESPACE, labels: standardLabels({ name: REDIS_NAMESPACE, component: "cache" }), podSecurity: "restricted", provider: args.cluster.provider },
       { parent: this },
     );
     this.namespace = ns.name;
-    const k8sOpts = { parent: this, provider: args.provider, dependsOn: [ns] };
+    const k8sOpts = { parent: this, provider: args.cluster.provider, dependsOn: [ns] };
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
     new k8s.core.v1.Secret(
@@ -88,7 +88,7 @@ export class Redis extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: { [PASSWORD_KEY]: pulumi.secret(password.result) },
       },
-      { parent: this, provider: args.provider },
+      { parent: this, provider: args.cluster.provider },
     );
 
     const files = configFiles(args);
@@ -141,7 +141,7 @@ export class Redis extends pulumi.ComponentResource {
           volumeClaimTemplates: [
             {
               metadata: { name: "data", labels },
-              spec: { storageClassName: STORAGE_CLASSES.fastSsd, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storageSize } } },
+              spec: { storageClassName: args.cluster.storage.classes.fastSsd, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storageSize } } },
             },
           ],
         },
@@ -182,7 +182,7 @@ export class Redis extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    const monitoringArgs = { name: NAME, namespace: ns.name, labels, monitoring: args.monitoring, provider: args.provider, parent: this };
+    const monitoringArgs = { name: NAME, namespace: ns.name, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     serviceMonitor(monitoringArgs, { ...selector, "app.kubernetes.io/component": "metrics" }, [{ port: "metrics", interval: "15s" }]);
     prometheusRule(monitoringArgs, "redis", alertRules(args));
 

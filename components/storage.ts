@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GP3, StorageConfig } from "./config";
+import { GP3, StorageClassNames, StorageConfig } from "./config";
 
 export interface StorageArgs extends StorageConfig {
   clusterName: string;
@@ -17,8 +17,8 @@ export interface StorageArgs extends StorageConfig {
   tags: Record<string, string>;
 }
 
-/** StorageClass names the workloads use. */
-export const STORAGE_CLASSES = { fastSsd: "fast-ssd", gp3: "gp3", efs: "efs-sc" } as const;
+/** The classes Storage creates, by the role the workloads know them by. */
+const STORAGE_CLASSES: StorageClassNames = { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" };
 
 /** POSIX owner of EFS access-point directories: the uid/gid every platform workload runs as. */
 export const WORKLOAD_UID = 1000;
@@ -31,7 +31,7 @@ const NFS_PORT = 2049;
  */
 export class Storage extends pulumi.ComponentResource {
   readonly efsFileSystemId: pulumi.Output<string>;
-  readonly storageClassNames = STORAGE_CLASSES;
+  readonly storageClassNames: StorageClassNames = STORAGE_CLASSES;
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:Storage", name, {}, opts);
@@ -109,9 +109,9 @@ export class Storage extends pulumi.ComponentResource {
     );
 
     new k8s.storage.v1.StorageClass(
-      STORAGE_CLASSES.efs,
+      STORAGE_CLASSES.sharedFilesystem,
       {
-        metadata: { name: STORAGE_CLASSES.efs },
+        metadata: { name: STORAGE_CLASSES.sharedFilesystem },
         provisioner: "efs.csi.aws.com",
         parameters: {
           // One access point per claim: each claim gets its own directory and POSIX identity.

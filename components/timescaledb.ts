@@ -3,29 +3,40 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { podIdentityRole } from "./cluster";
-import { TimescaleDbConfig } from "./config";
+import { TimescaleDbBackupConfig, TimescaleDbConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { AlertRule, MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { resources } from "./k8s/pod";
+import { WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
 import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
-import { STORAGE_CLASSES } from "./storage";
 
-export interface TimescaleDbArgs extends TimescaleDbConfig {
-  /** EKS cluster the pod-identity association belongs to. */
-  clusterName: pulumi.Input<string>;
+export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "backup"> {
+  /** Exact version of the CloudNativePG operator's chart. */
+  charts: { cloudnativePg: string };
   /** Namespace and pod labels of the only client (the trading engine); its connection Secret goes there. */
   clientNamespace: pulumi.Input<string>;
   clientPodSelector: Record<string, string>;
   monitoring: MonitoringHandle;
-  /** VPC and Service ranges: where the API server is reached from pods. */
-  vpcCidr: string;
-  serviceCidr: string;
-  provider: k8s.Provider;
+  /** Provider, the fastSsd class for data and WAL, and the ranges through which pods reach the API server. */
+  cluster: WorkloadCluster;
+  /**
+   * Base backups and continuous WAL archiving to S3, with credentials from EKS Pod Identity. Without
+   * it (clusters that have neither) there is no bucket, role, ObjectStore, ScheduledBackup or WAL
+   * archiving, and neither the Barman Cloud plugin nor cert-manager is installed.
+   */
+  backups?: TimescaleDbBackups;
   /** Production: the Cluster, the backup bucket and its key cannot be deleted by accident. */
   protect: boolean;
+}
+
+export interface TimescaleDbBackups extends TimescaleDbBackupConfig {
+  /** Exact chart versions of the Barman Cloud plugin and of cert-manager (the plugin's TLS). */
+  charts: { barmanCloud: string; certManager: string };
+  /** The EKS cluster whose Pod Identity hands the instance pods the backup role. */
+  eksClusterName: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -53,24 +64,26 @@ const BACKUP_PREFIX = "cnpg";
 const REPLICATION_LAG_ALERT_SECONDS = 5;
 
 /**
- * TimescaleDB as a CloudNativePG Cluster: the operator stack, a Cluster on fast-ssd with a separate
- * WAL volume (three zone-spread instances with quorum synchronous replication in production), the
- * market-data schema at bootstrap, continuous WAL archiving and nightly base backups to a versioned,
- * KMS-encrypted S3 bucket through the Barman Cloud plugin with pod-identity credentials, generated
- * credentials, a connection Secret for the client, network policies, and its scrape target and alerts.
+ * TimescaleDB as a CloudNativePG Cluster: the operator stack, a Cluster on the fastSsd class with a
+ * separate WAL volume (three zone-spread instances with quorum synchronous replication in production),
+ * the market-data schema at bootstrap, with `backups` continuous WAL archiving and nightly base backups
+ * to a versioned, KMS-encrypted S3 bucket through the Barman Cloud plugin with pod-identity credentials,
+ * generated credentials, a connection Secret for the client, network policies, and its scrape target
+ * and alerts.
  *
  * CloudNativePG creates and manages the PodDisruptionBudgets of its instances (`enablePDB`, on by
  * default), so none is declared here.
  */
 export class TimescaleDb extends pulumi.ComponentResource {
   readonly endpoint: TimescaleDbEndpoint;
-  readonly backupBucket: pulumi.Output<string>;
-  readonly backupRoleArn: pulumi.Output<string>;
+  /** Backup bucket and the role the instances use; absent without backups. */
+  readonly backupBucket?: pulumi.Output<string>;
+  readonly backupRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: TimescaleDbArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:TimescaleDb", name, {}, opts);
     const parent = { parent: this };
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const stateful = { protect: args.protect, retainOnDelete: args.protect };
     const labels = standardLabels({ name: CLUSTER_NAME, component: "database" });
     const podSelector = { "cnpg.io/cluster": CLUSTER_NAME };
@@ -79,55 +92,23 @@ export class TimescaleDb extends pulumi.ComponentResource {
     const operators = new PostgresOperator(
       `${name}-operator`,
       {
-        charts: args.charts,
-        vpcCidr: args.vpcCidr,
-        serviceCidr: args.serviceCidr,
+        cloudnativePg: args.charts.cloudnativePg,
+        backupPlugin: args.backups?.charts,
+        network: args.cluster.network,
         monitoring: args.monitoring,
         highlyAvailable: args.instances > 1,
-        provider: args.provider,
+        provider: args.cluster.provider,
       },
       parent,
     );
-    const ns = new PlatformNamespace(DATA_NAMESPACE, { name: DATA_NAMESPACE, labels, podSecurity: "restricted", provider: args.provider }, parent);
+    const ns = new PlatformNamespace(DATA_NAMESPACE, { name: DATA_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider }, parent);
     const inNs = { ...k8sOpts, dependsOn: [ns] };
 
-    // --- Backups: bucket, key, and the identity the instance pods use to write there ---
-    const bucket = this.backupStore(name, args, stateful);
-    const role = this.backupIdentity(name, args, bucket);
-    this.backupBucket = bucket.bucket.bucket;
-    this.backupRoleArn = role.arn;
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-backups`,
-      // CloudNativePG runs every instance under a service account named after the Cluster.
-      { clusterName: args.clusterName, namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME, roleArn: role.arn, tags: args.tags },
-      parent,
-    );
-    const objectStore = new k8s.apiextensions.CustomResource(
-      `${name}-object-store`,
-      {
-        apiVersion: "barmancloud.cnpg.io/v1",
-        kind: "ObjectStore",
-        metadata: meta(CLUSTER_NAME),
-        spec: {
-          configuration: {
-            destinationPath: pulumi.interpolate`s3://${bucket.bucket.bucket}/${BACKUP_PREFIX}`,
-            // The pod-identity role, never static keys. Objects are encrypted by the bucket's default
-            // SSE-KMS key: asking for "aws:kms" here would select the AWS-managed key instead.
-            s3Credentials: { inheritFromIAMRole: true },
-            wal: { compression: "zstd", maxParallel: 4 },
-            data: { compression: "snappy", jobs: 2, immediateCheckpoint: false },
-          },
-          retentionPolicy: args.backup.retention,
-          instanceSidecarConfiguration: {
-            // Requests = limits keeps the instance pods Guaranteed when the database container is.
-            resources: resources({ cpu: args.backup.sidecar.cpu, memory: args.backup.sidecar.memory }),
-            // Pod identity supplies credentials, not a region: sign for the bucket's own region.
-            env: [{ name: "AWS_DEFAULT_REGION", value: bucket.bucket.region }],
-          },
-        },
-      },
-      { ...k8sOpts, dependsOn: [ns, operators.barmanCloud] },
-    );
+    // --- Backups: bucket, key, the identity the instance pods use to write there, the ObjectStore ---
+    const plugin = operators.barmanCloud;
+    const backups = args.backups && plugin ? this.backupTarget(name, args.backups, plugin, { ns, meta, stateful, k8sOpts }) : undefined;
+    this.backupBucket = backups?.bucket;
+    this.backupRoleArn = backups?.roleArn;
 
     // --- Credentials: generated, only ever in Pulumi secrets and Kubernetes Secrets ---
     const appPassword = new random.RandomPassword(`${name}-app`, { length: 32, special: false }, parent);
@@ -176,14 +157,14 @@ export class TimescaleDb extends pulumi.ComponentResource {
           appSecret: appSecret.metadata.name,
           superuserSecret: superuserSecret.metadata.name,
           schema: { name: schema.metadata.name, key: schemaKey },
-          objectStore: CLUSTER_NAME,
+          ...(backups ? { objectStore: CLUSTER_NAME } : {}),
         }),
       },
       {
         ...k8sOpts,
         // The operator's CRDs and webhook first; the plugin and its ObjectStore before WAL archiving is
         // switched on; the pod-identity association before the first pod, or it starts without credentials.
-        dependsOn: [ns, operators.operator, operators.barmanCloud, objectStore, catalog, association],
+        dependsOn: [ns, operators.operator, ...(backups ? [backups.plugin, backups.objectStore, backups.association] : []), catalog],
         ...stateful,
       },
     );
@@ -209,26 +190,28 @@ export class TimescaleDb extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [cluster] },
     );
 
-    new k8s.apiextensions.CustomResource(
-      `${name}-scheduled-backup`,
-      {
-        apiVersion: "postgresql.cnpg.io/v1",
-        kind: "ScheduledBackup",
-        metadata: meta(`${CLUSTER_NAME}-daily`),
-        spec: {
-          cluster: { name: CLUSTER_NAME },
-          schedule: args.backup.schedule,
-          // A base backup right away, so point-in-time recovery works from the first day.
-          immediate: true,
-          method: "plugin",
-          pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
-          // Keeps the backup load off the primary when a standby is up to date.
-          target: "prefer-standby",
-          backupOwnerReference: "self",
+    if (backups) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-scheduled-backup`,
+        {
+          apiVersion: "postgresql.cnpg.io/v1",
+          kind: "ScheduledBackup",
+          metadata: meta(`${CLUSTER_NAME}-daily`),
+          spec: {
+            cluster: { name: CLUSTER_NAME },
+            schedule: backups.schedule,
+            // A base backup right away, so point-in-time recovery works from the first day.
+            immediate: true,
+            method: "plugin",
+            pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+            // Keeps the backup load off the primary when a standby is up to date.
+            target: "prefer-standby",
+            backupOwnerReference: "self",
+          },
         },
-      },
-      { ...k8sOpts, dependsOn: [cluster, objectStore, operators.barmanCloud] },
-    );
+        { ...k8sOpts, dependsOn: [cluster, backups.objectStore, backups.plugin] },
+      );
+    }
 
     // --- Client connection Secret in the engine's namespace ---
     const host = `${CLUSTER_NAME}-rw.${DATA_NAMESPACE}.svc.cluster.local`;
@@ -272,10 +255,59 @@ export class TimescaleDb extends pulumi.ComponentResource {
     });
   }
 
+  /** The bucket and key, the role the instance pods get through pod identity, and the plugin's ObjectStore pointing there. */
+  private backupTarget(
+    name: string,
+    backups: TimescaleDbBackups,
+    plugin: k8s.helm.v4.Chart,
+    ctx: {
+      ns: PlatformNamespace;
+      meta: (objectName: string) => { name: string; namespace: string; labels: Record<string, string> };
+      stateful: { protect: boolean; retainOnDelete: boolean };
+      k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider };
+    },
+  ): { bucket: pulumi.Output<string>; roleArn: pulumi.Output<string>; association: aws.eks.PodIdentityAssociation; objectStore: k8s.apiextensions.CustomResource; plugin: k8s.helm.v4.Chart; schedule: string } {
+    const store = this.backupStore(name, backups, ctx.stateful);
+    const role = this.backupIdentity(name, backups, store);
+    const association = new aws.eks.PodIdentityAssociation(
+      `${name}-backups`,
+      // CloudNativePG runs every instance under a service account named after the Cluster.
+      { clusterName: backups.eksClusterName, namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME, roleArn: role.arn, tags: backups.tags },
+      { parent: this },
+    );
+    const objectStore = new k8s.apiextensions.CustomResource(
+      `${name}-object-store`,
+      {
+        apiVersion: "barmancloud.cnpg.io/v1",
+        kind: "ObjectStore",
+        metadata: ctx.meta(CLUSTER_NAME),
+        spec: {
+          configuration: {
+            destinationPath: pulumi.interpolate`s3://${store.bucket.bucket}/${BACKUP_PREFIX}`,
+            // The pod-identity role, never static keys. Objects are encrypted by the bucket's default
+            // SSE-KMS key: asking for "aws:kms" here would select the AWS-managed key instead.
+            s3Credentials: { inheritFromIAMRole: true },
+            wal: { compression: "zstd", maxParallel: 4 },
+            data: { compression: "snappy", jobs: 2, immediateCheckpoint: false },
+          },
+          retentionPolicy: backups.retention,
+          instanceSidecarConfiguration: {
+            // Requests = limits keeps the instance pods Guaranteed when the database container is.
+            resources: resources({ cpu: backups.sidecar.cpu, memory: backups.sidecar.memory }),
+            // Pod identity supplies credentials, not a region: sign for the bucket's own region.
+            env: [{ name: "AWS_DEFAULT_REGION", value: store.bucket.region }],
+          },
+        },
+      },
+      { ...ctx.k8sOpts, dependsOn: [ctx.ns, plugin] },
+    );
+    return { bucket: store.bucket.bucket, roleArn: role.arn, association, objectStore, plugin, schedule: backups.schedule };
+  }
+
   private clusterSpec(
     args: TimescaleDbArgs,
     labels: Record<string, string>,
-    refs: { catalog: string; appSecret: pulumi.Input<string>; superuserSecret: pulumi.Input<string>; schema: { name: pulumi.Input<string>; key: string }; objectStore: string },
+    refs: { catalog: string; appSecret: pulumi.Input<string>; superuserSecret: pulumi.Input<string>; schema: { name: pulumi.Input<string>; key: string }; objectStore?: string },
   ): Record<string, unknown> {
     const p = args.parameters;
     return {
@@ -291,8 +323,8 @@ export class TimescaleDb extends pulumi.ComponentResource {
       primaryUpdateStrategy: "unsupervised",
       // Roll the primary last, by switching over to an updated standby rather than restarting it.
       primaryUpdateMethod: args.instances > 1 ? "switchover" : "restart",
-      storage: { storageClass: STORAGE_CLASSES.fastSsd, size: args.storage.size },
-      walStorage: { storageClass: STORAGE_CLASSES.fastSsd, size: args.storage.walSize },
+      storage: { storageClass: args.cluster.storage.classes.fastSsd, size: args.storage.size },
+      walStorage: { storageClass: args.cluster.storage.classes.fastSsd, size: args.storage.walSize },
       resources: resources(args.resources),
       affinity: {
         enablePodAntiAffinity: true,
@@ -336,28 +368,28 @@ export class TimescaleDb extends pulumi.ComponentResource {
       // the operator set it as the password, without an untracked secret appearing.
       superuserSecret: { name: refs.superuserSecret },
       enableSuperuserAccess: false,
-      plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: refs.objectStore } }],
+      ...(refs.objectStore ? { plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: refs.objectStore } }] } : {}),
       // The platform's own PodMonitor scrapes the instances (the operator-managed one is deprecated).
       monitoring: { enablePodMonitor: false },
     };
   }
 
   /** A versioned bucket, encrypted with its own rotating key, private, TLS-only, old versions expired. */
-  private backupStore(name: string, args: TimescaleDbArgs, stateful: { protect: boolean; retainOnDelete: boolean }): { bucket: aws.s3.Bucket; key: aws.kms.Key } {
+  private backupStore(name: string, backups: TimescaleDbBackups, stateful: { protect: boolean; retainOnDelete: boolean }): { bucket: aws.s3.Bucket; key: aws.kms.Key } {
     const parent = { parent: this };
     const key = new aws.kms.Key(
       `${name}-backups`,
-      { description: `${CLUSTER_NAME} backups (base backups and WAL)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
+      { description: `${CLUSTER_NAME} backups (base backups and WAL)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: backups.tags },
       { parent: this, ...stateful },
     );
-    new aws.kms.Alias(`${name}-backups`, { name: pulumi.interpolate`alias/${args.clusterName}-${CLUSTER_NAME}-backups`, targetKeyId: key.keyId }, parent);
+    new aws.kms.Alias(`${name}-backups`, { name: pulumi.interpolate`alias/${backups.eksClusterName}-${CLUSTER_NAME}-backups`, targetKeyId: key.keyId }, parent);
     const bucket = new aws.s3.Bucket(
       `${name}-backups`,
       {
-        bucketPrefix: pulumi.interpolate`${args.clusterName}-${CLUSTER_NAME}-backups-`,
+        bucketPrefix: pulumi.interpolate`${backups.eksClusterName}-${CLUSTER_NAME}-backups-`,
         // Outside production the stack may take its backups with it.
-        forceDestroy: !args.protect,
-        tags: args.tags,
+        forceDestroy: !stateful.protect,
+        tags: backups.tags,
       },
       { parent: this, ...stateful },
     );
@@ -389,7 +421,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
             id: "expire-deleted-backups",
             status: "Enabled",
             filter: {},
-            noncurrentVersionExpiration: { noncurrentDays: args.backup.noncurrentVersionDays },
+            noncurrentVersionExpiration: { noncurrentDays: backups.noncurrentVersionDays },
             expiration: { expiredObjectDeleteMarker: true },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },
@@ -432,7 +464,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
   }
 
   /** The role the instance pods assume through pod identity: this bucket and this key, nothing else. */
-  private backupIdentity(name: string, args: TimescaleDbArgs, store: { bucket: aws.s3.Bucket; key: aws.kms.Key }): aws.iam.Role {
+  private backupIdentity(name: string, backups: TimescaleDbBackups, store: { bucket: aws.s3.Bucket; key: aws.kms.Key }): aws.iam.Role {
     const policy = new aws.iam.Policy(
       `${name}-backups`,
       {
@@ -460,19 +492,19 @@ export class TimescaleDb extends pulumi.ComponentResource {
             ],
           }),
         ),
-        tags: args.tags,
+        tags: backups.tags,
       },
       { parent: this },
     );
-    return podIdentityRole(`${name}-backups`, policy.arn, args.tags, this);
+    return podIdentityRole(`${name}-backups`, policy.arn, backups.tags, this);
   }
 
   /**
    * Default-deny is the namespace's baseline. Every CloudNativePG pod here (this Cluster's instances
    * and jobs, and a point-in-time restore next to it) may take replication and status traffic from
    * its peers, status calls from the operator and scrapes from Prometheus, and may reach DNS, its
-   * peers, the API server, S3 over HTTPS and the node's pod-identity agent. Only this Cluster's
-   * instances admit the client, on PostgreSQL's port.
+   * peers, the API server and, with backups, S3 over HTTPS and the node's pod-identity agent. Only
+   * this Cluster's instances admit the client, on PostgreSQL's port.
    */
   private networkPolicies(
     name: string,
@@ -499,10 +531,14 @@ export class TimescaleDb extends pulumi.ComponentResource {
             DNS_EGRESS,
             { to: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
             // The instance manager watches its Cluster through the API server.
-            apiServerEgress(args.vpcCidr, args.serviceCidr),
-            // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
-            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
-            { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+            apiServerEgress(args.cluster.network),
+            ...(args.backups
+              ? [
+                  // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
+                  { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+                  { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+                ]
+              : []),
           ],
         },
       },
@@ -528,18 +564,17 @@ export class TimescaleDb extends pulumi.ComponentResource {
   }
 
   private monitoringObjects(args: TimescaleDbArgs, labels: Record<string, string>, podSelector: Record<string, string>): void {
-    const monitoringArgs = { name: CLUSTER_NAME, namespace: DATA_NAMESPACE, labels, monitoring: args.monitoring, provider: args.provider, parent: this };
+    const monitoringArgs = { name: CLUSTER_NAME, namespace: DATA_NAMESPACE, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     // Instances only: bootstrap and join Jobs carry the cluster label too, without a metrics port.
     podMonitor(monitoringArgs, { ...podSelector, ...CNPG_INSTANCE_POD }, [{ port: "metrics", interval: "30s" }]);
     prometheusRule(monitoringArgs, "timescaledb", timescaleDbAlerts(args));
   }
 }
 
-/** Alerts on what loses data or availability: instances, replication, WAL archiving, backups, disk. */
-export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "synchronous" | "backup">): AlertRule[] {
+/** Alerts on what loses data or availability: instances, replication, WAL archiving and backups (when on), disk. */
+export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "synchronous" | "backups">): AlertRule[] {
   const sel = `namespace="${DATA_NAMESPACE}", pod=~"${CLUSTER_NAME}-[0-9]+"`;
   const volumes = `namespace="${DATA_NAMESPACE}", persistentvolumeclaim=~"${CLUSTER_NAME}-[0-9]+(-wal)?"`;
-  const lastBackup = `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${sel}}`;
   const rules: AlertRule[] = [
     {
       alert: "TimescaleDBInstanceDown",
@@ -565,30 +600,7 @@ export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "syn
       summary: "A TimescaleDB standby is lagging",
       description: `{{ $labels.pod }} replays WAL {{ $value }}s behind the primary (threshold ${REPLICATION_LAG_ALERT_SECONDS}s).`,
     },
-    {
-      alert: "TimescaleDBWALArchivingFailing",
-      expr: `increase(cnpg_pg_stat_archiver_failed_count{${sel}}[10m]) > 0`,
-      for: "10m",
-      severity: "critical",
-      summary: "WAL archiving to S3 is failing",
-      description: "{{ $labels.pod }} cannot archive WAL: point-in-time recovery stops at the last archived segment and pg_wal fills up.",
-    },
-    {
-      alert: "TimescaleDBBackupFailed",
-      expr: `max(barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{${sel}}) > max(${lastBackup})`,
-      for: "5m",
-      severity: "critical",
-      summary: "The last TimescaleDB base backup failed",
-      description: "The newest backup attempt failed after the last successful one; see the Backup resources in hft-data.",
-    },
-    {
-      alert: "TimescaleDBBackupTooOld",
-      expr: `time() - max(${lastBackup}) > ${args.backup.maxAgeHours * 3600} or absent(${lastBackup})`,
-      for: "15m",
-      severity: "critical",
-      summary: "No recent TimescaleDB base backup",
-      description: `The newest base backup is older than ${args.backup.maxAgeHours}h (schedule "${args.backup.schedule}").`,
-    },
+    ...(args.backups ? backupAlerts(sel, args.backups) : []),
     {
       alert: "TimescaleDBVolumeFillingUp",
       expr: `kubelet_volume_stats_available_bytes{${volumes}} / kubelet_volume_stats_capacity_bytes{${volumes}} < 0.15`,
@@ -620,4 +632,35 @@ export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "syn
     });
   }
   return rules;
+}
+
+/** WAL archiving and base backups: failing, failed, or too old. */
+function backupAlerts(sel: string, backups: Pick<TimescaleDbBackups, "maxAgeHours" | "schedule">): AlertRule[] {
+  const lastBackup = `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${sel}}`;
+  return [
+    {
+      alert: "TimescaleDBWALArchivingFailing",
+      expr: `increase(cnpg_pg_stat_archiver_failed_count{${sel}}[10m]) > 0`,
+      for: "10m",
+      severity: "critical",
+      summary: "WAL archiving to S3 is failing",
+      description: "{{ $labels.pod }} cannot archive WAL: point-in-time recovery stops at the last archived segment and pg_wal fills up.",
+    },
+    {
+      alert: "TimescaleDBBackupFailed",
+      expr: `max(barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{${sel}}) > max(${lastBackup})`,
+      for: "5m",
+      severity: "critical",
+      summary: "The last TimescaleDB base backup failed",
+      description: "The newest backup attempt failed after the last successful one; see the Backup resources in hft-data.",
+    },
+    {
+      alert: "TimescaleDBBackupTooOld",
+      expr: `time() - max(${lastBackup}) > ${backups.maxAgeHours * 3600} or absent(${lastBackup})`,
+      for: "15m",
+      severity: "critical",
+      summary: "No recent TimescaleDB base backup",
+      description: `The newest base backup is older than ${backups.maxAgeHours}h (schedule "${backups.schedule}").`,
+    },
+  ];
 }

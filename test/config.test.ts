@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseCpuSet, parsePlatformConfig, PlatformConfig, projectConfig } from "../components/config";
-import { expectRejected, problems, stackConfig } from "./stack-config";
+import { ConfigError, parseCpuSet, parsePlatformConfig, projectConfig } from "../components/config";
+import { eksConfig, expectRejected, problems, stackConfig } from "./stack-config";
 
 describe("stack files", () => {
   it("dev parses into the cheap, public-endpoint platform", () => {
-    const dev: PlatformConfig = parsePlatformConfig(stackConfig("dev"), "dev");
+    const dev = eksConfig("dev");
     expect(dev.tier).toBe("development");
     expect(dev.network).toMatchObject({ availabilityZones: 3, natGateways: 1, flowLogs: false });
     expect(dev.cluster.endpointPublicAccess).toBe(true);
@@ -15,7 +15,7 @@ describe("stack files", () => {
   });
 
   it("prod parses into the HA, private, bare-metal platform", () => {
-    const prod = parsePlatformConfig(stackConfig("prod"), "prod");
+    const prod = eksConfig("prod");
     expect(prod.tier).toBe("production");
     expect(prod.network).toMatchObject({ availabilityZones: 3, natGateways: 3, flowLogs: true, flowLogRetentionDays: 365 });
     expect(prod.cluster.endpointPublicAccess).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cronRunsDaily, isSixFieldCron, parsePlatformConfig, postgresSizeBytes, retentionDays } from "../components/config";
-import { expectRejected, problems, stackConfig } from "./stack-config";
+import { eksConfig, expectRejected, problems, stackConfig } from "./stack-config";
 
 const EXTENSION_IMAGE = "ghcr.io/cloudnative-pg/timescaledb-oss:2.29.2-18-trixie";
 
@@ -39,7 +39,7 @@ describe("timescaledb config", () => {
   });
 
   it("reads dev: one instance, asynchronous, burstable CPU, a week of backups", () => {
-    const dev = parsePlatformConfig(stackConfig("dev"), "dev").timescaledb;
+    const dev = eksConfig("dev").timescaledb;
     expect(dev).toMatchObject({ instances: 1, synchronous: { number: 0 }, storage: { size: "50Gi", walSize: "10Gi" } });
     expect(dev.resources).toEqual({ cpu: "1", memory: "4Gi", limits: { cpu: "2", memory: "4Gi" } });
     expect(dev.backup.retention).toBe("7d");

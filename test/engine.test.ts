@@ -33,7 +33,12 @@ async function buildEngine(overrides: Partial<TradingEngineArgs> = {}): Promise<
       podSelector: { "cnpg.io/cluster": "timescaledb" },
     },
     monitoring: { namespace: "monitoring", crds },
-    provider,
+    cluster: {
+      provider,
+      storage: { classes: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" }, referenceDataAccessMode: "ReadWriteMany" },
+      network: { nodeCidr: "10.30.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
+      kubernetesVersion: "1.34",
+    },
     protect: true,
     ...overrides,
   });

@@ -34,6 +34,24 @@ describe("render CLI", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("names a missing StorageClass mapping of a local copy, what the class is for, and writes nothing", () => {
+    const local = readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8");
+    const broken = local.replace("      fastSsd: standard\n", "");
+    expect(broken).not.toBe(local);
+    writeFileSync(path.join(scratch, "Pulumi.local-copy.yaml"), broken);
+    const out = path.join(scratch, "out-local-copy");
+
+    const result = render("local-copy", scratch, out);
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid stack configuration in Pulumi.local-copy.yaml (1 problem)");
+    expect(result.stderr).toMatch(
+      /hft-platform:existingCluster\.storageClasses\.fastSsd: missing; allowed: the StorageClass for latency-sensitive block volumes .* \(set it in Pulumi\.local-copy\.yaml\)/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("renders a valid stack file from another folder", () => {
     writeFileSync(path.join(scratch, "Pulumi.dev-copy.yaml"), readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8"));
     const out = path.join(scratch, "out-dev-copy");
@@ -43,6 +61,7 @@ describe("render CLI", () => {
     const inventory = JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"));
     expect(inventory.some((r: any) => r.type === "eks:index:Cluster")).toBe(true);
     expect(existsSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"))).toBe(true);
+    expect(readFileSync(path.join(out, "charts/monitoring/kube-prometheus-stack.yaml"), "utf8")).toMatch(/^chart: kube-prometheus-stack$/m);
   });
 });
 

@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { runStack } from "../tools/harness";
+import { runStack, StackRun } from "../tools/harness";
 import { Inventory, userDataParts } from "./inventory";
 
+let run: StackRun;
 let inv: Inventory;
 
 beforeAll(async () => {
-  inv = new Inventory((await runStack("dev")).inventory);
+  run = await runStack("dev");
+  inv = new Inventory(run.inventory);
 });
 
 describe("dev differs from prod where it saves money", () => {
@@ -47,5 +49,23 @@ describe("dev differs from prod where it saves money", () => {
     expect(fs.inputs).toMatchObject({ encrypted: true });
     expect((inv.one("aws:efs/backupPolicy:BackupPolicy", "hft").inputs as any).backupPolicy.status).toBe("DISABLED");
     expect(inv.one("aws:kms/key:Key", "hft-secrets").protect).toBeUndefined();
+  });
+});
+
+describe("engine node requirements", () => {
+  it("are exactly what the engine node group's NodeConfig and boot script set", () => {
+    const requirements = run.outputs.engineNodeRequirements as any;
+    const template = inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-engine");
+    const { nodeConfig, script } = userDataParts(template);
+    expect(requirements.kubelet).toEqual(nodeConfig.spec.kubelet.config);
+    expect(nodeConfig.spec.kubelet.flags).toEqual([
+      `--node-labels=${Object.entries(requirements.labels).map(([k, v]) => `${k}=${String(v)}`).join(",")}`,
+      `--register-with-taints=${requirements.taints.map((t: any) => `${t.key}=${t.value}:${t.effect}`).join(",")}`,
+    ]);
+    const engineGroup = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-engine").inputs as any;
+    expect(engineGroup.labels).toEqual(requirements.labels);
+    for (const [key, value] of Object.entries(requirements.sysctls)) expect(script).toContain(`${key} = ${String(value)}`);
+    expect(requirements.hugepages2Mi).toBe(2048);
+    expect(script).toContain(`echo ${requirements.transparentHugepages} > /sys/kernel/mm/transparent_hugepage/enabled`);
   });
 });

@@ -207,7 +207,7 @@ describe("prod outputs", () => {
       clusterName: "hft-prod",
       vpcId: expect.stringMatching(/^vpc-/),
       efsFileSystemId: expect.stringMatching(/^fs-/),
-      storageClasses: { fastSsd: "fast-ssd", gp3: "gp3", efs: "efs-sc" },
+      storageClasses: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" },
     });
     const provider = run.inventory.find((r) => r.type === "pulumi:providers:kubernetes");
     expect(provider?.inputs.kubeconfig).toBe("[secret]");

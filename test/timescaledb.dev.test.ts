@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parsePlatformConfig } from "../components/config";
 import { TimescaleDb } from "../components/timescaledb";
 import { runStack, StackRun } from "../tools/harness";
 import { installMocks } from "../tools/mocks";
 import { Inventory } from "./inventory";
-import { stackConfig } from "./stack-config";
+import { eksConfig } from "./stack-config";
 
 let run: StackRun;
 let inv: Inventory;
@@ -72,30 +71,30 @@ describe("dev TimescaleDB differs from prod where it saves money", () => {
 
 describe("TimescaleDB on the image-volume path", () => {
   it("mounts the timescaledb-oss extension image on CloudNativePG's own PostgreSQL image", async () => {
-    const config = parsePlatformConfig(
-      stackConfig("dev", {
-        "cluster.kubernetesVersion": "1.35",
-        "cluster.addons.kubeProxy": "v1.35.0-eksbuild.1",
-        "timescaledb.image": "ghcr.io/cloudnative-pg/postgresql:18.4-minimal-trixie",
-        "timescaledb.postgresUid": 26,
-        "timescaledb.timescaledbExtensionImage": "ghcr.io/cloudnative-pg/timescaledb-oss:2.29.2-18-trixie",
-        "timescaledb.timescaledbVersion": "2.29.2",
-      }),
-      "dev",
-    ).timescaledb;
+    const { charts, backup, ...config } = eksConfig("dev", {
+      "cluster.kubernetesVersion": "1.35",
+      "cluster.addons.kubeProxy": "v1.35.0-eksbuild.1",
+      "timescaledb.image": "ghcr.io/cloudnative-pg/postgresql:18.4-minimal-trixie",
+      "timescaledb.postgresUid": 26,
+      "timescaledb.timescaledbExtensionImage": "ghcr.io/cloudnative-pg/timescaledb-oss:2.29.2-18-trixie",
+      "timescaledb.timescaledbVersion": "2.29.2",
+    }).timescaledb;
     const session = await installMocks("dev");
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     new TimescaleDb("timescaledb", {
       ...config,
-      clusterName: "hft-dev",
+      charts: { cloudnativePg: charts.cloudnativePg },
       clientNamespace: "hft-trading",
       clientPodSelector: { "app.kubernetes.io/name": "trading-engine" },
       monitoring: { namespace: "monitoring", crds: provider },
-      vpcCidr: "10.20.0.0/16",
-      serviceCidr: "172.20.0.0/16",
-      provider,
+      cluster: {
+        provider,
+        storage: { classes: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" }, referenceDataAccessMode: "ReadWriteMany" },
+        network: { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
+        kubernetesVersion: "1.35",
+      },
+      backups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: "hft-dev", tags: {} },
       protect: false,
-      tags: {},
     });
     await pulumi.runtime.disconnect();
     const built = new Inventory(session.inventory);

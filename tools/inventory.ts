@@ -13,6 +13,8 @@ export interface InventoryEntry {
   parent?: string;
   /** False for ComponentResources (including remote components such as `eks:index:Cluster`). */
   custom: boolean;
+  /** The explicit provider it is registered with (`<provider URN>::<id>`): which cluster applies it, or whether it is only rendered. */
+  provider?: string;
   /** Resource inputs as the engine would pass them to policies; every Pulumi secret is replaced by SECRET_PLACEHOLDER. */
   inputs: Record<string, unknown>;
   /** Resource options that guard against accidental deletion (set on prod's stateful resources). */

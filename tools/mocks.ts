@@ -207,6 +207,7 @@ interface RegisterResourceRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getProvider(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
@@ -250,6 +251,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           name: req.getName(),
           ...(req.getParent() ? { parent: req.getParent() } : {}),
           custom: req.getCustom(),
+          ...(req.getProvider() ? { provider: req.getProvider() } : {}),
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),

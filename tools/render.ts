@@ -1,10 +1,11 @@
 /**
  * Offline render of one stack: runs the real program with the stack's config under the mocks and
- * writes out/<stack>/inventory.json (every registered resource, secrets redacted) and
- * out/<stack>/manifests/ (one YAML file per Kubernetes object), and validates every object against its
- * schema (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
+ * writes out/<stack>/inventory.json (every registered resource, secrets redacted),
+ * out/<stack>/manifests/ (one YAML file per Kubernetes object) and out/<stack>/charts/ (each Helm
+ * chart's pinned source and values), and validates every object against its schema
+ * (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
  *
- *   npm run render -- --stack <dev|prod> [--out DIR] [--config-dir DIR]
+ *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -34,11 +35,21 @@ export function kubernetesManifests(inventory: InventoryEntry[]): Manifest[] {
   });
 }
 
+/**
+ * Helm charts among the registered resources, as their inputs: chart, version, repository, namespace
+ * and values. The provider templates a chart's objects at deployment, so they are not in manifests/.
+ */
+export function helmCharts(inventory: InventoryEntry[]): Manifest[] {
+  return inventory
+    .filter((r) => r.type.startsWith("kubernetes:helm.sh/"))
+    .map((r) => ({ file: path.join(typeof r.inputs.namespace === "string" ? r.inputs.namespace : "_cluster", `${r.name}.yaml`), object: r.inputs }));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } },
   });
-  if (!values.stack) throw new Error("usage: npm run render -- --stack <dev|prod> [--out DIR] [--config-dir DIR]");
+  if (!values.stack) throw new Error("usage: npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]");
   const stack = values.stack;
   const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, "out", stack));
   const started = Date.now();
@@ -47,13 +58,16 @@ async function main(): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   const run = await runStack(stack, { configDir: values["config-dir"] });
   const manifests = kubernetesManifests(run.inventory);
+  const charts = helmCharts(run.inventory);
 
   const staging = `${outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
-  for (const m of manifests) {
-    const file = path.join(staging, "manifests", m.file);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, stringify(m.object, { sortMapEntries: false }));
+  for (const [folder, files] of [["manifests", manifests], ["charts", charts]] as const) {
+    for (const m of files) {
+      const file = path.join(staging, folder, m.file);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, stringify(m.object, { sortMapEntries: false }));
+    }
   }
   mkdirSync(staging, { recursive: true });
   writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
-    `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects ` +
+    `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects, ${charts.length} Helm charts ` +
       `(${schema.checked} schema-checked, ${schema.errors.length} errors) -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
   if (schema.errors.length > 0) {

@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "./cluster";
+import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
+import { ExistingCluster } from "./existing-cluster";
+import { WorkloadCluster } from "./k8s/workload-cluster";
+import { Network } from "./network";
+import { LatencyTuning } from "./node-bootstrap";
+import { Storage } from "./storage";
+import { TimescaleDbBackups } from "./timescaledb";
+
+/**
+ * What the workloads stand on, built once per stack by its cluster mode: the handle every workload
+ * component receives, and what the mode adds around it.
+ */
+export interface ClusterFoundation {
+  workloads: WorkloadCluster;
+  /** Kubelet and kernel settings of the engine nodes: built into the EKS engine nodes, prepared by hand elsewhere. */
+  engineNodeTuning: LatencyTuning;
+  /** What the workloads wait for: the StorageClasses their volumes name, where this program creates them. */
+  ready: pulumi.Resource[];
+  /** TimescaleDB backups, where S3 and EKS Pod Identity exist. */
+  timescaledbBackups?: TimescaleDbBackups;
+  /** The AWS side, for stack outputs (eks mode). */
+  aws?: {
+    vpcId: pulumi.Output<string>;
+    clusterName: pulumi.Output<string>;
+    kubeconfig: pulumi.Output<string>;
+    efsFileSystemId: pulumi.Output<string>;
+  };
+}
+
+/** The EKS mode: VPC, cluster with its node groups, and storage, then the workloads on that cluster. */
+export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolean; tags: Record<string, string> }): ClusterFoundation {
+  const { protect, tags } = opts;
+  const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
+  const cluster = new Cluster("hft", {
+    ...config.cluster,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    privateSubnetIds: network.privateSubnetIds,
+    systemNodes: config.systemNodes,
+    engineNodes: config.engineNodes,
+    protect,
+    renderYamlToDirectory: config.renderYamlToDirectory,
+    tags,
+  });
+  const storage = new Storage("hft", {
+    ...config.storage,
+    clusterName: config.cluster.name,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+    kmsKeyArn: cluster.kmsKeyArn,
+    // The cluster's own provider: StorageClasses are part of the cluster, applied even when the workloads are only rendered.
+    provider: cluster.provider,
+    protect,
+    tags,
+  });
+  const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
+  const { charts, backup } = config.timescaledb;
+  return {
+    workloads: {
+      provider: cluster.workloadProvider,
+      // EFS is a shared filesystem: every engine pod mounts the reference data.
+      storage: { classes: storage.storageClassNames, referenceDataAccessMode: "ReadWriteMany" },
+      // The API endpoint's network interfaces sit in the VPC and listen on 443.
+      network: { nodeCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, apiServerPort: 443 },
+      kubernetesVersion: config.cluster.kubernetesVersion,
+    },
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    ready: [storage],
+    timescaledbBackups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: cluster.name, tags },
+    aws: { vpcId: network.vpcId, clusterName: cluster.name, kubeconfig: cluster.kubeconfig, efsFileSystemId: storage.efsFileSystemId },
+  };
+}
+
+/** The existing mode: only a provider for a cluster someone else runs; nothing on AWS. */
+export function existingClusterFoundation(config: ExistingPlatformConfig): ClusterFoundation {
+  const existing = config.existingCluster;
+  const cluster = new ExistingCluster("hft", { kubeconfig: existing.kubeconfig, renderYamlToDirectory: config.renderYamlToDirectory });
+  const { reservedSystemCpus, hugepages2Mi, kernel } = existing.engineNode;
+  return {
+    workloads: {
+      provider: cluster.provider,
+      storage: { classes: existing.storageClasses, referenceDataAccessMode: existing.referenceDataAccessMode },
+      network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
+      kubernetesVersion: existing.kubernetesVersion,
+    },
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    // The StorageClasses exist already.
+    ready: [],
+  };
+}
