@@ -870,6 +870,11 @@ function cpuAllowed(max?: string): string {
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const PINNED_IMAGE_ALLOWED = 'an image pinned by a tag other than "latest" (repo/name:v1.2.3) or by digest (repo/name@sha256:…)';
 
+/** An image reference that must be pinned (any repository). */
+function pinnedImage(r: ConfigReader, node: Node | undefined, key: string): string | undefined {
+  return r.string(node, key, { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+}
+
 /** True for `repo:tag` with a tag other than latest, or `repo[:tag]@sha256:<64 hex>`. */
 export function isPinnedImage(image: string): boolean {
   const [reference, digest] = image.split("@");
@@ -910,7 +915,7 @@ function parseEngineConfig(
     "initImage",
     "quota",
   ]);
-  const image = r.string(eng, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const image = pinnedImage(r, eng, "image");
   const replicas = r.integer(eng, "replicas", prod ? { min: 3, max: 50 } : { min: 1, max: 50 }, prod ? "an integer from 3 in production" : undefined);
   const maxReplicas = r.integer(eng, "maxReplicas", { min: 1, max: 50 });
   if (replicas !== undefined && maxReplicas !== undefined && maxReplicas < replicas) {
@@ -987,10 +992,10 @@ function parseEngineConfig(
   const referenceData = r.quantity(vol, "referenceData", { min: GiB, max: 8 * 1024 * TiB }, sizeAllowed(), { kind: "binary" });
 
   const ship = r.object(eng, "logShipper", ["image", "cpu", "memory"]);
-  const shipperImage = r.string(ship, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const shipperImage = pinnedImage(r, ship, "image");
   const shipperCpu = r.quantity(ship, "cpu", { min: 0.01, max: 2 }, cpuAllowed(), { kind: "cpu" });
   const shipperMemory = r.quantity(ship, "memory", { min: 16 * MiB, max: 4 * GiB }, sizeAllowed(), { kind: "binary" });
-  const initImage = r.string(eng, "initImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const initImage = pinnedImage(r, eng, "initImage");
 
   const q = r.object(eng, "quota", ["cpu", "memory", "persistentVolumeClaims", "loadBalancers", "nodePorts"]);
   const quotaCpu = r.quantity(q, "cpu", { min: 1, max: 10_000 }, cpuAllowed(), { kind: "cpu" });
@@ -1157,7 +1162,7 @@ function parseTimescaleDbConfig(
   const certManager = backupChart("certManager");
 
   const postgresMajor = r.integer(ts, "postgresMajor", { min: 15, max: 18 }, "a PostgreSQL major version CloudNativePG supports, 15 to 18");
-  const image = r.string(ts, "image", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+  const image = pinnedImage(r, ts, "image");
   if (image && postgresMajor !== undefined && !imageTag(image).match(new RegExp(`^(pg)?${postgresMajor}([.-]|$)`))) {
     r.problem(ts, "image", image, `an image whose tag names PostgreSQL ${postgresMajor} (e.g. "pg${postgresMajor}.4-ts2.28.2" or "${postgresMajor}.4-minimal-trixie"), matching timescaledb.postgresMajor`);
   }
@@ -1165,7 +1170,7 @@ function parseTimescaleDbConfig(
   const extensionImage =
     ts?.value.timescaledbExtensionImage === undefined
       ? undefined
-      : r.string(ts, "timescaledbExtensionImage", { pattern: /./, allowed: PINNED_IMAGE_ALLOWED, check: isPinnedImage });
+      : pinnedImage(r, ts, "timescaledbExtensionImage");
   if (extensionImage) {
     const minor = cluster?.kubernetesVersion ? Number(cluster.kubernetesVersion.split(".")[1]) : undefined;
     if (postgresMajor !== undefined && postgresMajor < IMAGE_VOLUME_MIN_POSTGRES_MAJOR) {
