@@ -460,6 +460,10 @@ export function parsePlatformConfig(raw: Record<string, unknown>, stack: string)
   const tier = r.oneOf(root, "tier", ["development", "production"] as const);
   const prod = tier === "production";
   const clusterMode = r.oneOf(root, "clusterMode", CLUSTER_MODES, { default: "eks" });
+  if (prod && clusterMode === "existing") {
+    // Production data needs backups, and only the eks mode has the S3 and Pod Identity they use.
+    r.problem(root, "tier", tier, 'development with clusterMode "existing": production needs TimescaleDB backups, which only the eks mode provides');
+  }
   const renderYamlToDirectory =
     root.value.renderYamlToDirectory === undefined
       ? undefined

@@ -3,6 +3,10 @@ import { isKubeconfigPath, parsePlatformConfig } from "../components/config";
 import { eksConfig, existingConfig, expectRejected, problems, stackConfig } from "./stack-config";
 
 describe("cluster mode", () => {
+  it("refuses production on an existing cluster, which has no database backups", () => {
+    expectRejected("local", { tier: "production" }, "tier", /development with clusterMode "existing": production needs TimescaleDB backups/);
+  });
+
   it("reads the local stack as an existing cluster reached through the kind-hft context", () => {
     const local = existingConfig("local");
     expect(local.existingCluster).toEqual({
