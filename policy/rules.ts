@@ -32,6 +32,9 @@ export interface RuleMeta {
 }
 
 /** Stack tag the offline gate sets to the string that replaced every Pulumi secret in its inventory. */
+/** Addresses that mean "anyone on the internet", in IPv4 and IPv6. */
+export const OPEN_CIDRS = ["0.0.0.0/0", "::/0"];
+
 export const SECRET_PLACEHOLDER_TAG = "hft:inventory-secret-placeholder";
 
 /**

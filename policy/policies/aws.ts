@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { ENGINE_TAINT } from "../kubernetes";
-import { asArray, has, HftPolicy, requireComponentInputs, resourceRule, stackRule } from "../rules";
+import { asArray, has, HftPolicy, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
 
 export const AWS = {
   eksCluster: "aws:eks/cluster:Cluster",
@@ -117,8 +117,6 @@ const eksSecretsEncryption = resourceRule<object>(
 interface EndpointConfig {
   requirePrivateEndpoint: boolean;
 }
-
-const OPEN_CIDRS = ["0.0.0.0/0", "::/0"];
 
 const eksEndpointAccess = resourceRule<object, EndpointConfig>(
   {

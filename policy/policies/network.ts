@@ -1,5 +1,5 @@
 import { K8S, LabelSelector, ObjectMeta, selectsAllPods } from "../kubernetes";
-import { asArray, HftPolicy, resourceRule, stackRule } from "../rules";
+import { asArray, HftPolicy, OPEN_CIDRS, resourceRule, stackRule } from "../rules";
 
 interface NetworkPolicy {
   metadata?: ObjectMeta;
@@ -97,8 +97,6 @@ interface SourceRangesConfig {
   allowInternet: boolean;
 }
 
-const OPEN_RANGES = ["0.0.0.0/0", "::/0"];
-
 const loadBalancerSourceRanges = resourceRule<Service, SourceRangesConfig>(
   {
     name: "load-balancer-source-ranges",
@@ -118,7 +116,7 @@ const loadBalancerSourceRanges = resourceRule<Service, SourceRangesConfig>(
       report("the load balancer accepts every address: set spec.loadBalancerSourceRanges to the clients' CIDRs.");
       return;
     }
-    const open = ranges.filter((r) => OPEN_RANGES.includes(r));
+    const open = ranges.filter((r) => OPEN_CIDRS.includes(r));
     if (open.length > 0 && !config.allowInternet) report(`spec.loadBalancerSourceRanges includes ${open.join(", ")}: restrict it to the clients' CIDRs.`);
   },
 );
