@@ -40,25 +40,24 @@ function checkStack(stack: string): Promise<StackResult> {
   });
 }
 
-/** Starts `task` for each item, at most `limit` running at once; one promise per item, in order. */
-export function limited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R>[] {
+/** A gate for tasks: `run` starts a task when fewer than `limit` started through it are running. */
+export function concurrency(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
   let running = 0;
   const queue: (() => void)[] = [];
-  const release = () => {
-    running--;
-    queue.shift()?.();
-  };
-  return items.map(
-    (item) =>
-      new Promise<R>((done, fail) => {
-        const start = () => {
-          running++;
-          task(item).then(done, fail).finally(release);
-        };
-        if (running < limit) start();
-        else queue.push(start);
-      }),
-  );
+  return <R>(task: () => Promise<R>) =>
+    new Promise<R>((done, fail) => {
+      const start = () => {
+        running++;
+        task()
+          .then(done, fail)
+          .finally(() => {
+            running--;
+            queue.shift()?.();
+          });
+      };
+      if (running < limit) start();
+      else queue.push(start);
+    });
 }
 
 async function main(): Promise<void> {
@@ -77,7 +76,8 @@ async function main(): Promise<void> {
   }
   // Printed as each stack finishes, in order: a later stack that finishes first waits for the ones before it.
   let status = 0;
-  for (const result of limited(stacks, availableParallelism(), checkStack)) {
+  const run = concurrency(availableParallelism());
+  for (const result of stacks.map((stack) => run(() => checkStack(stack)))) {
     const r = await result;
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);

@@ -48,7 +48,7 @@ const compiled = new Map<string, ValidateFunction>();
 const ajvOptions = { strict: false, allErrors: true, logger: false } as const;
 let ajvInstance: Ajv | undefined;
 
-/** Ajv is loaded only to compile a schema the cache lacks, or to word a validation error. */
+/** Ajv itself is loaded only to compile a schema the cache lacks. */
 async function ajv(): Promise<Ajv> {
   if (!ajvInstance) {
     const [{ default: AjvClass }, { default: addFormats }] = await Promise.all([import("ajv"), import("ajv-formats")]);
@@ -60,22 +60,22 @@ async function ajv(): Promise<Ajv> {
 }
 
 function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(createRequire(__filename).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
 }
 
 /**
- * The compiled validator of a schema, from the build cache when this schema was compiled before by
- * the same ajv (keyed by the schema as validated, ajv's and ajv-formats' versions and the options).
+ * The compiled validator of a vendored CRD schema, from the build cache when the same schema file
+ * was compiled by the same code: keyed by the file, this module (which makes the schema strict and
+ * sets ajv's options) and ajv's and ajv-formats' versions.
  */
-async function validatorFor(schema: AnySchema): Promise<ValidateFunction> {
-  const text = JSON.stringify(schema);
-  const file = cacheFile("ajv", `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), JSON.stringify(ajvOptions), text)}.js`);
-  const load = createRequire(file);
-  if (existsSync(file)) return load(file) as ValidateFunction;
+async function crdValidator(file: string): Promise<ValidateFunction> {
+  const text = readFileSync(file);
+  const cached = cacheFile("ajv", `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), readFileSync(__filename), text)}.js`);
+  if (existsSync(cached)) return createRequire(cached)(cached) as ValidateFunction;
   const instance = await ajv();
-  const validate = instance.compile(schema);
+  const validate = instance.compile(structural(JSON.parse(text.toString("utf8"))) as AnySchema);
   const { default: standaloneCode } = await import("ajv/dist/standalone");
-  writeAtomic(file, standaloneCode(instance, validate));
+  writeAtomic(cached, standaloneCode(instance, validate));
   return validate;
 }
 
@@ -98,7 +98,7 @@ async function crdSchemaModel(group: string, version: string, kind: string): Pro
   if (!validate) {
     const file = path.join(CRD_SCHEMA_DIR, `${key}.json`);
     if (!existsSync(file)) return undefined;
-    validate = await validatorFor(structural(JSON.parse(readFileSync(file, "utf8"))) as AnySchema);
+    validate = await crdValidator(file);
     compiled.set(key, validate);
   }
   const check = validate;
