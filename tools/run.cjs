@@ -29,25 +29,30 @@ const BUILDS = path.join(CACHE, "build");
 const KEEP = 6;
 const SKIP_DIRS = new Set(["node_modules", "out", "bin"]);
 
-/** Every .ts file under the repository root, sorted, as paths relative to it. */
-function sources(dir = ROOT, found = []) {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".")) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name)) sources(full, found);
-    } else if (entry.name.endsWith(".ts")) {
-      found.push(path.relative(ROOT, full));
+/** Every .ts file under `root` (but in node_modules/, out/, bin/ and dot-folders), sorted, relative to it. */
+function sources(root = ROOT) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".")) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(full);
+      } else if (entry.name.endsWith(".ts")) {
+        found.push(path.relative(root, full));
+      }
     }
-  }
+  };
+  walk(root);
   return found.sort();
 }
 
-function sourceHash(files) {
+/** The hash of the files' names and contents, with what else decides the compiled output. */
+function sourceHash(files, root = ROOT) {
   const hash = createHash("sha256");
   const esbuild = JSON.parse(fs.readFileSync(require.resolve("esbuild/package.json", { paths: [ROOT] }), "utf8")).version;
   hash.update(`esbuild ${esbuild}\0`).update(fs.readFileSync(__filename)).update(fs.readFileSync(path.join(ROOT, "tsconfig.json")));
-  for (const file of files) hash.update(`\0${file}\0`).update(fs.readFileSync(path.join(ROOT, file)));
+  for (const file of files) hash.update(`\0${file}\0`).update(fs.readFileSync(path.join(root, file)));
   return hash.digest("hex").slice(0, 16);
 }
 
@@ -186,4 +191,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { compiledSources, CACHE };
+module.exports = { sources, sourceHash, BUILDS };

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { runInThisContext } from "node:vm";
 import type Ajv from "ajv";
 import type { AnySchema, ValidateFunction } from "ajv";
 import { cacheFile, contentKey, writeAtomic } from "./build-cache";
@@ -63,15 +64,27 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(createRequire(__filename).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
 }
 
+/** A cached validator module; its own requires (ajv's runtime, the formats) resolve from here, wherever the cache is. */
+function loadStandalone(file: string): ValidateFunction {
+  const module = { exports: {} as unknown };
+  const wrapped = runInThisContext(`(function (require, module, exports) {${readFileSync(file, "utf8")}\n})`, { filename: file }) as (
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    exports: unknown,
+  ) => void;
+  wrapped(createRequire(__filename), module, module.exports);
+  return module.exports as ValidateFunction;
+}
+
 /**
  * The compiled validator of a vendored CRD schema, from the build cache when the same schema file
  * was compiled by the same code: keyed by the file, this module (which makes the schema strict and
  * sets ajv's options) and ajv's and ajv-formats' versions.
  */
-async function crdValidator(file: string): Promise<ValidateFunction> {
+export async function crdValidator(file: string, cacheDir = cacheFile("ajv", "")): Promise<ValidateFunction> {
   const text = readFileSync(file);
-  const cached = cacheFile("ajv", `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), readFileSync(__filename), text)}.js`);
-  if (existsSync(cached)) return createRequire(cached)(cached) as ValidateFunction;
+  const cached = path.join(cacheDir, `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), readFileSync(__filename), text)}.js`);
+  if (existsSync(cached)) return loadStandalone(cached);
   const instance = await ajv();
   const validate = instance.compile(structural(JSON.parse(text.toString("utf8"))) as AnySchema);
   const { default: standaloneCode } = await import("ajv/dist/standalone");
