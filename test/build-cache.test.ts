@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { median, testCounts } from "../tools/bench";
+import { concurrency } from "../tools/check";
 import { REPO_ROOT } from "../tools/harness";
 import { BUILDS, sourceHash, sources } from "../tools/run.cjs";
 import { CRD_SCHEMA_DIR, crdValidator } from "../tools/schema";
@@ -79,5 +80,21 @@ describe("bench figures", () => {
 
   it("reads vitest's test counts from its summary", () => {
     expect(testCounts(" Test Files  27 passed (27)\n      Tests  507 passed (507)\n   Duration  40s\n")).toEqual(["507 passed (507)"]);
+  });
+});
+
+describe("stacks side by side", () => {
+  it("never runs more tasks at once than the limit, and answers each task's own promise", async () => {
+    const run = concurrency(2);
+    let running = 0;
+    let most = 0;
+    const task = (value: number) => async () => {
+      most = Math.max(most, ++running);
+      await new Promise((done) => setTimeout(done, 5 * (5 - value)));
+      running--;
+      return value;
+    };
+    expect(await Promise.all([1, 2, 3, 4, 5].map((v) => run(task(v))))).toEqual([1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
   });
 });

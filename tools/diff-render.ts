@@ -33,6 +33,8 @@ export interface RenderBothOptions {
   headStacks: string[];
   /** A scratch folder the caller removes: the base checkout and the renders go there. */
   scratch: string;
+  /** Where base renders are kept; the build cache's diff-base/ unless a test gives its own. */
+  cacheDir?: string;
 }
 
 /** Base trees whose renders are kept (one per base a reviewer compares against recently). */
@@ -86,8 +88,7 @@ async function checkoutBase(repoRoot: string, commit: string, ref: string, scrat
   return dir;
 }
 
-function pruneBases(current: string): void {
-  const dir = cacheFile("diff-base", "");
+function pruneBases(dir: string, current: string): void {
   const old = readdirSync(dir)
     .filter((d) => d !== current)
     .map((d) => ({ d, mtime: statSync(path.join(dir, d)).mtimeMs }))
@@ -100,7 +101,8 @@ function pruneBases(current: string): void {
 export async function renderBoth(options: RenderBothOptions): Promise<StackRenders[]> {
   const { repoRoot, commit, ref, scratch } = options;
   const tree = execFileSync("git", ["rev-parse", `${commit}^{tree}`], { cwd: repoRoot, encoding: "utf8" }).trim();
-  const cachedBase = (stack: string) => cacheFile("diff-base", path.join(tree, stack, "inventory.json"));
+  const cacheDir = options.cacheDir ?? cacheFile("diff-base", "");
+  const cachedBase = (stack: string) => path.join(cacheDir, tree, stack, "inventory.json");
   const run = concurrency(availableParallelism());
 
   const head = new Map(
@@ -129,6 +131,6 @@ export async function renderBoth(options: RenderBothOptions): Promise<StackRende
   }
   const result: StackRenders[] = [];
   for (const stack of options.stacks) result.push({ stack, base: await base.get(stack), head: await head.get(stack) });
-  if (baseToRender.length > 0) pruneBases(tree);
+  if (baseToRender.length > 0) pruneBases(cacheDir, tree);
   return result;
 }
