@@ -51,6 +51,7 @@ describe("the compiled-tools cache (tools/run.cjs)", () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
     expect(run(a, "+", b, "+", a)).toMatchObject({ status: 3, stdout: "a\nb\n" });
     expect(run(b, "+", a)).toMatchObject({ status: 3, stdout: "b\n" });
+    expect(run(a, "+", a)).toMatchObject({ status: 0, stdout: "a\na\n" }); // a tool already loaded still runs again
   });
 });
 

@@ -188,7 +188,10 @@ function main() {
   const node = process.argv[0];
   const next = () => {
     const [script, ...args] = list.shift();
-    process.argv = [node, path.resolve(script), ...args];
+    const file = path.resolve(script);
+    // A tool the one before it imported (or ran) must still run as a main module: evaluate it afresh.
+    for (const loaded of [file, `${file}.ts`]) delete require.cache[loaded];
+    process.argv = [node, file, ...args];
     Module.runMain();
   };
   // The next tool starts once the one before has nothing left to do and has not failed.
