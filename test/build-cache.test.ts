@@ -81,6 +81,7 @@ describe("bench figures", () => {
 
   it("reads vitest's test counts from its summary", () => {
     expect(testCounts(" Test Files  27 passed (27)\n      Tests  507 passed (507)\n   Duration  40s\n")).toEqual(["507 passed (507)"]);
+    expect(testCounts("\x1b[2m      Tests \x1b[22m \x1b[1m\x1b[32m507 passed\x1b[39m\x1b[22m\x1b[90m (507)\x1b[39m\n")).toEqual(["507 passed (507)"]);
   });
 });
 

@@ -63,7 +63,9 @@ export function benchRows(scripts: Record<string, string>, stack: string): Row[]
 
 /** "Tests  497 passed (497)" lines of vitest's summary, as printed. */
 export function testCounts(output: string): string[] {
-  return [...output.matchAll(/^\s*Tests\s+(.+)$/gm)].map((m) => m[1].trim());
+  // eslint-disable-next-line no-control-regex -- vitest colours its summary even into a pipe
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  return [...plain.matchAll(/^\s*Tests\s+(.+)$/gm)].map((m) => m[1].trim());
 }
 
 async function timeNpmTest(checkout: string, label: string): Promise<string> {
