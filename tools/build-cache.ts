@@ -23,7 +23,7 @@ export function cacheFile(kind: string, name: string): string {
 }
 
 /** Writes aside, then renames, so a concurrent run never reads half an entry. */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Buffer): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const staging = `${file}.${process.pid}.partial`;
   writeFileSync(staging, text);

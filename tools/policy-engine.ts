@@ -162,7 +162,13 @@ class NotApplicable extends Error {
 }
 
 function notApplicable(reason?: string): never {
-  throw new NotApplicable(reason ?? "not applicable");
+  // Thrown for most rule and resource pairs and caught at once, never shown: without a stack trace,
+  // whose capture would otherwise be most of the gate's time.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const signal = new NotApplicable(reason ?? "not applicable");
+  Error.stackTraceLimit = limit;
+  throw signal;
 }
 
 /** Props as the analyzer server presents them: behind the unknown-checking proxy. */

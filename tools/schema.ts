@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { runInThisContext } from "node:vm";
+import { Script } from "node:vm";
 import type Ajv from "ajv";
 import type { AnySchema, ValidateFunction } from "ajv";
 import { cacheFile, contentKey, writeAtomic } from "./build-cache";
@@ -64,16 +64,27 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(createRequire(__filename).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
 }
 
-/** A cached validator module; its own requires (ajv's runtime, the formats) resolve from here, wherever the cache is. */
+/** Validators loaded this run whose V8 code cache is to be written once they have run (so it holds their compiled functions). */
+const codeCachesToWrite: { script: Script; file: string }[] = [];
+
+/**
+ * A cached validator module, with V8's code cache beside it (a large schema's validator is a
+ * megabyte of JavaScript: parsing and compiling it costs more than running it). Its own requires
+ * (ajv's runtime, the formats) resolve from here, wherever the cache is.
+ */
 function loadStandalone(file: string): ValidateFunction {
+  const codeCache = `${file}.v8-${process.versions.v8}`;
+  const cachedData = existsSync(codeCache) ? readFileSync(codeCache) : undefined;
+  const script = new Script(`(function (require, module, exports) {${readFileSync(file, "utf8")}\n})`, { filename: file, cachedData });
+  if (!cachedData || script.cachedDataRejected) codeCachesToWrite.push({ script, file: codeCache });
   const module = { exports: {} as unknown };
-  const wrapped = runInThisContext(`(function (require, module, exports) {${readFileSync(file, "utf8")}\n})`, { filename: file }) as (
-    require: NodeJS.Require,
-    module: { exports: unknown },
-    exports: unknown,
-  ) => void;
+  const wrapped = script.runInThisContext() as (require: NodeJS.Require, module: { exports: unknown }, exports: unknown) => void;
   wrapped(createRequire(__filename), module, module.exports);
   return module.exports as ValidateFunction;
+}
+
+function writeCodeCaches(): void {
+  for (const { script, file } of codeCachesToWrite.splice(0)) writeAtomic(file, script.createCachedData());
 }
 
 /**
@@ -164,5 +175,6 @@ export async function validateObjects(objects: { file: string; object: Record<st
       finding(err instanceof Error ? err.message : String(err));
     }
   }
+  writeCodeCaches();
   return report;
 }
