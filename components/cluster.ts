@@ -13,7 +13,10 @@ export interface ClusterArgs extends ClusterConfig {
   privateSubnetIds: pulumi.Input<string>[];
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
-  /** Production: the KMS key cannot be deleted by accident (it decrypts the cluster's secrets and volumes). */
+  /**
+   * Production: the control plane and the KMS key (it decrypts the cluster's secrets and volumes)
+   * cannot be deleted by accident.
+   */
   protect: boolean;
   /** GitOps export: the workloads' provider writes manifests here instead of applying them (the cluster itself is still created). */
   renderYamlToDirectory?: string;
@@ -110,7 +113,10 @@ export class Cluster extends pulumi.ComponentResource {
         corednsAddonOptions: { enabled: false },
         tags: args.tags,
       },
-      { parent: this, dependsOn: [key] },
+      // A child inherits `protect` from its parent (@pulumi/pulumi resource.js; pulumi-eks is a Node
+      // component, so this reaches its aws.eks.Cluster, IAM role and security group): deleting or
+      // replacing any of them in production first needs `pulumi state unprotect`. Checked 2026-11-30.
+      { parent: this, dependsOn: [key], protect: args.protect },
     );
     const eksCluster = cluster.eksCluster;
     this.name = eksCluster.name;

@@ -64,6 +64,10 @@ describe("prod cluster", () => {
     expect(cluster().encryptionConfigKeyArn).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
   });
 
+  it("protects the EKS cluster (and, by inheritance, its control plane) from deletion", () => {
+    expect(inv.one("eks:index:Cluster", "hft").protect).toBe(true);
+  });
+
   it("turns on NetworkPolicy enforcement in the VPC CNI", () => {
     expect(cluster().vpcCniOptions).toMatchObject({ addonVersion: "v1.20.4-eksbuild.1", enableNetworkPolicy: true });
     expect(cluster().kubeProxyAddonOptions).toMatchObject({ enabled: true, version: "v1.34.1-eksbuild.2" });

@@ -210,6 +210,7 @@ interface RegisterResourceRequest {
   getProvider(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
@@ -254,6 +255,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           ...(req.getProvider() ? { provider: req.getProvider() } : {}),
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+          ...(req.getIgnorechangesList().length ? { ignoreChanges: [...req.getIgnorechangesList()] } : {}),
           ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
