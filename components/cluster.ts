@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, EngineNodesConfig, SystemNodesConfig } from "./config";
 import { renderTo } from "./k8s/workload-cluster";
-import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
+import { ClusterIdentity, ENGINE_NODE_REGISTRATION, instanceMemoryReservation } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
 
 export interface ClusterArgs extends ClusterConfig {
@@ -164,6 +164,7 @@ export class Cluster extends pulumi.ComponentResource {
           reservedSystemCpus: args.engineNodes.reservedSystemCpus,
           hugepages2Mi: args.engineNodes.hugepages2Mi,
           kernel: args.engineNodes.kernel,
+          memory: instanceMemoryReservation(args.engineNodes.instanceType),
         },
       },
       { parent: this, dependsOn: [cluster] },

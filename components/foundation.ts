@@ -4,7 +4,7 @@ import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
 import { ExistingCluster } from "./existing-cluster";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { Network } from "./network";
-import { LatencyTuning } from "./node-bootstrap";
+import { instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, LatencyTuning, memoryReservation } from "./node-bootstrap";
 import { Storage } from "./storage";
 import { TimescaleDbBackups } from "./timescaledb";
 
@@ -67,7 +67,7 @@ export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolea
       network: { nodeCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, apiServerPort: 443 },
       kubernetesVersion: config.cluster.kubernetesVersion,
     },
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: instanceMemoryReservation(config.engineNodes.instanceType) },
     ready: [storage],
     timescaledbBackups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: cluster.name, tags },
     aws: { vpcId: network.vpcId, clusterName: cluster.name, kubeconfig: cluster.kubeconfig, efsFileSystemId: storage.efsFileSystemId },
@@ -86,7 +86,8 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
       network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
       kubernetesVersion: existing.kubernetesVersion,
     },
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    // Nodes prepared by hand: the kubelet's default pod limit, and one NUMA node (kind, most VMs).
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1) },
     // The StorageClasses exist already.
     ready: [],
   };

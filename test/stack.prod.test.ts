@@ -137,6 +137,20 @@ describe("prod node groups", () => {
     ]);
   });
 
+  it("pins engine memory to its NUMA node: Memory Manager Static, reservedMemory per NUMA node of c6i.metal", () => {
+    const kubelet = userDataParts(engineTemplate()).nodeConfig.spec.kubelet.config;
+    expect(kubelet.memoryManagerPolicy).toBe("Static");
+    // nodeadm's own formula for c6i.metal's 737 pods (11 × 737 + 255 MiB), written out, plus 1 GiB for the OS.
+    expect(kubelet.kubeReserved).toEqual({ memory: "8362Mi", "ephemeral-storage": "1Gi" });
+    expect(kubelet.systemReserved).toEqual({ memory: "1024Mi" });
+    expect(kubelet.evictionHard["memory.available"]).toBe("100Mi");
+    // Two sockets, two NUMA nodes; the kubelet starts only if they add up to 8362 + 1024 + 100 MiB.
+    expect(kubelet.reservedMemory).toEqual([
+      { numaNode: 0, limits: { memory: "4743Mi" } },
+      { numaNode: 1, limits: { memory: "4743Mi" } },
+    ]);
+  });
+
   it("preallocates hugepages, sets low-latency sysctls and disables THP at boot", () => {
     const { script } = userDataParts(engineTemplate());
     expect(script).toBeDefined();
