@@ -116,6 +116,15 @@ export class PostgresOperator extends pulumi.ComponentResource {
       },
       { ...k8sOpts, dependsOn: [cnpgNs] },
     );
+    if (args.highlyAvailable) {
+      // The chart has no PodDisruptionBudget template (cloudnative-pg 0.29.0, read 2026-11-30): a drain
+      // could evict both replicas and, with them, the webhook every CloudNativePG object goes through.
+      new k8s.policy.v1.PodDisruptionBudget(
+        "cnpg-controller-manager",
+        { metadata: { name: "cnpg-controller-manager", namespace: CNPG_NAMESPACE, labels: cnpgLabels }, spec: { minAvailable: 1, selector: { matchLabels: OPERATOR_PODS } } },
+        { ...k8sOpts, dependsOn: [cnpgNs] },
+      );
+    }
     if (args.backupPlugin && this.certManagerReady) {
       this.barmanCloud = new k8s.helm.v4.Chart(
         "barman-cloud",

@@ -49,6 +49,13 @@ describe("prod TimescaleDB operators", () => {
     }
   });
 
+  it("adds the disruption budget the cloudnative-pg chart lacks for its two replicas", () => {
+    const pdb = inv.k8s("kubernetes:policy/v1:PodDisruptionBudget", "cnpg-controller-manager");
+    expect(pdb.metadata.namespace).toBe("cnpg-system");
+    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": "cnpg" } } });
+    expect((chart("cnpg").inputs as any).values.replicaCount).toBe(2);
+  });
+
   it("gives the operators and the database restricted, default-deny namespaces", () => {
     for (const ns of ["cnpg-system", "cert-manager", "hft-data"]) {
       const namespace = inv.k8s("kubernetes:core/v1:Namespace", ns);
