@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, EngineNodesConfig, SystemNodesConfig } from "./config";
+import { ClusterConfig, EngineNodesConfig, instanceMemoryReservation, SystemNodesConfig } from "./config";
 import { renderTo } from "./k8s/workload-cluster";
-import { ClusterIdentity, ENGINE_NODE_REGISTRATION, instanceMemoryReservation } from "./node-bootstrap";
+import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
 
 export interface ClusterArgs extends ClusterConfig {

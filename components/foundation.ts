@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./cluster";
-import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
+import { EksPlatformConfig, ExistingPlatformConfig, instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, memoryReservation } from "./config";
 import { ExistingCluster } from "./existing-cluster";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { Network } from "./network";
-import { instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, LatencyTuning, memoryReservation } from "./node-bootstrap";
+import { LatencyTuning } from "./node-bootstrap";
 import { Storage } from "./storage";
 import { TimescaleDbBackups } from "./timescaledb";
 
@@ -86,7 +86,7 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
       network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
       kubernetesVersion: existing.kubernetesVersion,
     },
-    // Nodes prepared by hand: the kubelet's default pod limit, and one NUMA node (kind, most VMs).
+    // Nodes prepared by hand: as the config assumes (the kubelet's default pod limit, one NUMA node).
     engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1) },
     // The StorageClasses exist already.
     ready: [],

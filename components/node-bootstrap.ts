@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { KernelTuning } from "./config";
+import { KernelTuning, MemoryReservation, totalReservedMi } from "./config";
 
 /** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
 export interface ClusterIdentity {
@@ -23,74 +23,6 @@ export interface LatencyTuning {
 }
 
 /**
- * Memory kept from pods on an engine node, and the NUMA nodes it is spread over. The Memory
- * Manager's `Static` policy needs it twice: as node-allocatable reservations and per NUMA node.
- */
-export interface MemoryReservation {
-  numaNodes: number;
-  kubeReservedMi: number;
-  systemReservedMi: number;
-  evictionHardMi: number;
-}
-
-/**
- * NUMA nodes per engine instance type. EC2 publishes cores, not sockets: c6i runs on the 32-core
- * Xeon Platinum 8375C (EC2 instance-type docs, "Intel Xeon Scalable (Ice Lake)"), so a size with
- * more than 32 cores (24xlarge: 48, 32xlarge and metal: 64, EC2 "CPU options" table) spans two
- * sockets, and every smaller size fits one. Derived 2026-11-30; confirm with `lscpu | grep NUMA`.
- */
-export const NUMA_NODES: Record<string, number> = {
-  "c6i.large": 1,
-  "c6i.xlarge": 1,
-  "c6i.2xlarge": 1,
-  "c6i.4xlarge": 1,
-  "c6i.8xlarge": 1,
-  "c6i.12xlarge": 1,
-  "c6i.16xlarge": 1,
-  "c6i.24xlarge": 2,
-  "c6i.32xlarge": 2,
-  "c6i.metal": 2,
-};
-
-/**
- * Pods per node as nodeadm computes them for the VPC CNI without prefix delegation
- * (awslabs/amazon-eks-ami v20251103, templates/shared/runtime/eni-max-pods.txt).
- */
-export const ENI_MAX_PODS: Record<string, number> = {
-  "c6i.large": 29,
-  "c6i.xlarge": 58,
-  "c6i.2xlarge": 58,
-  "c6i.4xlarge": 234,
-  "c6i.8xlarge": 234,
-  "c6i.12xlarge": 234,
-  "c6i.16xlarge": 737,
-  "c6i.24xlarge": 737,
-  "c6i.32xlarge": 737,
-  "c6i.metal": 737,
-};
-
-/** The kubelet's own default maxPods, for nodes this program does not size (existing clusters). */
-export const KUBELET_DEFAULT_MAX_PODS = 110;
-
-/**
- * nodeadm's defaults made explicit (amazon-eks-ami v20251103, nodeadm/internal/kubelet/config.go):
- * kube-reserved memory 11 MiB per pod + 255 MiB, hard eviction at 100Mi available, and no
- * system-reserved, to which the engine nodes add 1 GiB for the OS (journald, SSM agent, the boot
- * script's services). Written out, they are what the Memory Manager's reservedMemory must add up to.
- */
-export function memoryReservation(maxPods: number, numaNodes: number): MemoryReservation {
-  return { numaNodes, kubeReservedMi: 11 * maxPods + 255, systemReservedMi: 1024, evictionHardMi: 100 };
-}
-
-/** The reservation of an EKS engine node; the config admits only instance types these tables know. */
-export function instanceMemoryReservation(instanceType: string): MemoryReservation {
-  const maxPods = ENI_MAX_PODS[instanceType];
-  const numaNodes = NUMA_NODES[instanceType];
-  if (maxPods === undefined || numaNodes === undefined) throw new Error(`no max-pods or NUMA entry for engine instance type ${instanceType}`);
-  return memoryReservation(maxPods, numaNodes);
-}
-
-/**
  * reservedMemory per NUMA node: the total split evenly in whole MiB, the remainder on node 0. The
  * kubelet refuses to start with the Static policy unless, per memory type, the NUMA nodes' sum
  * equals kube-reserved + system-reserved + the hard eviction threshold (kubernetes.io, "Utilizing
@@ -105,9 +37,6 @@ export function reservedMemoryPerNumaNode(memory: MemoryReservation): { numaNode
   }));
 }
 
-export function totalReservedMi(memory: MemoryReservation): number {
-  return memory.kubeReservedMi + memory.systemReservedMi + memory.evictionHardMi;
-}
 
 /** The label and taint that reserve engine nodes for the trading engine. */
 export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
@@ -220,7 +149,15 @@ export function latencyKubeletConfig(tuning: LatencyTuning): Record<string, unkn
   };
 }
 
-/** Kernel settings applied before the kubelet starts, so pods never need privileges to get them. */
+/**
+ * Kernel settings applied before the kubelet starts, so pods never need privileges to get them. Only
+ * node-wide ones: a per-network-namespace sysctl set here (net.core.somaxconn,
+ * net.ipv4.tcp_max_syn_backlog) never reaches a pod with its own network namespace. Both are outside
+ * the kubelet's safe set (pkg/kubelet/sysctl/safe_sysctls.go), so setting them per pod would need
+ * allowedUnsafeSysctls on the engine nodes and a namespace below Pod Security "baseline", whose
+ * Sysctls control admits only the safe set; the engine keeps "restricted" and the kernel's defaults
+ * (somaxconn 4096 since Linux 5.4). Read 2026-11-30.
+ */
 export function latencySysctls(tuning: LatencyTuning): Record<string, string> {
   const k = tuning.kernel;
   return {
@@ -228,8 +165,6 @@ export function latencySysctls(tuning: LatencyTuning): Record<string, string> {
     "net.core.busy_read": String(k.busyPollUs),
     "net.core.rmem_max": String(k.socketBufferBytes),
     "net.core.wmem_max": String(k.socketBufferBytes),
-    "net.core.somaxconn": String(k.somaxconn),
-    "net.ipv4.tcp_max_syn_backlog": String(k.tcpMaxSynBacklog),
     "vm.nr_hugepages": String(tuning.hugepages2Mi),
     "vm.swappiness": "0",
     "kernel.numa_balancing": "0",

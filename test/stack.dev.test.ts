@@ -41,7 +41,7 @@ describe("dev differs from prod where it saves money", () => {
   it("lets volumes, EFS and the key go with the stack", () => {
     expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "fast-ssd")).toMatchObject({
       reclaimPolicy: "Delete",
-      parameters: { iops: "6000", throughput: "500", type: "gp3", encrypted: "true" },
+      parameters: { iops: "3000", throughput: "500", type: "gp3", encrypted: "true" },
     });
     expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "efs-sc").reclaimPolicy).toBe("Delete");
     const fs = inv.one("aws:efs/fileSystem:FileSystem", "hft");

@@ -138,8 +138,6 @@ describe("local stack: an existing cluster, no AWS", () => {
         "net.core.busy_read": "50",
         "net.core.rmem_max": "16777216",
         "net.core.wmem_max": "16777216",
-        "net.core.somaxconn": "4096",
-        "net.ipv4.tcp_max_syn_backlog": "8192",
         "vm.nr_hugepages": "512",
         "vm.swappiness": "0",
         "kernel.numa_balancing": "0",
