@@ -192,7 +192,7 @@ function eksRules(r: RootRules, prod: boolean): void {
     memory: type ? instanceMemoryReservation(type) : undefined,
   };
   engineHostRules(r, host);
-  gp3ClaimRules(r as unknown as Rules<Record<string, unknown>>, "storage.fastSsd.iops", FAST_SSD_CLAIMS);
+  gp3ClaimRules(r, "storage.fastSsd.iops", FAST_SSD_CLAIMS);
   const database: DatabaseHost = {
     kubernetesVersion: r.valid("cluster.kubernetesVersion") ? v.cluster!.kubernetesVersion : undefined,
     kubernetesVersionKey: "cluster.kubernetesVersion",
