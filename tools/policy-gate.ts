@@ -174,7 +174,7 @@ export function formatReport(report: GateReport, reportFile: string): string {
   if (report.opaqueComponents.length > 0) {
     lines.push("components whose children are not in the inventory (what they create is checked only by a real preview):");
     for (const c of report.opaqueComponents) {
-      lines.push(`  ${c.type} ${c.name}${c.expected ? " — expected (policy/README.md#charts):" : ""}`);
+      lines.push(`  ${c.type} ${c.name}${c.expected ? " — expected under the prod pack (policy/README.md#charts):" : ""}`);
       for (const line of c.expected ?? []) lines.push(`      ${line}`);
     }
   }

@@ -53,7 +53,7 @@ describe("the gate over the compliant fixture", () => {
     ]);
     expect(report.opaqueComponents.find((c) => c.type === "eks:index:Cluster")!.expected).toBeUndefined();
     const text = formatReport(report, path.join(dir, "report.json"));
-    expect(text).toContain("kubernetes:helm.sh/v4:Chart cnpg — expected (policy/README.md#charts):");
+    expect(text).toContain("kubernetes:helm.sh/v4:Chart cnpg — expected under the prod pack (policy/README.md#charts):");
     expect(chartExpectations("cert-manager")).toContainEqual(expect.stringMatching(/cert-manager-cainjector: probes exempt: the template has no probes/));
     expect(chartExpectations("kube-prometheus-stack")).toContainEqual(
       "kube-prometheus-stack 88.5.3 StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus: not a Pulumi resource, not judged",
