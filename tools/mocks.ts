@@ -202,6 +202,21 @@ function redact(value: unknown): unknown {
   return value;
 }
 
+/** The URNs a resource also answers to (its `aliases`), as the engine would compute them from alias specs. */
+function aliasUrns(req: RegisterResourceRequest, urn: string): { aliases?: string[] } {
+  const urns = req.getAliasesList().map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return alias.getUrn();
+    const type = spec.getType() || req.getType();
+    const name = spec.getName() || req.getName();
+    const root = urn.slice(0, urn.indexOf("::", urn.indexOf("::") + 2) + 2);
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    // A child's URN type is its parent's type chain, then its own.
+    return parent ? `${root}${parent.slice(root.length, parent.lastIndexOf("::"))}$${type}::${name}` : `${root}${type}::${name}`;
+  });
+  return urns.length ? { aliases: urns.sort() } : {};
+}
+
 interface RegisterResourceRequest {
   getType(): string;
   getName(): string;
@@ -211,6 +226,7 @@ interface RegisterResourceRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined }[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
@@ -255,6 +271,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),
+          ...aliasUrns(req, response.getUrn()),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
             ? { decoded: { userData: Buffer.from(userData, "base64").toString("utf8") } }
