@@ -182,7 +182,8 @@ export class RenderedIam {
   /** The KMS key that encrypts the cluster's secrets and volumes. */
   clusterKeyArn(): string {
     const cluster = this.all("eks:index:Cluster")[0];
-    return String(cluster?.inputs.encryptionConfigKeyArn ?? "");
+    const arn = cluster?.inputs.encryptionConfigKeyArn;
+    return typeof arn === "string" ? arn : "";
   }
 
   /** A key's policy as rendered, or AWS's default when the program set none. */
