@@ -17,6 +17,8 @@ export interface MockSession {
   inventory: InventoryEntry[];
   /** Plain values the mocks generated for secret outputs (passwords, keys): must never appear in rendered output. */
   generatedSecrets: string[];
+  /** Every invoke (data-source lookup) the program made, with its arguments: what a real deployment asks AWS. */
+  invokes: { token: string; inputs: Record<string, unknown> }[];
 }
 
 function digest(...parts: string[]): string {
@@ -235,7 +237,7 @@ interface RegisterResourceRequest {
  * callbacks themselves do not see) into the returned session.
  */
 export async function installMocks(stack: string): Promise<MockSession> {
-  const session: MockSession = { inventory: [], generatedSecrets: [] };
+  const session: MockSession = { inventory: [], generatedSecrets: [], invokes: [] };
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -247,7 +249,10 @@ export async function installMocks(stack: string): Promise<MockSession> {
         const idField = ID_FROM_STATE[args.type];
         return { id: idField ? String(state[idField]) : id, state };
       },
-      call,
+      call: (args) => {
+        session.invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+        return call(args);
+      },
     },
     "hft-platform",
     stack,
