@@ -5,7 +5,7 @@
  * allowed by the rendered role policy, bucket policy and key policy; other keys, plain HTTP, other
  * principals, other buckets and other prefixes must not.
  */
-import { defaultKeyPolicy, IamPath, IamRequest, parse, RenderedIam, RenderedRole } from "./iam-paths";
+import { IamPath, IamRequest, parse, RenderedIam, RenderedRole } from "./iam-paths";
 import { InventoryEntry } from "./inventory";
 
 /** A key the bucket does not use, in the same account: what a misconfigured or hostile client would name. */
@@ -68,14 +68,12 @@ function storeOf(model: RenderedIam, policy: InventoryEntry): Store | undefined 
 
   const sse = model.all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((e) => e.inputs.bucket === bucket);
   const keyArn = sse ? inputsOf<EncryptionInputs>(sse).rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId : "";
-  const key = sse?.dependsOn?.map((urn) => model.byUrn(urn)).find((e) => e?.type === "aws:kms/key:Key");
   return {
     bucket,
     bucketArn: `arn:aws:s3:::${bucket}`,
     bucketPolicy: parse(policy.inputs.policy),
     keyArn,
-    // A key created without a policy gets AWS's default one.
-    keyPolicy: key?.inputs.policy ? parse(key.inputs.policy) : defaultKeyPolicy(model.account),
+    keyPolicy: model.keyPolicy(keyArn),
     prefix,
     wal: `${prefix}/${server}/wals/0000000100000000/000000010000000000000001.zst`,
     base: `${prefix}/${server}/base/20261130T030000/data.tar.snappy`,

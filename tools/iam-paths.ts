@@ -109,7 +109,7 @@ export interface RenderedRole {
   managedArns: string[];
   /** Attached AWS managed policies with no model in tools/data. */
   unknownManaged: string[];
-  /** Service principal that assumes it through EKS Pod Identity, where an association or add-on hands it to a service account. */
+  /** Whether a pod-identity association or an add-on hands it to a service account (EKS Pod Identity assumes it). */
   podIdentity: boolean;
 }
 
