@@ -12,9 +12,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { allPolicies } from "../policy/policies";
 import { HftPolicy, SECRET_PLACEHOLDER_TAG } from "../policy/rules";
+import { parseFlags, requireFlag, requireStack, runMain, shownPath, UsageError } from "./cli";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { EngineResource, Finding, PolicyConfigError, PolicyConfigFile, reconcileConfig, RuleRun, runPolicies } from "./policy-engine";
 
@@ -48,17 +48,11 @@ export interface GateReport {
   opaqueComponents: { urn: string; type: string; name: string }[];
 }
 
-/** Missing or invalid gate input: reported as a message, not a stack trace. */
-export class GateInputError extends Error {}
-
-/** A path as a user would type it: relative inside the working directory, absolute outside it. */
-function shown(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative === "" || relative.startsWith("..") ? file : relative;
-}
+/** Missing or invalid gate input: reported as a message, not a stack trace (exit 2). */
+export class GateInputError extends UsageError {}
 
 function readJson(file: string, what: string, hint: string): unknown {
-  if (!existsSync(file)) throw new GateInputError(`${what} ${shown(file)} does not exist: ${hint}`);
+  if (!existsSync(file)) throw new GateInputError(`${what} ${shownPath(file)} does not exist: ${hint}`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
@@ -87,18 +81,18 @@ const URN = /^urn:pulumi:([^:]+)::[^:]+::/;
  * else would pass every rule by giving them nothing to judge.
  */
 function checkInventory(inventory: unknown, file: string, stack: string): asserts inventory is InventoryEntry[] {
-  if (!Array.isArray(inventory)) throw new GateInputError(`inventory ${shown(file)} is not an array of resources: render it with \`npm run render -- --stack ${stack}\``);
-  if (inventory.length === 0) throw new GateInputError(`inventory ${shown(file)} is empty: a gate over no resources proves nothing; render it with \`npm run render -- --stack ${stack}\``);
+  if (!Array.isArray(inventory)) throw new GateInputError(`inventory ${shownPath(file)} is not an array of resources: render it with \`npm run render -- --stack ${stack}\``);
+  if (inventory.length === 0) throw new GateInputError(`inventory ${shownPath(file)} is empty: a gate over no resources proves nothing; render it with \`npm run render -- --stack ${stack}\``);
   const stacks = new Set<string>();
   inventory.forEach((entry: unknown, i) => {
     const e = entry as Partial<InventoryEntry> | null;
     const valid = typeof e === "object" && e !== null && typeof e.urn === "string" && typeof e.type === "string" && typeof e.name === "string" && typeof e.inputs === "object" && e.inputs !== null;
     const urnStack = valid ? URN.exec(e.urn!)?.[1] : undefined;
-    if (urnStack === undefined) throw new GateInputError(`inventory ${shown(file)}: entry ${i} is not a rendered resource (needs urn "urn:pulumi:<stack>::…", type, name and inputs)`);
+    if (urnStack === undefined) throw new GateInputError(`inventory ${shownPath(file)}: entry ${i} is not a rendered resource (needs urn "urn:pulumi:<stack>::…", type, name and inputs)`);
     stacks.add(urnStack);
   });
   const others = [...stacks].filter((s) => s !== stack);
-  if (others.length > 0) throw new GateInputError(`inventory ${shown(file)} was rendered for stack ${others.join(", ")}, not ${stack}: gate it with --stack ${others[0]} or render ${stack}`);
+  if (others.length > 0) throw new GateInputError(`inventory ${shownPath(file)} was rendered for stack ${others.join(", ")}, not ${stack}: gate it with --stack ${others[0]} or render ${stack}`);
 }
 
 /**
@@ -194,22 +188,18 @@ export function formatReport(report: GateReport, reportFile: string): string {
   return lines.join("\n");
 }
 
+const USAGE = "npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]";
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } },
-  });
-  if (!values.stack) throw new GateInputError("usage: npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]");
-  const report = await runGate({ stack: values.stack, inventory: values.inventory, config: values.config });
-  const reportFile = reportPath(values.stack, values.inventory, values.report);
+  const values = parseFlags(USAGE, { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } });
+  // Without --inventory the stack's render is read, so it must be a stack; with one, the inventory must have been rendered for --stack.
+  const stack = values.inventory === undefined ? requireStack(values.stack, REPO_ROOT, USAGE) : requireFlag(values.stack, "--stack", USAGE);
+  const report = await runGate({ stack, inventory: values.inventory, config: values.config });
+  const reportFile = reportPath(stack, values.inventory, values.report);
   mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
   console.log(formatReport(report, reportFile));
   if (report.summary.mandatory > 0) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof GateInputError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(2);
-  });
-}
+if (require.main === module) runMain(main);
