@@ -45,7 +45,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = isObject(value) && isObject(out[key]) ? merge(out[key] as Record<string, unknown>, value) : value;
+  for (const [key, value] of Object.entries(over)) out[key] = isObject(value) && isObject(out[key]) ? merge(out[key], value) : value;
   return out;
 }
 
@@ -82,5 +82,5 @@ export function decodeUserData(base64: string): BootData {
       if (isObject(value) && value.kind === "NodeConfig") merged = merge(merged ?? {}, value);
     }
   }
-  return { ...(merged ? { nodeConfig: merged as NodeConfig } : {}), scripts };
+  return { ...(merged ? { nodeConfig: merged } : {}), scripts };
 }

@@ -170,3 +170,60 @@ describe("the command line", () => {
     expect(result.stderr).toMatch(/run `npm run render -- --stack qa` first/);
   });
 });
+
+describe("inventories the gate refuses (exit 2, one line)", () => {
+  const gate = (...args: string[]) =>
+    spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+  const RENDER = path.join(REPO_ROOT, "out", "prod", "inventory.json");
+  /** The inventory with every URN moved to another stack, as that stack's render would name them. */
+  const restamped = (inventory: InventoryEntry[], stack: string) =>
+    JSON.parse(JSON.stringify(inventory).replaceAll("urn:pulumi:prod::", `urn:pulumi:${stack}::`)) as InventoryEntry[];
+
+  it.each([
+    ["empty", [], /is empty: a gate over no resources proves nothing/],
+    ["not resources", [{ foo: 1 }], /entry 0 is not a rendered resource \(needs urn/],
+    ["an object", { resources: [] }, /is not an array of resources/],
+  ])("refuses an inventory that is %s", async (label, content, message) => {
+    const file = write(`refused-${label.replaceAll(" ", "-")}.json`, content);
+    await expect(runGate({ stack: "prod", inventory: file })).rejects.toThrow(message);
+    const result = gate("--stack", "prod", "--inventory", file);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(existsSync(file.replace(/\.json$/, ".policy-report.json"))).toBe(false);
+  });
+
+  it("refuses another stack's inventory, naming the stack it was rendered for", async () => {
+    const file = write("dev-stamped.json", restamped(readInventory(FIXTURE), "dev"));
+    await expect(runGate({ stack: "prod", inventory: file })).rejects.toThrow(/was rendered for stack dev, not prod: gate it with --stack dev/);
+    const result = gate("--stack", "prod", "--inventory", file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^inventory .*dev-stamped\.json was rendered for stack dev, not prod/);
+  });
+
+  it("refuses the real dev render under --stack prod", (ctx) => {
+    const dev = path.join(REPO_ROOT, "out", "dev", "inventory.json");
+    ctx.skip(!existsSync(dev), "out/dev/inventory.json is absent: run `npm run render -- --stack dev` first");
+    const result = gate("--stack", "prod", "--inventory", dev);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd()).toBe("inventory out/dev/inventory.json was rendered for stack dev, not prod: gate it with --stack dev or render prod");
+  });
+
+  it("refuses the real prod render once one resource is relabelled for another stack", async (ctx) => {
+    ctx.skip(!existsSync(RENDER), "out/prod/inventory.json is absent: run `npm run render -- --stack prod` first");
+    const inventory = readInventory(RENDER);
+    inventory[inventory.length - 1] = restamped([inventory[inventory.length - 1]], "staging")[0];
+    await expect(runGate({ stack: "prod", inventory: write("mixed.json", inventory) })).rejects.toThrow(/was rendered for stack staging, not prod/);
+  });
+
+  it("writes the report of --inventory FILE beside FILE, never over the stack's own report", () => {
+    const own = path.join(REPO_ROOT, "out", "prod", "policy-report.json");
+    const before = existsSync(own) ? readFileSync(own, "utf8") : undefined;
+    const result = gate("--stack", "prod", "--inventory", violatingInventory());
+    expect(result.status).toBe(1);
+    const beside = path.join(dir, "violating.policy-report.json");
+    expect(JSON.parse(readFileSync(beside, "utf8")).violations[0]).toMatchObject({ rule: "launch-template-imdsv2" });
+    expect(result.stdout).toMatch(/violating\.policy-report\.json$/m);
+    expect(existsSync(own) ? readFileSync(own, "utf8") : undefined).toBe(before);
+  });
+});
