@@ -184,7 +184,7 @@ export function formatReport(report: GateReport, reportFile: string): string {
     for (const c of report.opaqueComponents) lines.push(`  ${c.type} ${c.name}`);
   }
   const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
-  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${path.relative(process.cwd(), reportFile) || reportFile}`);
+  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${shownPath(reportFile)}`);
   return lines.join("\n");
 }
 
