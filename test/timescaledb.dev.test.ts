@@ -33,6 +33,7 @@ describe("dev TimescaleDB differs from prod where it saves money", () => {
     const values = (name: string) => (inv.one("kubernetes:helm.sh/v4:Chart", name).inputs as any).values;
     expect(values("cnpg").replicaCount).toBe(1);
     expect(values("cert-manager")).toMatchObject({ replicaCount: 1, podDisruptionBudget: { enabled: false } });
+    expect(inv.all("kubernetes:policy/v1:PodDisruptionBudget").map((p) => (p.inputs as any).metadata.name)).not.toContain("cnpg-controller-manager");
   });
 
   it("keeps a week of backups and lets the bucket, key and Cluster go with the stack", () => {
@@ -93,7 +94,17 @@ describe("TimescaleDB on the image-volume path", () => {
         network: { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
         kubernetesVersion: "1.35",
       },
-      backups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: "hft-dev", tags: {} },
+      backups: {
+        ...backup,
+        charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager },
+        store: {
+          destinationPath: "s3://hft-dev-timescaledb-backups-example/cnpg",
+          bucket: "hft-dev-timescaledb-backups-example",
+          region: "us-east-1",
+          roleArn: "arn:aws:iam::123456789012:role/timescaledb-backups-example",
+          ready: [],
+        },
+      },
       protect: false,
     });
     await pulumi.runtime.disconnect();
