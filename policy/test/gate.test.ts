@@ -188,7 +188,7 @@ describe("the command line", () => {
 
 describe("inventories the gate refuses (exit 2, one line)", () => {
   const gate = (...args: string[]) =>
-    spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   const RENDER = path.join(REPO_ROOT, "out", "prod", "inventory.json");
   /** The inventory with every URN moved to another stack, as that stack's render would name them. */
   const restamped = (inventory: InventoryEntry[], stack: string) =>
