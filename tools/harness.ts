@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError, parseStackConfig, platformSchema, StackFileSyntaxError, stackDocumentProblems } from "../components/config";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
-import { installMocks } from "./mocks";
+import { installMocks, MockSession } from "./mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -15,6 +15,8 @@ export interface StackRun {
   outputs: Record<string, unknown>;
   /** Plain values of generated secrets: none may appear in anything rendered. */
   generatedSecrets: string[];
+  /** The data-source lookups the program made (e.g. the AMI's SSM parameter). */
+  invokes: MockSession["invokes"];
 }
 
 export interface RunOptions {
@@ -72,6 +74,22 @@ function parseStackFile(text: string, stackFile: string): Record<string, unknown
   return config as Record<string, unknown>;
 }
 
+/** Every `secure:` value of a stack file: its key, the `--path` below the key (empty for a whole-key secret) and its ciphertext. */
+export function readSecureValues(stack: string, configDir = REPO_ROOT): { key: string; path: string; ciphertext: string }[] {
+  const file = path.join(configDir, `Pulumi.${stack}.yaml`);
+  const config = parseStackFile(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
+  const found: { key: string; path: string; ciphertext: string }[] = [];
+  const walk = (key: string, at: string, value: unknown): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(key, `${at}[${i}]`, v));
+    else if (value && typeof value === "object") {
+      if ("secure" in value) found.push({ key, path: at, ciphertext: String((value).secure) });
+      else for (const [k, v] of Object.entries(value)) walk(key, at ? `${at}.${k}` : k, v);
+    }
+  };
+  for (const [key, value] of Object.entries(config)) walk(key, "", value);
+  return found;
+}
+
 /** Replaces each `{ secure: <ciphertext> }`, at any depth (`pulumi config set --secret --path`), by the placeholder. */
 function standInForSecrets(value: unknown): { value: unknown; secret: boolean } {
   if (Array.isArray(value)) {
@@ -104,5 +122,5 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
   for (const [name, value] of Object.entries(program)) outputs[name] = await resolve(value);
   // Resources registered from inside apply callbacks land after the outputs resolve; wait for them all.
   await pulumi.runtime.disconnect();
-  return { stack, inventory: session.inventory, outputs, generatedSecrets: session.generatedSecrets };
+  return { stack, inventory: session.inventory, outputs, generatedSecrets: session.generatedSecrets, invokes: session.invokes };
 }

@@ -3,16 +3,20 @@
  * writes out/<stack>/inventory.json (every registered resource, secrets redacted),
  * out/<stack>/manifests/ (one YAML file per Kubernetes object) and out/<stack>/charts/ (each Helm
  * chart's pinned source and values), and validates every object against its schema
- * (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
+ * (out/<stack>/schema-report.json), and evaluates every IAM path over the rendered policies
+ * (out/<stack>/iam-report.json, tools/iam-check.ts); a schema error or an IAM violation fails the
+ * render after writing the reports.
  *
  *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
+ *
+ * A usage mistake or an invalid stack configuration writes nothing (see tools/cli.ts).
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { ConfigError } from "../components/config";
+import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
+import { checkIamPaths } from "./iam-check";
 import { InventoryEntry } from "./inventory";
 import { validateObjects } from "./schema";
 
@@ -45,18 +49,18 @@ export function helmCharts(inventory: InventoryEntry[]): Manifest[] {
     .map((r) => ({ file: path.join(typeof r.inputs.namespace === "string" ? r.inputs.namespace : "_cluster", `${r.name}.yaml`), object: r.inputs }));
 }
 
+const USAGE = "npm run render -- --stack <stack> [--out DIR] [--config-dir DIR]";
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } },
-  });
-  if (!values.stack) throw new Error("usage: npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]");
-  const stack = values.stack;
-  const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, "out", stack));
+  const flags = parseFlags(USAGE, { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } });
+  const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
+  const stack = requireStack(flags.stack, configDir, USAGE);
+  const outDir = flags.out === undefined ? path.join(REPO_ROOT, "out", stack) : replaceableDir(flags.out, "--out", "inventory.json");
   const started = Date.now();
 
   // Stale output from an earlier render must not be mistaken for this one's.
   rmSync(outDir, { recursive: true, force: true });
-  const run = await runStack(stack, { configDir: values["config-dir"] });
+  const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
   const charts = helmCharts(run.inventory);
 
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
   const schema = await validateObjects(manifests);
   writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
+  const iam = await checkIamPaths(run.inventory);
+  writeFileSync(path.join(staging, "iam-report.json"), JSON.stringify(iam, null, 2) + "\n");
 
   const leaked = run.generatedSecrets.filter((secret) =>
     [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
@@ -86,17 +92,17 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects, ${charts.length} Helm charts ` +
-      `(${schema.checked} schema-checked, ${schema.errors.length} errors) -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
+      `(${schema.checked} schema-checked, ${schema.errors.length} errors; ${iam.checked} IAM paths, ${iam.violations.length} violations) ` +
+      `-> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
   if (schema.errors.length > 0) {
     for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
     process.exitCode = 1;
   }
+  if (iam.violations.length > 0) {
+    for (const v of iam.violations) console.error(`iam: ${v.path}: expected ${v.expected}, got ${v.actual}`);
+    process.exitCode = 1;
+  }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);
