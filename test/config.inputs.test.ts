@@ -145,6 +145,16 @@ describe("stack file checks", () => {
     expect(stackProblems("prod-copy")).toEqual([]);
   });
 
+  it("never echoes a credential's value, whatever is wrong with it", () => {
+    const receivers = [{ name: "oncall", pagerduty: { routingKey: "two words" } }, { name: "hook", webhook: { url: 12345 } }];
+    const found = problems("dev", { "monitoring.alertmanager.receivers": receivers, "monitoring.alertmanager.defaultReceiver": "oncall" });
+    expect(found).toEqual([
+      "hft-platform:monitoring.alertmanager.receivers[0].pagerduty.routingKey: this value is not allowed (not shown: a credential); allowed: a secure value, set with pulumi config set --secret --path 'hft-platform:monitoring.alertmanager.receivers[0].pagerduty.routingKey' <value> (set it in Pulumi.dev.yaml)",
+      expect.stringMatching(/^hft-platform:monitoring\.alertmanager\.receivers\[1\]\.webhook\.url: this value is not allowed \(not shown: a credential\)/),
+    ]);
+    expect(found.join("\n")).not.toMatch(/two words|12345/);
+  });
+
   it("suggests the nearest key for a misspelt nested key", () => {
     const [line] = problems("dev", { "network.flowLog": true });
     expect(line).toBe(

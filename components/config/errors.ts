@@ -20,6 +20,9 @@ export class ConfigError extends pulumi.RunError {
 /** Placeholder in an "allowed" text for the full dotted path of the key, e.g. in the `pulumi config set` command to run. */
 export const PATH_PLACEHOLDER = "{path}";
 
+/** Words every credential field's message carries, so a message about one never shows its value. */
+export const CREDENTIAL_HINT = "pulumi config set --secret";
+
 /** Marks a custom issue as "this key must not be there at all" rather than "this value is wrong". */
 export const NOT_ALLOWED = "notAllowed";
 
@@ -37,7 +40,7 @@ export function problemLine(key: string, value: unknown, allowed: string, stackF
 /** A credential written as plain text: never echo the value; say how to store it encrypted. */
 export function plaintextCredentialLine(path: string, stackFile: string): string {
   const key = `${PROJECT}:${path}`;
-  return `${key}: plain text is not allowed for a credential; allowed: a secure value, set with pulumi config set --secret --path '${key}' <value> (set it in ${stackFile})`;
+  return `${key}: plain text is not allowed for a credential; allowed: a secure value, set with ${CREDENTIAL_HINT} --path '${key}' <value> (set it in ${stackFile})`;
 }
 
 /** A stack file that cannot be read at all (YAML syntax): one line naming file, line and column. */
@@ -96,7 +99,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], stackFile: str
     const key = `${PROJECT}:${dotted}`;
     const message = issue.message.split(PATH_PLACEHOLDER).join(dotted);
     if (issue.code === "custom" && issue.params?.[NOT_ALLOWED]) return [`${key}: not allowed: ${message} (remove it from ${stackFile})`];
-    return [problemLine(key, (issue as { input?: unknown }).input, message, stackFile)];
+    const input = (issue as { input?: unknown }).input;
+    // A credential's value is never echoed, whatever is wrong with it (fields.ts, secret()).
+    if (message.includes(CREDENTIAL_HINT) && input !== undefined) return [`${key}: this value is not allowed (not shown: a credential); allowed: ${message} (set it in ${stackFile})`];
+    return [problemLine(key, input, message, stackFile)];
   });
   // A field's checks (type, pattern, bounds) share one message: one line per problem.
   return [...new Set(lines)];

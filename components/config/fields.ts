@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
+import { CREDENTIAL_HINT, NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
 import { DURATION, IPV4_CIDR, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
 
 /**
@@ -41,7 +41,7 @@ export function pinnedImage() {
 
 /** A credential: only ever a `secure:` value in the stack file (stack-file.ts checks how it was written). */
 export function secret() {
-  return text(/^\S+$/, `a secure value, set with pulumi config set --secret --path 'hft-platform:${PATH_PLACEHOLDER}' <value>`).meta({ credential: true });
+  return text(/^\S+$/, `a secure value, set with ${CREDENTIAL_HINT} --path 'hft-platform:${PATH_PLACEHOLDER}' <value>`).meta({ credential: true });
 }
 
 /** Whether a schema is a credential field (see secret()). */

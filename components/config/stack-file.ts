@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AWS_REGIONS } from "./aws-regions";
-import { didYouMean, dottedPath, plaintextCredentialLine, problemLine, PROJECT } from "./errors";
+import { CREDENTIAL_HINT, didYouMean, dottedPath, plaintextCredentialLine, problemLine, PROJECT } from "./errors";
 import { isCredential } from "./fields";
 
 /**
@@ -94,7 +94,7 @@ export function stackDocumentProblems(config: Record<string, unknown>, projectSc
         // Say what is wrong with it without echoing what may be key material.
         const secure = (value as { secure: unknown }).secure;
         const shape = Array.isArray(secure) ? "a list" : typeof secure === "string" ? "an empty string" : secure === null ? "empty" : `a ${typeof secure}`;
-        problems.push(`${key}: secure: ${shape} is not allowed; allowed: one non-empty ciphertext string, as pulumi config set --secret --path '${key}' <value> writes it (set it in ${stackFile})`);
+        problems.push(`${key}: secure: ${shape} is not allowed; allowed: one non-empty ciphertext string, as ${CREDENTIAL_HINT} --path '${key}' <value> writes it (set it in ${stackFile})`);
       }
       return;
     }
