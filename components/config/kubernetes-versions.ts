@@ -7,6 +7,7 @@
  * 1.31 left on 2026-11-26. 1.35 is the newest minor we could confirm on EKS; a newer one is added here
  * when its add-on builds are pinned (the CoreDNS table in "Manage CoreDNS for DNS in Amazon EKS clusters"
  * lists v1.12.4-eksbuild.1, the build our stacks pin, for 1.33 and 1.34).
+ * Refresh: `aws eks describe-cluster-versions --query 'clusterVersions[].[clusterVersion,endOfExtendedSupportDate]'`.
  */
 export const EKS_KUBERNETES_MINORS: Record<number, { endOfExtendedSupport: string }> = {
   32: { endOfExtendedSupport: "2027-03-23" },
