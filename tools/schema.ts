@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import * as path from "node:path";
-import { Script } from "node:vm";
 import type Ajv from "ajv";
 import type { AnySchema, ValidateFunction } from "ajv";
-import { cacheFile, contentKey, writeAtomic } from "./build-cache";
+import { cacheFile, contentKey, loadCachedModule, packageVersion, writeAtomic, writeCodeCaches } from "./build-cache";
 import { SECRET_PLACEHOLDER } from "./inventory";
 
 /**
@@ -60,33 +58,6 @@ async function ajv(): Promise<Ajv> {
   return ajvInstance;
 }
 
-function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(createRequire(__filename).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
-}
-
-/** Validators loaded this run whose V8 code cache is to be written once they have run (so it holds their compiled functions). */
-const codeCachesToWrite: { script: Script; file: string }[] = [];
-
-/**
- * A cached validator module, with V8's code cache beside it (a large schema's validator is a
- * megabyte of JavaScript: parsing and compiling it costs more than running it). Its own requires
- * (ajv's runtime, the formats) resolve from here, wherever the cache is.
- */
-function loadStandalone(file: string): ValidateFunction {
-  const codeCache = `${file}.v8-${process.versions.v8}`;
-  const cachedData = existsSync(codeCache) ? readFileSync(codeCache) : undefined;
-  const script = new Script(`(function (require, module, exports) {${readFileSync(file, "utf8")}\n})`, { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected) codeCachesToWrite.push({ script, file: codeCache });
-  const module = { exports: {} as unknown };
-  const wrapped = script.runInThisContext() as (require: NodeJS.Require, module: { exports: unknown }, exports: unknown) => void;
-  wrapped(createRequire(__filename), module, module.exports);
-  return module.exports as ValidateFunction;
-}
-
-function writeCodeCaches(): void {
-  for (const { script, file } of codeCachesToWrite.splice(0)) writeAtomic(file, script.createCachedData());
-}
-
 /**
  * The compiled validator of a vendored CRD schema, from the build cache when the same schema file
  * was compiled by the same code: keyed by the file, this module (which makes the schema strict and
@@ -95,7 +66,7 @@ function writeCodeCaches(): void {
 export async function crdValidator(file: string, cacheDir = cacheFile("ajv", "")): Promise<ValidateFunction> {
   const text = readFileSync(file);
   const cached = path.join(cacheDir, `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), readFileSync(__filename), text)}.js`);
-  if (existsSync(cached)) return loadStandalone(cached);
+  if (existsSync(cached)) return loadCachedModule(cached) as ValidateFunction;
   const instance = await ajv();
   const validate = instance.compile(structural(JSON.parse(text.toString("utf8"))) as AnySchema);
   const { default: standaloneCode } = await import("ajv/dist/standalone");
