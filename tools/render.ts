@@ -3,7 +3,9 @@
  * writes out/<stack>/inventory.json (every registered resource, secrets redacted),
  * out/<stack>/manifests/ (one YAML file per Kubernetes object) and out/<stack>/charts/ (each Helm
  * chart's pinned source and values), and validates every object against its schema
- * (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
+ * (out/<stack>/schema-report.json); a schema error fails the render after writing the report. The
+ * capacity and cost models write out/<stack>/capacity.json and cost.json; a stack whose pods do not fit
+ * fails before anything is written.
  *
  *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
  */
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { ConfigError } from "../components/config";
 import { REPO_ROOT, runStack } from "./harness";
+import { modelStack, utilizationTable, writeModels } from "./capacity/report";
 import { InventoryEntry } from "./inventory";
 import { validateObjects } from "./schema";
 
@@ -59,6 +62,8 @@ async function main(): Promise<void> {
   const run = await runStack(stack, { configDir: values["config-dir"] });
   const manifests = kubernetesManifests(run.inventory);
   const charts = helmCharts(run.inventory);
+  // Capacity and cost: a stack that does not fit fails here, before anything is written.
+  const models = modelStack(stack, run.inventory, values["config-dir"]);
 
   const staging = `${outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
@@ -73,6 +78,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
   const schema = await validateObjects(manifests);
   writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
+  writeModels(staging, models);
 
   const leaked = run.generatedSecrets.filter((secret) =>
     [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
@@ -88,6 +94,7 @@ async function main(): Promise<void> {
     `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects, ${charts.length} Helm charts ` +
       `(${schema.checked} schema-checked, ${schema.errors.length} errors) -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
+  console.log(utilizationTable(models));
   if (schema.errors.length > 0) {
     for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
     process.exitCode = 1;
