@@ -99,7 +99,7 @@ describe("prod node groups", () => {
     expect(engine().instanceTypes).toEqual(["c6i.metal"]);
     expect(engine().labels).toEqual({ "node-type": "high-performance" });
     expect(engine().taints).toEqual([{ key: "node-type", value: "high-performance", effect: "NO_SCHEDULE" }]);
-    expect(engine().scalingConfig).toEqual({ minSize: 3, desiredSize: 3, maxSize: 5 });
+    expect(engine().scalingConfig).toEqual({ minSize: 5, desiredSize: 5, maxSize: 5 });
     expect(engine().subnetIds).toHaveLength(1);
     expect(engine().launchTemplate.id).toMatch(/^lt-/);
   });
@@ -146,7 +146,7 @@ describe("prod node groups", () => {
 
   it("keeps system nodes general-purpose, untainted and spread over every zone", () => {
     const system = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-system").inputs as any;
-    expect(system.instanceTypes).toEqual(["m6i.2xlarge"]);
+    expect(system.instanceTypes).toEqual(["m6i.4xlarge"]);
     expect(system.taints).toEqual([]);
     expect(system.subnetIds).toHaveLength(3);
     const lt = inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-system");
