@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const manifests = kubernetesManifests(run.inventory);
   const charts = helmCharts(run.inventory);
   // Capacity and cost: a stack that does not fit fails here, before anything is written.
-  const models = modelStack(stack, run.inventory, values["config-dir"]);
+  const models = modelStack(stack, run.inventory, configDir);
 
   const staging = `${outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
