@@ -144,7 +144,7 @@ describe("reservedSystemCpus and the CPU topology", () => {
   it("fails the model with the config key and stack file for a split set", () => {
     expect(() =>
       allocatable(facts("c6i.4xlarge", { kubelet: { reservedSystemCPUs: "0-1", cpuManagerPolicy: "static", cpuManagerPolicyOptions: { "full-pcpus-only": "true" } } }), "Pulumi.dev.yaml"),
-    ).toThrow(/^Pulumi\.dev\.yaml: engineNodes\.reservedSystemCpus "0-1" is not valid on c6i\.4xlarge \(8 cores, 16 threads\)/);
+    ).toThrow(/Invalid stack configuration in Pulumi\.dev\.yaml \(1 problem\):\n {2}- engineNodes\.reservedSystemCpus "0-1" is not valid on c6i\.4xlarge \(8 cores, 16 threads\)/);
   });
 });
 

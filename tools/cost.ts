@@ -80,7 +80,7 @@ function volumes(inventory: InventoryEntry[], capacity: CapacityReport): Volume[
       for (const [key, specKey, storageKey] of [["prometheus", "prometheusSpec", "storageSpec"], ["alertmanager", "alertmanagerSpec", "storage"]]) {
         const s = values[key]?.[specKey] as { replicas?: number } & Record<string, { volumeClaimTemplate?: { spec: { storageClassName: string; resources: { requests: { storage: string } } } } }> | undefined;
         const claim = s?.[storageKey]?.volumeClaimTemplate?.spec;
-        if (claim) out.push({ name: `${r.inputs.namespace}/${key}`, storageClass: claim.storageClassName, gib: quantity(claim.resources.requests.storage) / Gi, count: s?.replicas ?? 1, countAtMax: s?.replicas ?? 1 });
+        if (claim) out.push({ name: `${String(r.inputs.namespace)}/${key}`, storageClass: claim.storageClassName, gib: quantity(claim.resources.requests.storage) / Gi, count: s?.replicas ?? 1, countAtMax: s?.replicas ?? 1 });
       }
     }
   }

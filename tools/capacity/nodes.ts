@@ -12,6 +12,7 @@
  * (Karpenter's default VM_MEMORY_OVERHEAD_PERCENT, karpenter.sh settings docs).
  */
 import { parse } from "yaml";
+import { ConfigError } from "../../components/config";
 import { InventoryEntry } from "../inventory";
 import { instanceType, InstanceType, maxPods } from "../data/instance-types";
 import { parseCpuList, reservedCpusProblem, socketOf } from "./cpus";
@@ -81,7 +82,7 @@ export function allocatable(facts: NodeFacts, stackFile: string): NodeGroupModel
   const reservedList = kubelet.reservedSystemCPUs;
   if (reservedList !== undefined) {
     const problem = reservedCpusProblem(reservedList, type, fullPcpusOnly);
-    if (problem) throw new Error(`${stackFile}: ${facts.reservedCpusKey} "${reservedList}" is not valid on ${facts.instanceType} (${type.cores} cores, ${type.vcpus} threads): ${problem}`);
+    if (problem) throw new ConfigError(stackFile, [`${facts.reservedCpusKey} "${reservedList}" is not valid on ${facts.instanceType} (${type.cores} cores, ${type.vcpus} threads): ${problem}`]);
   }
   const reserved = reservedList !== undefined ? parseCpuList(reservedList) : [];
   const reservedCpu = reservedList !== undefined

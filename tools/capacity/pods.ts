@@ -22,10 +22,11 @@ const SUFFIX: Record<string, number> = {
 export function quantity(value: unknown): number {
   if (value === undefined || value === null || value === "") return 0;
   if (typeof value === "number") return value;
-  const match = /^([0-9.]+)([A-Za-z]*)$/.exec(String(value).trim());
-  if (!match) throw new Error(`not a Kubernetes quantity: ${String(value)}`);
+  const text = typeof value === "string" ? value.trim() : JSON.stringify(value);
+  const match = /^([0-9.]+)([A-Za-z]*)$/.exec(text);
+  if (!match) throw new Error(`not a Kubernetes quantity: ${text}`);
   const unit = match[2] ? SUFFIX[match[2]] : 1;
-  if (unit === undefined) throw new Error(`unknown quantity suffix in ${String(value)}`);
+  if (unit === undefined) throw new Error(`unknown quantity suffix in ${text}`);
   return Number(match[1]) * unit;
 }
 

@@ -61,22 +61,40 @@ export function utilizationTable(models: StackModels): string {
   ].join("\n");
 }
 
-/** One diff line per stack: capacity verdict and monthly cost, before -> after. */
-export function modelDiffLine(stack: string, base: InventoryEntry[] | undefined, head: InventoryEntry[], baseDir: string, headDir: string): string {
-  const verdict = (inventory: InventoryEntry[], dir: string) => {
-    try {
-      const m = modelStack(stack, inventory, dir);
-      return { fits: `fits${m.capacity.nMinus1.fits ? ", N-1 ok" : ", N-1 short"}`, monthly: m.cost.monthly };
-    } catch (err) {
-      return { fits: `does not fit (${(err as Error).message.split("\n")[1]?.trim() ?? "error"})`, monthly: undefined };
-    }
-  };
-  const after = verdict(head, headDir);
-  const before = base && base.length ? verdict(base, baseDir) : undefined;
-  const money = (n?: number) => (n === undefined ? "n/a" : `$${n.toFixed(2)}`);
-  const change = before?.monthly !== undefined && after.monthly !== undefined ? after.monthly - before.monthly : undefined;
-  return (
-    `Capacity and cost: ${before ? `${before.fits} -> ` : ""}${after.fits}; monthly ${before ? `${money(before.monthly)} -> ` : ""}${money(after.monthly)}` +
-    (change !== undefined ? ` (${change >= 0 ? "+" : "-"}$${Math.abs(change).toFixed(2)})` : "")
-  );
+export interface ModelVerdict {
+  fits: boolean;
+  nMinus1?: boolean;
+  /** Why it does not fit (the first problem), when it does not. */
+  problem?: string;
+  monthly?: number;
+}
+
+/** A stack's capacity verdict and monthly cost on each side of a diff, and the change in cost. */
+export interface ModelDiff {
+  before?: ModelVerdict;
+  after: ModelVerdict;
+  monthlyChange?: number;
+}
+
+function verdict(stack: string, inventory: InventoryEntry[], configDir: string): ModelVerdict {
+  try {
+    const m = modelStack(stack, inventory, configDir);
+    return { fits: true, nMinus1: m.capacity.nMinus1.fits, monthly: m.cost.monthly };
+  } catch (err) {
+    return { fits: false, problem: (err as Error).message.split("\n").find((l) => l.trim().startsWith("-"))?.trim().slice(2) ?? (err as Error).message };
+  }
+}
+
+/** Both sides of a diff through the same (working tree's) models; `base` is empty when the stack is new. */
+export function modelDiff(stack: string, base: InventoryEntry[], head: InventoryEntry[], baseDir: string, headDir: string): ModelDiff {
+  const after = verdict(stack, head, headDir);
+  const before = base.length ? verdict(stack, base, baseDir) : undefined;
+  const change = before?.monthly !== undefined && after.monthly !== undefined ? Math.round((after.monthly - before.monthly) * 100) / 100 : undefined;
+  return { ...(before ? { before } : {}), after, ...(change !== undefined ? { monthlyChange: change } : {}) };
+}
+
+export function modelDiffLine(d: ModelDiff): string {
+  const show = (v: ModelVerdict) => (v.fits ? `fits${v.nMinus1 === false ? " (N-1 short)" : ""}, $${v.monthly!.toFixed(2)}/month` : `does not fit: ${v.problem}`);
+  const change = d.monthlyChange === undefined ? "" : ` (${d.monthlyChange >= 0 ? "+" : "-"}$${Math.abs(d.monthlyChange).toFixed(2)}/month)`;
+  return `Capacity and cost: ${d.before ? `${show(d.before)} → ` : ""}${show(d.after)}${change}`;
 }

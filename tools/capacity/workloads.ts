@@ -76,7 +76,7 @@ function helmWorkloads(inventory: InventoryEntry[]): Workload[] {
   return inventory
     .filter((r) => r.type.startsWith("kubernetes:helm.sh/"))
     .flatMap((r) =>
-      chartWorkloads(String(r.inputs.chart), r.inputs.version as string | undefined, String(r.inputs.namespace ?? "default"), (r.inputs.values ?? {}) as Record<string, unknown>),
+      chartWorkloads(String(r.inputs.chart), r.inputs.version as string | undefined, (typeof r.inputs.namespace === "string" ? r.inputs.namespace : "default"), (r.inputs.values ?? {}) as Record<string, unknown>),
     );
 }
 

@@ -78,7 +78,7 @@ function kubePrometheusStack(values: Values, ns: string, source: string): Worklo
     const hard = s.podAntiAffinity === "hard";
     const pod = template(id, [s.resources as Resources, reloader], {
       antiAffinity: hard
-        ? [{ selector: { matchLabels: { "hft.model/workload": id } }, topologyKey: String(s.podAntiAffinityTopologyKey ?? "kubernetes.io/hostname") }]
+        ? [{ selector: { matchLabels: { "hft.model/workload": id } }, topologyKey: typeof s.podAntiAffinityTopologyKey === "string" ? s.podAntiAffinityTopologyKey : "kubernetes.io/hostname" }]
         : [],
     }, [reloader]);
     const pdb = get(values, key, "podDisruptionBudget");
