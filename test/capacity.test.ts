@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateCapacity } from "../tools/capacity";
-import { reservedCpusProblem, siblings, socketOf } from "../tools/capacity/cpus";
+import { cpuSiblings } from "../components/config/primitives";
+import { reservedCpusProblem, socketOf } from "../tools/capacity/cpus";
 import { allocatable, kubeletFromUserData, NodeFacts, nodeadmReservedCpu, nodeadmReservedMemory } from "../tools/capacity/nodes";
 import { place } from "../tools/capacity/place";
 import { podRequests } from "../tools/capacity/pods";
@@ -126,15 +127,15 @@ describe("node allocatable (nodeadm's formula and the instance table)", () => {
 
 describe("reservedSystemCpus and the CPU topology", () => {
   it("pairs hyperthread siblings n and n + cores, socket by socket", () => {
-    expect(siblings(0, instanceType("c6i.4xlarge"))).toEqual([0, 8]);
-    expect(siblings(1, instanceType("c6i.metal"))).toEqual([1, 65]);
+    expect(cpuSiblings(0, instanceType("c6i.4xlarge"))).toEqual([0, 8]);
+    expect(cpuSiblings(1, instanceType("c6i.metal"))).toEqual([1, 65]);
     expect(socketOf(32, instanceType("c6i.metal"))).toBe(1);
     expect(socketOf(96, instanceType("c6i.metal"))).toBe(1);
     expect(socketOf(64, instanceType("c6i.metal"))).toBe(0);
   });
 
   it("refuses a set that splits cores under full-pcpus-only and proposes the whole cores", () => {
-    expect(reservedCpusProblem("0-1", instanceType("c6i.4xlarge"), true)).toMatch(/splits cores \(the sibling of CPU 0 is 8\).*"0-1,8-9"/);
+    expect(reservedCpusProblem("0-1", instanceType("c6i.4xlarge"), true)).toMatch(/whole cores \(full-pcpus-only\): CPU 0 shares its core with 8, e\.g\. "0-1,8-9"/);
     expect(reservedCpusProblem("0-1", instanceType("c6i.4xlarge"), false)).toBeUndefined();
     expect(reservedCpusProblem("0,8", instanceType("c6i.4xlarge"), true)).toBeUndefined();
     expect(reservedCpusProblem("0-1,32-33,64-65,96-97", instanceType("c6i.metal"), true)).toBeUndefined();

@@ -71,8 +71,9 @@ describe("prod cluster", () => {
 
   it("installs the managed addons at pinned versions, CSI drivers with pod-identity roles", () => {
     const addons = Object.fromEntries(inv.all("aws:eks/addon:Addon").map((a) => [(a.inputs as any).addonName, a.inputs as any]));
-    expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns", "eks-pod-identity-agent"]);
+    expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns", "eks-pod-identity-agent", "metrics-server"]);
     expect(addons.coredns.addonVersion).toBe("v1.12.4-eksbuild.1");
+    expect(addons["metrics-server"].addonVersion).toBe("v0.8.0-eksbuild.2");
     expect(addons["eks-pod-identity-agent"].addonVersion).toBe("v1.3.9-eksbuild.3");
     expect(addons["aws-ebs-csi-driver"].podIdentityAssociations).toEqual([
       { roleArn: expect.stringMatching(/:role\/hft-ebs-csi-/), serviceAccount: "ebs-csi-controller-sa" },

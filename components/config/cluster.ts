@@ -27,6 +27,8 @@ export interface AddonVersions {
   ebsCsiDriver: string;
   efsCsiDriver: string;
   podIdentityAgent: string;
+  /** The EKS community add-on that serves metrics.k8s.io (the HPA's CPU and memory metrics). */
+  metricsServer: string;
 }
 
 export const MIN_KUBERNETES_MINOR = 31;
@@ -60,6 +62,9 @@ export function clusterSchema({ prod }: TierContext) {
       ebsCsiDriver: addonVersion(),
       efsCsiDriver: addonVersion(),
       podIdentityAgent: addonVersion(),
+      metricsServer: addonVersion().describe(
+        "metrics-server, the EKS community add-on serving metrics.k8s.io: without it the HPA cannot read CPU or memory and never scales down.",
+      ),
     }).describe("Managed EKS add-on versions, pinned exactly."),
   });
   return withRules(fields, (r) => {
