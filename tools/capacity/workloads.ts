@@ -30,9 +30,9 @@ function programWorkloads(inventory: InventoryEntry[]): Workload[] {
 
 /**
  * CloudNativePG instances: the postgres container, plus the barman-cloud plugin's sidecar at the
- * ObjectStore's `instanceSidecarConfiguration.resources`. CloudNativePG keeps one PDB on the primary
- * (minAvailable 1) and one on the replicas (minAvailable instances - 2): together instances - 1
- * (cloudnative-pg docs, "Kubernetes upgrade and maintenance", read 2026-11-30).
+ * ObjectStore's `instanceSidecarConfiguration.resources`. CloudNativePG keeps a PDB on the primary
+ * (minAvailable 1) and, from 3 instances, one on the replicas (minAvailable instances - 2): together 1,
+ * or instances - 1 (cloudnative-pg pkg/specs/poddisruptionbudget.go at 0e3b79b6, read 2026-11-30).
  */
 function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
   const stores = objectsOf(inventory, "kubernetes:barmancloud.cnpg.io/v1:ObjectStore");
@@ -57,7 +57,7 @@ function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
       kind: "Cluster",
       source: "program (CloudNativePG Cluster)",
       replicas: instances,
-      ...(instances > 1 ? { minAvailable: instances - 1 } : {}),
+      minAvailable: instances >= 3 ? instances - 1 : 1,
       pod: {
         labels,
         requests,

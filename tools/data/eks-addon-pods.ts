@@ -1,20 +1,26 @@
 /**
- * Pods the EKS add-ons run, at the requests their manifests set (the add-ons' own manifests are not
- * published; these are the upstream charts/manifests they are built from). Read 2026-11-30:
- * - vpc-cni (aws-node): aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml, `resources.requests.cpu: 25m`;
- *   tolerates every taint (`operator: Exists`).
- * - kube-proxy: the EKS kube-proxy DaemonSet requests `cpu: 100m`; tolerates every taint.
- * - coredns: EKS CoreDNS Deployment, 2 replicas, `cpu: 100m, memory: 70Mi`.
- * - aws-ebs-csi-driver: kubernetes-sigs/aws-ebs-csi-driver charts values: controller 2 replicas, six
- *   containers (plugin, provisioner, attacher, snapshotter, resizer, liveness probe) at 10m/40Mi each;
- *   node DaemonSet three containers at 10m/40Mi, `tolerateAllTaints: true`.
- * - aws-efs-csi-driver: kubernetes-sigs/aws-efs-csi-driver charts values: controller 2 replicas and node
- *   DaemonSet (tolerates every taint) set no requests (`resources: {}`): they count as pods only.
- * - eks-pod-identity-agent: DaemonSet on every node, no requests in its chart (aws/eks-pod-identity-agent).
- * - metrics-server (EKS community add-on, built from kubernetes-sigs/metrics-server's chart): 1 replica,
- *   `cpu: 100m, memory: 200Mi`.
- * Not confirmed: the exact manifests EKS applies for each pinned add-on version (`aws eks
- * describe-addon-configuration` shows the configurable values only): see docs/capacity-and-cost.md.
+ * Pods the EKS add-ons run and what they request. EKS does not publish the manifests it applies for an
+ * add-on version; these come from the upstream charts the add-ons are built from, read 2026-11-30:
+ * - aws-ebs-csi-driver: kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver (chart 2.64.0,
+ *   commit 429e202e): controller `replicaCount: 2`, `resources.requests: {cpu: 10m, memory: 40Mi}`, and
+ *   every sidecar defaults to the controller's resources (templates/controller.yaml `default
+ *   .Values.controller.resources .Values.sidecars.<name>.resources`): plugin, provisioner, attacher,
+ *   snapshotter, resizer and liveness probe = 6 x 10m/40Mi. Node DaemonSet: plugin, registrar and
+ *   liveness probe at the node's 10m/40Mi, `tolerateAllTaints: true`.
+ * - aws-efs-csi-driver: kubernetes-sigs/aws-efs-csi-driver charts/aws-efs-csi-driver (chart 4.4.1):
+ *   controller `replicaCount: 2` and node DaemonSet (`tolerations: [{operator: Exists}]`) with
+ *   `resources: {}`: they count as pods only.
+ * - vpc-cni (aws-node): aws/amazon-vpc-cni-k8s charts/aws-vpc-cni/values.yaml `resources.requests.cpu:
+ *   25m`; tolerates every taint.
+ * - kube-proxy (100m CPU, tolerates every taint) and coredns (2 replicas, 100m/70Mi, a PDB of
+ *   maxUnavailable 1): as `kubectl get` shows them on EKS clusters; not confirmed from a published source.
+ * - eks-pod-identity-agent: a DaemonSet on every node (tolerates every taint), no requests assumed.
+ * - metrics-server: EKS community add-on built from kubernetes-sigs/metrics-server's chart, whose
+ *   defaults are 1 replica at 100m/200Mi; AWS documents the add-on (EKS User Guide, "View resource usage
+ *   with the Kubernetes Metrics Server": pre-configured on port 10251) but not its replicas.
+ * Refresh: `aws eks describe-addon-configuration --addon-name <name> --addon-version <version>` shows
+ * what is configurable; the requests themselves need `kubectl -n kube-system get deploy,ds -o yaml` on a
+ * cluster running the pinned versions.
  */
 import { PodTemplate, Workload } from "../capacity/types";
 
