@@ -4,6 +4,7 @@ import { modelDiff, modelDiffLine } from "../tools/capacity/report";
 import { stackWorkloads } from "../tools/capacity/workloads";
 import { costOfRender, CostReport } from "../tools/cost";
 import { HOURS_PER_MONTH, PRICES } from "../tools/data/prices";
+import { markdownReport } from "../tools/diff";
 import { REPO_ROOT, runStack, StackRun } from "../tools/harness";
 import { Inventory } from "./inventory";
 
@@ -84,5 +85,7 @@ describe("prod cost", () => {
     const d = modelDiff("prod", run.inventory, moreEngine, REPO_ROOT, REPO_ROOT);
     expect(d.monthlyChange).toBeCloseTo(p.ec2Hourly["c6i.metal"] * HOURS_PER_MONTH + 200 * 0.08, 2);
     expect(modelDiffLine(d)).toMatch(/^Capacity and cost: fits, \$[\d.]+\/month → fits, \$[\d.]+\/month \(\+\$3987\.20\/month\)$/);
+    const report = markdownReport([{ stack: "prod", added: [], removed: [], changed: [], unchanged: 1, models: d }], "HEAD~1");
+    expect(report).toContain(`### Stack \`prod\`\n\n${modelDiffLine(d)}\n`);
   });
 });
