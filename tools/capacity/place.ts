@@ -75,7 +75,7 @@ const GiB = 1024 ** 3;
 const fmt = (n: number, unit: "cpu" | "mem") => (unit === "cpu" ? `${Math.round(n * 1000) / 1000} CPU` : `${(n / GiB).toFixed(2)} GiB`);
 
 /** Why the pod cannot go on the node now, or undefined when it can. */
-function fits(pod: PodTemplate, workload: string, node: SimNode, all: SimNode[]): string | undefined {
+function fits(pod: PodTemplate, node: SimNode, all: SimNode[]): string | undefined {
   const notEligible = eligible(pod, node);
   if (notEligible) return notEligible;
   const a = node.group.allocatable;
@@ -112,7 +112,6 @@ function fits(pod: PodTemplate, workload: string, node: SimNode, all: SimNode[])
     const here = domains.get(node.labels[s.topologyKey]) ?? 0;
     if (here + 1 - min > s.maxSkew) return `topology spread on ${s.topologyKey} (maxSkew ${s.maxSkew}) would be exceeded`;
   }
-  void workload;
   return undefined;
 }
 
@@ -168,7 +167,7 @@ export function place(groups: NodeGroupModel[], workloads: Workload[], replicas:
   for (const w of daemonSets) {
     for (const node of nodes) {
       if (eligible(w.pod, node) !== undefined) continue;
-      const why = fits(w.pod, w.name, node, nodes);
+      const why = fits(w.pod, node, nodes);
       if (why) unschedulable.push({ pod: `${w.name} on ${node.id}`, reason: `${node.group.name} (${node.group.instanceType}): ${why}` });
       else {
         bind(w.pod, w.name, node);
@@ -183,7 +182,7 @@ export function place(groups: NodeGroupModel[], workloads: Workload[], replicas:
       const reasons = new Map<string, string[]>();
       let best: SimNode | undefined;
       for (const node of nodes) {
-        const why = fits(w.pod, w.name, node, nodes);
+        const why = fits(w.pod, node, nodes);
         if (why) {
           const key = `${node.group.name} (${node.group.instanceType} x${groups.find((g) => g.name === node.group.name)!.nodes})`;
           reasons.set(key, [...(reasons.get(key) ?? []), why]);
