@@ -62,7 +62,7 @@ describe("render with the capacity and cost models", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Invalid stack configuration in Pulumi.dev-split.yaml (1 problem)");
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stderr).toMatch(/engineNodes\.reservedSystemCpus "0-1"/);
+    expect(result.stderr).toMatch(/engineNodes\.reservedSystemCpus: "0-1" is not allowed/);
     expect(result.stderr).toMatch(/CPU 0 shares its core with 8, e\.g\. "0-1,8-9"/);
     expect(existsSync(out)).toBe(false);
   });
