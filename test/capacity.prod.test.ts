@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { capacityOfRender, CapacityReport } from "../tools/capacity";
-import { modelDiff, modelDiffLine } from "../tools/capacity/report";
+import { modelDiff, modelDiffLine, modelStack } from "../tools/capacity/report";
 import { stackWorkloads } from "../tools/capacity/workloads";
 import { costOfRender, CostReport } from "../tools/cost";
 import { HOURS_PER_MONTH, PRICES } from "../tools/data/prices";
@@ -45,6 +45,22 @@ describe("prod capacity", () => {
     const values = new Inventory(run.inventory).one("kubernetes:helm.sh/v4:Chart", "kube-prometheus-stack").inputs.values as any;
     expect(values.prometheus.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" });
     expect(values.alertmanager.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 2, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+  });
+});
+
+describe("prod HPA metrics", () => {
+  it("has metrics.k8s.io served by the metrics-server add-on and the latency metric by prometheus-adapter", () => {
+    expect(capacity.hpaMetrics).toEqual([
+      { hpa: "hft-trading/trading-engine-hpa", api: "metrics.k8s.io", servedBy: "metrics-server (EKS add-on)" },
+      { hpa: "hft-trading/trading-engine-hpa", api: "custom.metrics.k8s.io", servedBy: "prometheus-adapter" },
+    ]);
+  });
+
+  it("fails the model when nothing serves the HPA's CPU and memory metrics", () => {
+    const withoutAddon = run.inventory.filter((r) => !(r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "metrics-server"));
+    expect(() => modelStack("prod", withoutAddon, REPO_ROOT)).toThrow(
+      /HPA hft-trading\/trading-engine-hpa reads metrics\.k8s\.io, which nothing in the stack serves: it could not scale \(metrics-server: cluster\.addons\.metricsServer\)/,
+    );
   });
 });
 

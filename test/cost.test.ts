@@ -9,7 +9,7 @@ const entry = (type: string, name: string, inputs: Record<string, unknown>, pare
 
 function capacityWith(nodes: number, maxNodes: number): CapacityReport {
   const group = { name: "g-system", instanceType: "m6i.xlarge", nodes, maxNodes, zones: ["us-east-1a"], allocatable: { cpu: 0, memory: 0 }, requested: { cpu: 0, memory: 0 }, perNode: { cpu: 0, memory: 0, hugepages2Mi: 0, pods: 0 }, reservations: { source: "", cpu: 0, memory: 0, hugepages: 0 } };
-  return { stack: "t", fits: true, unschedulable: [], nodeGroups: [group], configured: { fits: true, unschedulable: [] }, nMinus1: { fits: true, short: [], scenarios: 0 }, notModelled: [] };
+  return { stack: "t", fits: true, unschedulable: [], nodeGroups: [group], configured: { fits: true, unschedulable: [] }, nMinus1: { fits: true, short: [], scenarios: 0 }, hpaMetrics: [], notModelled: [] };
 }
 
 const inventory: InventoryEntry[] = [

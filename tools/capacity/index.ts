@@ -37,8 +37,16 @@ export interface CapacityReport {
   nodeGroups: GroupReport[];
   configured: { fits: boolean; unschedulable: Unschedulable[] };
   nMinus1: { fits: boolean; short: NMinus1Short[]; scenarios: number };
+  /** The metrics APIs each HPA reads and what serves them ("not served" stops the HPA from scaling). */
+  hpaMetrics: HpaMetrics[];
   /** What the model cannot see for this stack. */
   notModelled: string[];
+}
+
+export interface HpaMetrics {
+  hpa: string;
+  api: "metrics.k8s.io" | "custom.metrics.k8s.io" | "external.metrics.k8s.io";
+  servedBy: string;
 }
 
 export interface EngineNodeFacts {
@@ -109,7 +117,37 @@ function nMinus1(groups: NodeGroupModel[], workloads: Workload[]): CapacityRepor
   return { fits: short.length === 0, short, scenarios: nodeIds.length };
 }
 
-export function evaluateCapacity(stack: string, groups: NodeGroupModel[], workloads: Workload[], notModelled: string[] = []): CapacityReport {
+const METRIC_APIS: Record<string, HpaMetrics["api"]> = {
+  Resource: "metrics.k8s.io",
+  ContainerResource: "metrics.k8s.io",
+  Pods: "custom.metrics.k8s.io",
+  Object: "custom.metrics.k8s.io",
+  External: "external.metrics.k8s.io",
+};
+
+/**
+ * Which API each HPA's metrics come from, and what in the stack serves it: the metrics-server add-on
+ * for resource metrics, prometheus-adapter (custom rules) for custom metrics. An HPA that cannot read
+ * one of its metrics never scales down (HPA docs: "Scaling on multiple metrics").
+ */
+export function hpaMetrics(inventory: InventoryEntry[], existingCluster: boolean): HpaMetrics[] {
+  const addon = inventory.some((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "metrics-server");
+  const adapter = inventory.some((r) => r.type.startsWith("kubernetes:helm.sh/") && String(r.inputs.chart).includes("prometheus-adapter"));
+  const served: Record<HpaMetrics["api"], string> = {
+    "metrics.k8s.io": addon ? "metrics-server (EKS add-on)" : existingCluster ? "the existing cluster's metrics-server, if it runs one" : "not served",
+    "custom.metrics.k8s.io": adapter ? "prometheus-adapter" : "not served",
+    "external.metrics.k8s.io": "not served",
+  };
+  return inventory
+    .filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    .flatMap((r) => {
+      const meta = r.inputs.metadata as { namespace?: string; name?: string };
+      const types = [...new Set(((r.inputs.spec as { metrics?: { type: string }[] }).metrics ?? []).map((m) => METRIC_APIS[m.type]))];
+      return types.map((api) => ({ hpa: `${meta.namespace}/${meta.name}`, api, servedBy: served[api] }));
+    });
+}
+
+export function evaluateCapacity(stack: string, groups: NodeGroupModel[], workloads: Workload[], notModelled: string[] = [], metrics: HpaMetrics[] = []): CapacityReport {
   const configured = place(groups, workloads, (w) => w.replicas);
   const full = place(groups, workloads, (w) => w.maxReplicas ?? w.replicas);
   return {
@@ -119,6 +157,7 @@ export function evaluateCapacity(stack: string, groups: NodeGroupModel[], worklo
     nodeGroups: groupReports(groups, full),
     configured: { fits: configured.unschedulable.length === 0, unschedulable: configured.unschedulable },
     nMinus1: nMinus1(groups, workloads),
+    hpaMetrics: metrics,
     notModelled,
   };
 }
@@ -128,8 +167,9 @@ export function capacityOfRender(stack: string, inventory: InventoryEntry[], eng
   const stackFile = `Pulumi.${stack}.yaml`;
   const workloads = stackWorkloads(inventory);
   const eks = inventory.some((r) => r.type === "eks:index:Cluster");
-  if (eks) return evaluateCapacity(stack, eksNodeGroups(inventory, stackFile), workloads);
-  if (!engineNode) return evaluateCapacity(stack, [], [], ["no node groups in the render and no engine node facts in config"]);
+  const metrics = hpaMetrics(inventory, !eks);
+  if (eks) return evaluateCapacity(stack, eksNodeGroups(inventory, stackFile), workloads, [], metrics);
+  if (!engineNode) return evaluateCapacity(stack, [], [], ["no node groups in the render and no engine node facts in config"], metrics);
   const group = existingEngineGroup(engineNode, stackFile);
   const onEngine = workloads.filter((w) => w.pod.nodeSelector["node-type"] === "high-performance");
   const rest = workloads.filter((w) => !onEngine.includes(w) && w.kind !== "DaemonSet");
@@ -139,6 +179,6 @@ export function capacityOfRender(stack: string, inventory: InventoryEntry[], eng
       .slice(0, 4)
       .join(", ")}, ...) run on nodes the model cannot see`,
     "existing cluster: CPU topology unknown, whole-core checks of reservedSystemCpus skipped; kubelet reservations as nodeadm's",
-  ]);
+  ], metrics);
 }
 

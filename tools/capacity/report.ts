@@ -28,6 +28,13 @@ function engineNodeFacts(stack: string, configDir?: string): EngineNodeFacts | u
  */
 export function modelStack(stack: string, inventory: InventoryEntry[], configDir?: string): StackModels {
   const capacity = capacityOfRender(stack, inventory, engineNodeFacts(stack, configDir));
+  const unread = capacity.hpaMetrics.filter((m) => m.servedBy === "not served");
+  if (unread.length) {
+    throw new ConfigError(
+      `Pulumi.${stack}.yaml`,
+      unread.map((m) => `HPA ${m.hpa} reads ${m.api}, which nothing in the stack serves: it could not scale (metrics-server: cluster.addons.metricsServer)`),
+    );
+  }
   if (!capacity.fits) {
     const unfit = [...capacity.configured.unschedulable, ...capacity.unschedulable.filter((u) => !capacity.configured.unschedulable.some((c) => c.pod === u.pod))];
     throw new ConfigError(
