@@ -172,7 +172,7 @@ export function eksNodeGroups(inventory: InventoryEntry[], stackFile: string): N
           taints: (inputs.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECTS[t.effect] ?? "NoSchedule" })),
           kubelet,
           hugepages2Mi,
-          source: kubelet.kubeReserved || kubelet.evictionHard ? "launch template NodeConfig" : found ? "nodeadm defaults under the NodeConfig's kubelet settings" : "nodeadm defaults",
+          source: kubelet.kubeReserved || kubelet.evictionHard ? "launch template NodeConfig" : found && Object.keys(kubelet).length ? "nodeadm defaults under the NodeConfig's kubelet settings" : "nodeadm defaults",
           reservedCpusKey: key,
         },
         stackFile,
