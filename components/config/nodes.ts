@@ -141,7 +141,7 @@ export function kernelSchema() {
 /** The engine node tuning fields shared by engineNodes and existingCluster.engineNode. */
 export const engineNodeTuningFields = () => ({
   reservedSystemCpus: text(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a cpuset such as "0-1" or "0-3,64-67"').describe(
-    'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); the rest are exclusive to Guaranteed pods.',
+    'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); whole cores on EKS engine nodes (CPU n and n + cores share a core); the rest are exclusive to Guaranteed pods.',
   ),
   hugepages2Mi: int(0, 1_000_000).describe("Number of 2 MiB hugepages preallocated at boot; at most half the node's memory."),
   kernel: kernelSchema(),
