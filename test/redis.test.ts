@@ -215,7 +215,7 @@ describe("prod Redis namespace guardrails", () => {
   const mib = (q: string) => (q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2)));
 
   it("has a quota that admits exactly the StatefulSet's pods and their claims", () => {
-    const hard = inv.one("kubernetes:core/v1:ResourceQuota", "redis-quota").inputs.spec.hard;
+    const hard = (inv.one("kubernetes:core/v1:ResourceQuota", "redis-quota").inputs as any).spec.hard;
     const containers = pod().containers;
     const total = (pick: (c: any) => number) => sts().spec.replicas * containers.reduce((a: number, c: any) => a + pick(c), 0);
     expect(cpu(hard["requests.cpu"])).toBeCloseTo(total((c) => cpu(c.resources.requests.cpu)), 3);
@@ -226,7 +226,7 @@ describe("prod Redis namespace guardrails", () => {
   });
 
   it("has a LimitRange every Redis container fits", () => {
-    const [limits] = inv.one("kubernetes:core/v1:LimitRange", "redis-limits").inputs.spec.limits;
+    const [limits] = (inv.one("kubernetes:core/v1:LimitRange", "redis-limits").inputs as any).spec.limits;
     for (const c of pod().containers) {
       expect(cpu(c.resources.limits.cpu), c.name).toBeLessThanOrEqual(cpu(limits.max.cpu));
       expect(mib(c.resources.limits.memory), c.name).toBeLessThanOrEqual(mib(limits.max.memory));

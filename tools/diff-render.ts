@@ -13,8 +13,8 @@ import { cacheFile, writeAtomic } from "./build-cache";
 import { concurrency } from "./check";
 import { InventoryEntry } from "./inventory";
 
-/** One side's render of a stack: its inventory file and entries, or why there is none. */
-export type Rendered = { inventoryFile: string; inventory: InventoryEntry[] } | { error: string };
+/** One side's render of a stack: its inventory file and entries and the folder of its stack file, or why there is none. */
+export type Rendered = { inventoryFile: string; inventory: InventoryEntry[]; configDir: string } | { error: string };
 
 export interface StackRenders {
   stack: string;
@@ -66,7 +66,7 @@ function render(side: "base" | "head", checkout: string, stack: string, out: str
         done({ error: output.trim().split("\n").slice(0, 5).join(" ") || "render failed" });
         return;
       }
-      done({ inventoryFile, inventory: JSON.parse(readFileSync(inventoryFile, "utf8")) as InventoryEntry[] });
+      done({ inventoryFile, inventory: JSON.parse(readFileSync(inventoryFile, "utf8")) as InventoryEntry[], configDir: checkout });
     });
   });
 }
@@ -103,13 +103,14 @@ export async function renderBoth(options: RenderBothOptions): Promise<StackRende
   const tree = execFileSync("git", ["rev-parse", `${commit}^{tree}`], { cwd: repoRoot, encoding: "utf8" }).trim();
   const cacheDir = options.cacheDir ?? cacheFile("diff-base", "");
   const cachedBase = (stack: string) => path.join(cacheDir, tree, stack, "inventory.json");
+  const isCached = (stack: string) => existsSync(cachedBase(stack)) && existsSync(path.join(cacheDir, tree, stack, `Pulumi.${stack}.yaml`));
   const run = concurrency(availableParallelism());
 
   const head = new Map(
     options.stacks.filter((s) => options.headStacks.includes(s)).map((s) => [s, run(() => render("head", repoRoot, s, path.join(scratch, "out-head", s)))]),
   );
-  const baseToRender = options.stacks.filter((s) => options.baseStacks.includes(s) && !existsSync(cachedBase(s)));
-  for (const s of options.stacks.filter((s) => options.baseStacks.includes(s) && existsSync(cachedBase(s)))) {
+  const baseToRender = options.stacks.filter((s) => options.baseStacks.includes(s) && !isCached(s));
+  for (const s of options.stacks.filter((s) => options.baseStacks.includes(s) && isCached(s))) {
     say(`base ${s}: ${ref} (tree ${tree.slice(0, 12)}) was rendered before, reusing it`);
   }
   // The checkout (and any npm ci) runs while the head's stacks render.
@@ -118,13 +119,19 @@ export async function renderBoth(options: RenderBothOptions): Promise<StackRende
   for (const s of options.stacks.filter((s) => options.baseStacks.includes(s))) {
     if (!baseDir || !baseToRender.includes(s)) {
       const inventoryFile = cachedBase(s);
-      base.set(s, Promise.resolve({ inventoryFile, inventory: JSON.parse(readFileSync(inventoryFile, "utf8")) as InventoryEntry[] }));
+      const inventory = JSON.parse(readFileSync(inventoryFile, "utf8")) as InventoryEntry[];
+      base.set(s, Promise.resolve({ inventoryFile, inventory, configDir: path.dirname(inventoryFile) }));
       continue;
     }
     base.set(
       s,
       run(() => render("base", baseDir, s, path.join(scratch, "out-base", s))).then((r) => {
-        if ("inventory" in r) writeAtomic(cachedBase(s), readFileSync(r.inventoryFile, "utf8"));
+        // The stack file goes with the render: what reads the base's config (the models) needs no checkout.
+        if ("inventory" in r) {
+          const stackFile = `Pulumi.${s}.yaml`;
+          writeAtomic(path.join(path.dirname(cachedBase(s)), stackFile), readFileSync(path.join(baseDir, stackFile), "utf8"));
+          writeAtomic(cachedBase(s), readFileSync(r.inventoryFile, "utf8"));
+        }
         return r;
       }),
     );

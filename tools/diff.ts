@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseFlags, requireFlag, runMain, shownPath, stackNames, stacksIn, UsageError, unknownStack } from "./cli";
+import { ModelDiff, modelDiff, modelDiffLine } from "./capacity/report";
 import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { Finding } from "./policy-engine";
@@ -41,6 +42,8 @@ export interface StackDiff {
   unchanged: number;
   /** Policy findings present only after (appeared) or only before (resolved), judged by the working tree's pack. */
   policy?: { appeared: Finding[]; resolved: Finding[] };
+  /** Capacity verdict and monthly cost before and after. */
+  models?: ModelDiff;
 }
 
 type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
@@ -127,6 +130,7 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
   const lines = [`## Offline preview diff against \`${base}\``, ""];
   for (const d of diffs) {
     lines.push(`### Stack \`${d.stack}\``, "");
+    if (d.models) lines.push(modelDiffLine(d.models), "");
     if (d.error) {
       lines.push(`Not compared: ${d.error}`, "");
       continue;
@@ -193,7 +197,13 @@ async function main(): Promise<void> {
       const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
       if ("error" in before) diffs.push({ ...empty, error: `base render failed: ${before.error}` });
       else if ("error" in after) diffs.push({ ...empty, error: `head render failed: ${after.error}` });
-      else diffs.push({ ...diffInventories(stack, before.inventory, after.inventory), policy: await policyDiff(stack, inventoryFile(before), inventoryFile(after)) });
+      else
+        diffs.push({
+          ...diffInventories(stack, before.inventory, after.inventory),
+          policy: await policyDiff(stack, inventoryFile(before), inventoryFile(after)),
+          // The base's models read its own stack file, kept with its render.
+          models: modelDiff(stack, before.inventory, after.inventory, "configDir" in before ? before.configDir : REPO_ROOT, REPO_ROOT),
+        });
     }
     console.log(values.json ? JSON.stringify({ base, stacks: diffs }, null, 2) : markdownReport(diffs, base));
     console.error(`diff: ${stacks.length} stack(s) against ${base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
