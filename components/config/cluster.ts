@@ -1,4 +1,5 @@
 import { bool, cidr, cidrList, list, section, text, TierContext, withRules } from "./fields";
+import { EKS_KUBERNETES_RANGE } from "./kubernetes-versions";
 import { cidrsOverlap } from "./primitives";
 
 export interface ClusterConfig {
@@ -29,11 +30,13 @@ export interface AddonVersions {
   podIdentityAgent: string;
 }
 
-export const MIN_KUBERNETES_MINOR = 31;
-
-/** A Kubernetes minor version, quoted so YAML keeps "1.30" from becoming the number 1.3. */
-export function kubernetesVersion(what: "EKS" | "Kubernetes") {
-  return text(/^1\.(\d+)$/, `a quoted ${what} minor version "1.${MIN_KUBERNETES_MINOR}" or later (e.g. "1.34")`, (v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR);
+/** A Kubernetes minor version within a pinned range, quoted so YAML keeps "1.30" from becoming the number 1.3. */
+export function kubernetesVersion(what: "EKS" | "Kubernetes", range: { min: number; max: number }) {
+  return text(
+    /^1\.(\d+)$/,
+    `a quoted ${what} minor version from "1.${range.min}" to "1.${range.max}" (e.g. "1.34")`,
+    (v) => Number(v.split(".")[1]) >= range.min && Number(v.split(".")[1]) <= range.max,
+  );
 }
 
 const addonVersion = () => text(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, 'an exact EKS addon version such as "v1.20.4-eksbuild.1"');
@@ -43,7 +46,7 @@ export function clusterSchema({ prod }: TierContext) {
     name: text(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "letters, digits and '-', starting with a letter, at most 63 characters").describe(
       "EKS cluster name; also used in the subnets' kubernetes.io/cluster/<name> tag.",
     ),
-    kubernetesVersion: kubernetesVersion("EKS").describe('EKS Kubernetes minor version, quoted, e.g. "1.34".'),
+    kubernetesVersion: kubernetesVersion("EKS", EKS_KUBERNETES_RANGE).describe('EKS Kubernetes minor version, quoted, e.g. "1.34"; one EKS still runs (kubernetes-versions.ts).'),
     serviceCidr: cidr(12, 24).describe("Service IPv4 CIDR, /12 to /24, not overlapping the VPC; nodes need it in their NodeConfig."),
     endpointPublicAccess: bool().describe("Public API endpoint (development only); the private endpoint is always on."),
     publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0."),
@@ -54,12 +57,12 @@ export function clusterSchema({ prod }: TierContext) {
       'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',
     ),
     addons: section({
-      vpcCni: addonVersion(),
-      coredns: addonVersion(),
+      vpcCni: addonVersion().describe("Amazon VPC CNI add-on build, exact (v<x.y.z>-eksbuild.N)."),
+      coredns: addonVersion().describe("CoreDNS add-on build, exact; one EKS lists for the cluster's Kubernetes version."),
       kubeProxy: addonVersion().describe("kube-proxy build of the cluster's Kubernetes version (v<version>.x-eksbuild.N)."),
-      ebsCsiDriver: addonVersion(),
-      efsCsiDriver: addonVersion(),
-      podIdentityAgent: addonVersion(),
+      ebsCsiDriver: addonVersion().describe("Amazon EBS CSI driver add-on build, exact."),
+      efsCsiDriver: addonVersion().describe("Amazon EFS CSI driver add-on build, exact."),
+      podIdentityAgent: addonVersion().describe("EKS Pod Identity Agent add-on build, exact (backups use Pod Identity)."),
     }).describe("Managed EKS add-on versions, pinned exactly."),
   });
   return withRules(fields, (r) => {
