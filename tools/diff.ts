@@ -4,13 +4,14 @@
  *
  *   npm run diff -- --base <git-ref> [--json] [--stack <name> ...]
  *
- * Exits 0 whenever it ran, whatever the diff: it informs reviews, the policy gate decides.
+ * Exits 0 whenever it ran, whatever the diff: it informs reviews, the policy gate decides. A bad
+ * --base or an unknown --stack is answered in one line before anything is checked out (exit 2).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseFlags, requireFlag, runMain, shownPath, stackNames, stacksIn, UsageError, unknownStack } from "./cli";
 import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { Finding } from "./policy-engine";
@@ -153,12 +154,6 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
   return lines.join("\n");
 }
 
-function stacksIn(dir: string): string[] {
-  return readdirSync(dir)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined);
-}
-
 /** Renders one stack of a checkout into a folder; returns the inventory or why it failed. */
 function renderCheckout(checkout: string, stack: string, out: string): InventoryEntry[] | string {
   const tsx = path.join(checkout, "node_modules", "tsx", "dist", "cli.mjs");
@@ -169,10 +164,28 @@ function renderCheckout(checkout: string, stack: string, out: string): Inventory
   return JSON.parse(readFileSync(inventory, "utf8")) as InventoryEntry[];
 }
 
-/** A detached worktree of the base ref, sharing node_modules when the lock file is the same. */
-function checkoutBase(ref: string, scratch: string): string {
+/** The commit --base names, resolved before anything is checked out. */
+function baseCommit(ref: string): string {
+  // A ref starting with "-" would be read by git as an option.
+  const resolved = ref.startsWith("-") ? undefined : spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: REPO_ROOT, encoding: "utf8" });
+  if (resolved?.status !== 0 || !resolved.stdout.trim()) {
+    throw new UsageError(
+      `--base "${ref}" is not a commit in this repository: give a branch, tag or commit hash that \`git log ${ref}\` shows ` +
+        `(e.g. main, HEAD~1; fetch a remote branch first: git fetch origin <branch>)`,
+    );
+  }
+  return resolved.stdout.trim();
+}
+
+/** Stacks of the base commit, from its tree: known before the checkout. */
+function stacksAt(commit: string): string[] {
+  return stackNames(execFileSync("git", ["ls-tree", "--name-only", commit], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n"));
+}
+
+/** A detached worktree of the base commit, sharing node_modules when the lock file is the same. */
+function checkoutBase(commit: string, scratch: string): string {
   const dir = path.join(scratch, "base");
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: REPO_ROOT, stdio: "pipe" });
+  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, commit], { cwd: REPO_ROOT, stdio: "pipe" });
   const lock = (root: string) => readFileSync(path.join(root, "package-lock.json"), "utf8");
   if (existsSync(path.join(dir, "package-lock.json")) && lock(dir) === lock(REPO_ROOT)) {
     symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -182,14 +195,21 @@ function checkoutBase(ref: string, scratch: string): string {
   return dir;
 }
 
+const USAGE = "npm run diff -- --base <git-ref> [--json] [--stack <name> ...]";
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { base: { type: "string" }, json: { type: "boolean" }, stack: { type: "string", multiple: true } } });
-  if (!values.base) throw new Error("usage: npm run diff -- --base <git-ref> [--json] [--stack <name> ...]");
+  const values = parseFlags(USAGE, { base: { type: "string" }, json: { type: "boolean" }, stack: { type: "string", multiple: true } });
+  const base = requireFlag(values.base, "--base", USAGE);
+  const commit = baseCommit(base);
+  // A stack may exist on one side only (added or removed by the change).
+  const known = [...new Set([...stacksIn(REPO_ROOT), ...stacksAt(commit)])].sort();
+  const unknown = values.stack?.find((s) => !known.includes(s));
+  if (unknown !== undefined) throw unknownStack(unknown, known, `in ${shownPath(REPO_ROOT)} or at ${base}`);
+  const stacks = values.stack ?? known;
   const started = Date.now();
   const scratch = mkdtempSync(path.join(tmpdir(), "hft-diff-"));
   try {
-    const baseDir = checkoutBase(values.base, scratch);
-    const stacks = values.stack ?? [...new Set([...stacksIn(REPO_ROOT), ...stacksIn(baseDir)])].sort();
+    const baseDir = checkoutBase(commit, scratch);
     const diffs: StackDiff[] = [];
     for (const stack of stacks) {
       const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
@@ -201,8 +221,8 @@ async function main(): Promise<void> {
       else if (typeof after === "string") diffs.push({ ...empty, error: `head render failed: ${after}` });
       else diffs.push({ ...diffInventories(stack, before, after), policy: await policyDiff(stack, before.length ? outBase : undefined, outHead) });
     }
-    console.log(values.json ? JSON.stringify({ base: values.base, stacks: diffs }, null, 2) : markdownReport(diffs, values.base));
-    console.error(`diff: ${stacks.length} stack(s) against ${values.base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(values.json ? JSON.stringify({ base, stacks: diffs }, null, 2) : markdownReport(diffs, base));
+    console.error(`diff: ${stacks.length} stack(s) against ${base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   } finally {
     spawnSync("git", ["worktree", "remove", "--force", path.join(scratch, "base")], { cwd: REPO_ROOT });
     rmSync(scratch, { recursive: true, force: true });
@@ -218,9 +238,4 @@ async function policyDiff(stack: string, baseOut: string | undefined, headOut: s
   return diffFindings(await findings(baseOut), await findings(headOut));
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);

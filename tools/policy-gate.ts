@@ -10,9 +10,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { allPolicies } from "../policy/policies";
 import { HftPolicy, SECRET_PLACEHOLDER_TAG } from "../policy/rules";
+import { parseFlags, requireFlag, requireStack, runMain, UsageError } from "./cli";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { EngineResource, Finding, PolicyConfigError, PolicyConfigFile, reconcileConfig, RuleRun, runPolicies } from "./policy-engine";
 
@@ -46,8 +46,8 @@ export interface GateReport {
   opaqueComponents: { urn: string; type: string; name: string }[];
 }
 
-/** Missing or invalid gate input: reported as a message, not a stack trace. */
-export class GateInputError extends Error {}
+/** Missing or invalid gate input: reported as a message, not a stack trace (exit 2). */
+export class GateInputError extends UsageError {}
 
 function readJson(file: string, what: string, hint: string): unknown {
   if (!existsSync(file)) throw new GateInputError(`${what} ${path.relative(process.cwd(), file) || file} does not exist: ${hint}`);
@@ -150,22 +150,18 @@ export function formatReport(report: GateReport, reportFile: string): string {
   return lines.join("\n");
 }
 
+const USAGE = "npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]";
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } },
-  });
-  if (!values.stack) throw new GateInputError("usage: npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]");
-  const report = await runGate({ stack: values.stack, inventory: values.inventory, config: values.config });
-  const reportFile = path.resolve(values.report ?? path.join(REPO_ROOT, "out", values.stack, "policy-report.json"));
+  const values = parseFlags(USAGE, { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } });
+  // Without --inventory the stack's render is read, so it must be a stack; with one, --stack only labels the report.
+  const stack = values.inventory === undefined ? requireStack(values.stack, REPO_ROOT, USAGE) : requireFlag(values.stack, "--stack", USAGE);
+  const report = await runGate({ stack, inventory: values.inventory, config: values.config });
+  const reportFile = path.resolve(values.report ?? path.join(REPO_ROOT, "out", stack, "policy-report.json"));
   mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
   console.log(formatReport(report, reportFile));
   if (report.summary.mandatory > 0) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof GateInputError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(2);
-  });
-}
+if (require.main === module) runMain(main);

@@ -6,12 +6,13 @@
  * (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
  *
  *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
+ *
+ * A usage mistake or an invalid stack configuration writes nothing (see tools/cli.ts).
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { ConfigError } from "../components/config";
+import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
 import { InventoryEntry } from "./inventory";
 import { validateObjects } from "./schema";
@@ -45,18 +46,18 @@ export function helmCharts(inventory: InventoryEntry[]): Manifest[] {
     .map((r) => ({ file: path.join(typeof r.inputs.namespace === "string" ? r.inputs.namespace : "_cluster", `${r.name}.yaml`), object: r.inputs }));
 }
 
+const USAGE = "npm run render -- --stack <stack> [--out DIR] [--config-dir DIR]";
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } },
-  });
-  if (!values.stack) throw new Error("usage: npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]");
-  const stack = values.stack;
-  const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, "out", stack));
+  const flags = parseFlags(USAGE, { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } });
+  const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
+  const stack = requireStack(flags.stack, configDir, USAGE);
+  const outDir = flags.out === undefined ? path.join(REPO_ROOT, "out", stack) : replaceableDir(flags.out, "--out", "inventory.json");
   const started = Date.now();
 
   // Stale output from an earlier render must not be mistaken for this one's.
   rmSync(outDir, { recursive: true, force: true });
-  const run = await runStack(stack, { configDir: values["config-dir"] });
+  const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
   const charts = helmCharts(run.inventory);
 
@@ -94,9 +95,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);
