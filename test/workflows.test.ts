@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runnerLabelPrefix } from "../components/ci-runner";
+import { ConfigError } from "../components/config";
 import { REPO_ROOT } from "../tools/harness";
 import { stackRegion } from "../tools/stack-region";
 
@@ -223,11 +224,30 @@ describe("tools/stack-region.ts", () => {
     expect(stackRegion("prod")).toBe("us-east-1");
   });
 
-  it("refuses a stack file without a region, naming the key and the file", () => {
+  it("refuses a stack file without a valid region, naming the key and the file", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hft-region-"));
-    writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config:\n  hft-platform:tier: development\n");
-    expect(() => stackRegion("staging", dir)).toThrow(/^aws:region in Pulumi\.staging\.yaml: null; allowed: an AWS region/);
-    writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config:\n  aws:region: US East\n");
-    expect(() => stackRegion("staging", dir)).toThrow(/^aws:region in Pulumi\.staging\.yaml: "US East"/);
+    const problemsOf = (yaml: string) => {
+      writeFileSync(path.join(dir, "Pulumi.staging.yaml"), yaml);
+      try {
+        stackRegion("staging", dir);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+    expect(problemsOf("config:\n  hft-platform:tier: development\n")).toEqual([
+      'aws:region: null in Pulumi.staging.yaml; allowed: an AWS region such as "us-east-1"',
+    ]);
+    expect(problemsOf("config:\n  aws:region: US East\n")[0]).toMatch(/^aws:region: "US East" in Pulumi\.staging\.yaml; allowed:/);
+    expect(problemsOf("config:\n  aws:region: eu-central-1\n")).toEqual([]);
+  });
+
+  it("prints the region for $GITHUB_OUTPUT, and a one-line usage error otherwise", () => {
+    const tool = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "tools/stack-region.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(tool("--stack", "prod")).toMatchObject({ status: 0, stdout: "region=us-east-1\n" });
+    const unknown = tool("--stack", "staging");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
   });
 });

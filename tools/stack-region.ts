@@ -4,40 +4,37 @@
  *
  *   npx tsx tools/stack-region.ts --stack <stack> [--config-dir DIR]   # prints region=<region>
  *
- * Exit codes: 0 printed, 2 missing stack file or region.
+ * Exit codes (tools/cli.ts): 0 printed, 1 the stack file has no valid region, 2 usage mistake.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { parse } from "yaml";
+import { ConfigError } from "../components/config";
+import { existingDir, parseFlags, requireStack, runMain } from "./cli";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
+const USAGE = "npx tsx tools/stack-region.ts --stack <stack> [--config-dir DIR]";
 
 /** Commercial, GovCloud and China regions: two letters, a direction, a number (e.g. us-east-1, us-gov-west-1). */
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function stackRegion(stack: string, configDir = REPO_ROOT): string {
   const file = `Pulumi.${stack}.yaml`;
-  let text: string;
-  try {
-    text = readFileSync(path.join(configDir, file), "utf8");
-  } catch {
-    throw new Error(`${file}: no such stack file in ${configDir}`);
-  }
-  const region = (parse(text) as { config?: Record<string, unknown> } | null)?.config?.["aws:region"];
+  const doc = parse(readFileSync(path.join(configDir, file), "utf8")) as { config?: Record<string, unknown> } | null;
+  const region = doc?.config?.["aws:region"];
   if (typeof region !== "string" || !AWS_REGION.test(region)) {
-    throw new Error(`aws:region in ${file}: ${JSON.stringify(region ?? null)}; allowed: an AWS region such as "us-east-1"`);
+    throw new ConfigError(file, [`aws:region: ${JSON.stringify(region ?? null)} in ${file}; allowed: an AWS region such as "us-east-1"`]);
   }
   return region;
 }
 
-if (require.main === module) {
-  try {
-    const { values } = parseArgs({ options: { stack: { type: "string" }, "config-dir": { type: "string" } } });
-    if (!values.stack) throw new Error("usage: tsx tools/stack-region.ts --stack <stack> [--config-dir DIR]");
-    console.log(`region=${stackRegion(values.stack, values["config-dir"])}`);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(2);
-  }
+/** Synchronous work, run inside the promise so that runMain reports its errors. */
+function main(): Promise<void> {
+  return Promise.resolve().then(() => {
+    const flags = parseFlags(USAGE, { stack: { type: "string" }, "config-dir": { type: "string" } });
+    const dir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
+    console.log(`region=${stackRegion(requireStack(flags.stack, dir, USAGE), dir)}`);
+  });
 }
+
+if (require.main === module) runMain(main);
