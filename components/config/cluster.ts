@@ -1,0 +1,90 @@
+import { bool, cidr, cidrList, list, section, text, TierContext, withRules } from "./fields";
+import { cidrsOverlap } from "./primitives";
+
+export interface ClusterConfig {
+  /** EKS cluster name; also used in the subnets' `kubernetes.io/cluster/<name>` tag. */
+  name: string;
+  /** EKS Kubernetes minor version, e.g. "1.34". */
+  kubernetesVersion: string;
+  /** Service IPv4 CIDR; nodes need it in their NodeConfig, so it is set rather than left to EKS. */
+  serviceCidr: string;
+  /** Public API endpoint (development only); the private endpoint is always on. */
+  endpointPublicAccess: boolean;
+  /** CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0. */
+  publicAccessCidrs: string[];
+  /** IAM role ARNs granted cluster-admin through EKS access entries. */
+  adminRoleArns: string[];
+  /** EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes. */
+  nodeAmiRelease: string;
+  /** Managed addon versions, pinned. */
+  addons: AddonVersions;
+}
+
+export interface AddonVersions {
+  vpcCni: string;
+  coredns: string;
+  kubeProxy: string;
+  ebsCsiDriver: string;
+  efsCsiDriver: string;
+  podIdentityAgent: string;
+}
+
+export const MIN_KUBERNETES_MINOR = 31;
+
+/** A Kubernetes minor version, quoted so YAML keeps "1.30" from becoming the number 1.3. */
+export function kubernetesVersion(what: "EKS" | "Kubernetes") {
+  return text(/^1\.(\d+)$/, `a quoted ${what} minor version "1.${MIN_KUBERNETES_MINOR}" or later (e.g. "1.34")`, (v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR);
+}
+
+const addonVersion = () => text(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, 'an exact EKS addon version such as "v1.20.4-eksbuild.1"');
+
+export function clusterSchema({ prod }: TierContext) {
+  const fields = section({
+    name: text(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "letters, digits and '-', starting with a letter, at most 63 characters").describe(
+      "EKS cluster name; also used in the subnets' kubernetes.io/cluster/<name> tag.",
+    ),
+    kubernetesVersion: kubernetesVersion("EKS").describe('EKS Kubernetes minor version, quoted, e.g. "1.34".'),
+    serviceCidr: cidr(12, 24).describe("Service IPv4 CIDR, /12 to /24, not overlapping the VPC; nodes need it in their NodeConfig."),
+    endpointPublicAccess: bool().describe("Public API endpoint (development only); the private endpoint is always on."),
+    publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0."),
+    adminRoleArns: list(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)"))
+      .default([])
+      .describe("IAM role ARNs granted cluster-admin through EKS access entries."),
+    nodeAmiRelease: text(/^v\d{8}$/, 'an EKS AL2023 AMI release such as "v20251103"').describe(
+      'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',
+    ),
+    addons: section({
+      vpcCni: addonVersion(),
+      coredns: addonVersion(),
+      kubeProxy: addonVersion().describe("kube-proxy build of the cluster's Kubernetes version (v<version>.x-eksbuild.N)."),
+      ebsCsiDriver: addonVersion(),
+      efsCsiDriver: addonVersion(),
+      podIdentityAgent: addonVersion(),
+    }).describe("Managed EKS add-on versions, pinned exactly."),
+  });
+  return withRules(fields, (r) => {
+    const c = r.value;
+    if (prod && r.valid("endpointPublicAccess") && c.endpointPublicAccess) r.problem("endpointPublicAccess", true, "false in production (private endpoint only)");
+    if (r.valid("endpointPublicAccess", "publicAccessCidrs") && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
+      r.problem("publicAccessCidrs", [], "at least one CIDR when endpointPublicAccess is true");
+    }
+    if (r.valid("publicAccessCidrs")) {
+      for (const range of c.publicAccessCidrs) if (range.endsWith("/0")) r.problem("publicAccessCidrs", range, "specific CIDRs, not the whole internet");
+    }
+    if (r.valid("addons.kubeProxy", "kubernetesVersion") && !c.addons.kubeProxy.startsWith(`v${c.kubernetesVersion}.`)) {
+      r.problem("addons.kubeProxy", c.addons.kubeProxy, `a kube-proxy build of Kubernetes ${c.kubernetesVersion} (v${c.kubernetesVersion}.x-eksbuild.N)`);
+    }
+  });
+}
+
+/** The Service range must not overlap the VPC: checked where both sections are known. */
+export function serviceRangeRule(
+  r: { valid(...paths: string[]): boolean; problem(path: string, value: unknown, allowed: string): void },
+  value: { cluster?: { serviceCidr?: string }; network?: { vpcCidr?: string } },
+): void {
+  if (!r.valid("cluster.serviceCidr", "network.vpcCidr")) return;
+  const { serviceCidr } = value.cluster!;
+  const { vpcCidr } = value.network!;
+  if (cidrsOverlap(serviceCidr!, vpcCidr!)) r.problem("cluster.serviceCidr", serviceCidr, `a range that does not overlap network.vpcCidr ${vpcCidr}`);
+}
+

@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { bool, cidrList, cpuAllowed, int, list, oneOf, pinnedImage, quantity, Rules, section, sizeAllowed, text, TierContext, withRules } from "./fields";
+import { GiB, MiB, parseCpuSet, parseQuantity, TiB } from "./primitives";
+
+/** The trading engine StatefulSet and everything around it. */
+export interface EngineConfig {
+  /** Image reference pinned by tag (not `latest`) or digest. */
+  image: string;
+  replicas: number;
+  /** HPA ceiling; one engine pod per node, so at most the number of engine nodes. */
+  maxReplicas: number;
+  /** PodDisruptionBudget; below replicas so node drains can proceed. */
+  pdbMinAvailable: number;
+  /** Whole cores (Guaranteed QoS with integer CPUs is what the static CPU manager pins). */
+  cpu: number;
+  memory: string;
+  /** 2 MiB hugepages per pod, e.g. "2Gi"; at most what an engine node preallocates. */
+  hugepages: string;
+  ephemeralStorage: string;
+  threads: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+  symbols: string[];
+  risk: { maxOrderSize: number; maxPositionSize: number; maxDailyLoss: number };
+  /** Latency objectives in microseconds: alerts fire above targetP99Us; the HPA scales on hpaP99Us. */
+  latency: { targetP99Us: number; targetP999Us: number; hpaP99Us: number };
+  /** Application feature flags, written to application.yaml. */
+  features: Record<string, boolean>;
+  /** Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception). */
+  hostNetwork: boolean;
+  /**
+   * The load balancer in front of the engine: client CIDRs, and the scheme of the AWS NLB that
+   * `internal` asks for (required on EKS; on an existing cluster only set it for an AWS one, anywhere
+   * else the cluster's own load-balancer implementation serves the Service).
+   */
+  exposure: { internal?: boolean; sourceRanges: string[] };
+  /** Prometheus scrape interval for the engine, e.g. "1s". */
+  metricsInterval: string;
+  volumes: { logs: string; data: string; referenceData: string };
+  logShipper: { image: string; cpu: string; memory: string };
+  /** Image of the init container that waits for Redis and TimescaleDB. */
+  initImage: string;
+  /** ResourceQuota of the trading namespace; must fit maxReplicas engine pods. */
+  quota: { cpu: string; memory: string; persistentVolumeClaims: number; loadBalancers: number; nodePorts: number };
+}
+
+/** What the engine's checks need to know about the nodes it runs on, and the keys that say it. */
+export interface EngineHost {
+  /** How messages name the node: its instance type, or the existingCluster key describing it. */
+  name: string;
+  vcpus?: number;
+  memoryGiB?: number;
+  reservedSystemCpus?: string;
+  hugepages2Mi?: number;
+  hugepagesKey: string;
+  /** Engine nodes there can be, and the key that says so. */
+  maxNodes?: number;
+  maxNodesKey: string;
+}
+
+const risk = withRules(
+  section({
+    maxOrderSize: int(1, 1e9).describe("Largest single order."),
+    maxPositionSize: int(1, 1e10).describe("Largest position per symbol."),
+    maxDailyLoss: int(1, 1e10).describe("Loss at which the engine stops trading for the day."),
+  }),
+  (r) => {
+    const { maxOrderSize, maxPositionSize } = r.value;
+    if (r.valid("maxOrderSize", "maxPositionSize") && maxOrderSize > maxPositionSize) r.problem("maxOrderSize", maxOrderSize, `at most risk.maxPositionSize (${maxPositionSize})`);
+  },
+);
+
+const latency = withRules(
+  section({
+    targetP99Us: int(1, 1_000_000).describe("p99 latency objective in microseconds; alerts fire above it."),
+    targetP999Us: int(1, 1_000_000).describe("p99.9 latency objective in microseconds; at least targetP99Us."),
+    hpaP99Us: int(1, 1_000_000).describe("p99 latency the autoscaler scales out on; at most targetP99Us."),
+  }),
+  (r) => {
+    const { targetP99Us, targetP999Us, hpaP99Us } = r.value;
+    if (r.valid("targetP99Us", "targetP999Us") && targetP999Us < targetP99Us) r.problem("targetP999Us", targetP999Us, `at least targetP99Us (${targetP99Us})`);
+    if (r.valid("targetP99Us", "hpaP99Us") && hpaP99Us > targetP99Us) {
+      r.problem("hpaP99Us", hpaP99Us, `at most targetP99Us (${targetP99Us}): scale out before the latency alert fires`);
+    }
+  },
+);
+
+const features = withRules(z.record(z.string(), bool(), { error: "an object of feature flags (camelCase name: true or false)" }), (r) => {
+  for (const key of Object.keys(r.value)) if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) r.problem(key, key, "camelCase feature names");
+});
+
+/** The engine: image, sizing, replicas and what surrounds the pods. `existing` leaves the NLB scheme optional. */
+export function engineSchema({ prod, existing }: TierContext & { existing: boolean }) {
+  const internal = bool().describe("Scheme of the AWS NLB in front of the engine: true for internal. Required on EKS; on an existing cluster only for an AWS one.");
+  const exposure = withRules(
+    section({
+      internal: existing ? internal.optional() : internal,
+      sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0."),
+    }),
+    (r) => {
+      if (!r.valid("sourceRanges")) return;
+      if (r.value.sourceRanges.length === 0) r.problem("sourceRanges", [], "at least one client CIDR for the load balancer");
+      for (const range of r.value.sourceRanges) if (range.endsWith("/0")) r.problem("sourceRanges", range, "specific client CIDRs, not the whole internet");
+    },
+  );
+  const fields = section({
+    image: pinnedImage().describe("Engine image, pinned by tag (not latest) or digest."),
+    replicas: int(prod ? 3 : 1, 50, prod ? "an integer from 3 in production" : undefined).describe("Engine pods (production: at least 3)."),
+    maxReplicas: int(1, 50).describe("HPA ceiling; one engine pod per node, so at most the number of engine nodes."),
+    pdbMinAvailable: int(0, 50).optional().describe("PodDisruptionBudget minAvailable; default replicas - 1 (at least 1 with several replicas)."),
+    cpu: int(1, 128, "a whole number of CPUs").describe("Whole CPUs per pod (Guaranteed QoS: the static CPU manager pins whole cores)."),
+    memory: quantity({ min: 512 * MiB, max: 512 * GiB }, sizeAllowed(), "binary").describe("Memory per pod; at most half an engine node's memory."),
+    hugepages: quantity({ min: 2 * MiB, max: 512 * GiB }, sizeAllowed(), "binary").describe("2 MiB hugepages per pod, a multiple of 2Mi; at most what an engine node preallocates."),
+    ephemeralStorage: quantity({ min: GiB, max: 100 * GiB }, sizeAllowed(), "binary").default("10Gi").describe("Ephemeral storage per pod."),
+    threads: int(1, 128).optional().describe("Engine worker threads; default: one per CPU."),
+    logLevel: oneOf(["debug", "info", "warn", "error"]).default("info").describe("Engine log level (production: not debug)."),
+    symbols: list(text(/^[A-Z][A-Z0-9.]{0,15}$/, "ticker symbols such as AAPL")).describe("Ticker symbols the engine trades."),
+    risk: risk.describe("Risk limits."),
+    latency: latency.describe("Latency objectives in microseconds: alerts fire above targetP99Us; the HPA scales on hpaP99Us."),
+    features: features.default({}).describe("Application feature flags (camelCase name: true or false), written to application.yaml."),
+    hostNetwork: bool().default(false).describe("Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception)."),
+    exposure: exposure.describe("The load balancer in front of the engine."),
+    metricsInterval: text(/^\d+(ms|s|m)$/, 'a Prometheus duration such as "1s" or "15s"').describe("Prometheus scrape interval for the engine."),
+    volumes: section({
+      logs: quantity({ min: GiB, max: 16 * TiB }, sizeAllowed(), "binary").describe("Log volume per pod."),
+      data: quantity({ min: GiB, max: 16 * TiB }, sizeAllowed(), "binary").describe("Data volume per pod."),
+      referenceData: quantity({ min: GiB, max: 8 * 1024 * TiB }, sizeAllowed(), "binary").describe("Shared reference data every engine pod mounts."),
+    }).describe("Volume sizes."),
+    logShipper: section({
+      image: pinnedImage().describe("Log shipper sidecar image, pinned."),
+      cpu: quantity({ min: 0.01, max: 2 }, cpuAllowed(), "cpu").describe("Sidecar CPU."),
+      memory: quantity({ min: 16 * MiB, max: 4 * GiB }, sizeAllowed(), "binary").describe("Sidecar memory."),
+    }).describe("The log shipper sidecar."),
+    initImage: pinnedImage().describe("Image of the init container that waits for Redis and TimescaleDB, pinned."),
+    quota: section({
+      cpu: quantity({ min: 1, max: 10_000 }, cpuAllowed(), "cpu").describe("CPU quota of the trading namespace; fits maxReplicas pods with their sidecars."),
+      memory: quantity({ min: GiB, max: 100 * TiB }, sizeAllowed(), "binary").describe("Memory quota of the trading namespace; fits maxReplicas pods with their sidecars."),
+      persistentVolumeClaims: int(1, 1000).describe("Claims quota: logs and data per pod plus the shared reference data."),
+      loadBalancers: int(1, 100).describe("Load balancer Services allowed."),
+      nodePorts: int(0, 100).describe("NodePort Services allowed."),
+    }).describe("ResourceQuota of the trading namespace; must fit maxReplicas engine pods."),
+  });
+  return withRules(fields, (r) => {
+    const e = r.value;
+    if (r.valid("replicas", "maxReplicas") && e.maxReplicas < e.replicas) r.problem("maxReplicas", e.maxReplicas, `at least engine.replicas (${e.replicas})`);
+    if (r.valid("replicas", "pdbMinAvailable") && (e.pdbMinAvailable! >= e.replicas || (e.replicas > 1 && e.pdbMinAvailable! < 1))) {
+      r.problem(
+        "pdbMinAvailable",
+        e.pdbMinAvailable,
+        `from 1 to ${e.replicas - 1} with ${e.replicas} replicas: at least one pod must stay up, and minAvailable = replicas would block every node drain`,
+      );
+    }
+    if (r.valid("hugepages") && parseQuantity(e.hugepages)! % (2 * MiB) !== 0) r.problem("hugepages", e.hugepages, "a multiple of 2Mi");
+    if (prod && r.valid("logLevel") && e.logLevel === "debug") r.problem("logLevel", "debug", "info, warn or error in production");
+    if (r.valid("symbols") && e.symbols.length === 0) r.problem("symbols", [], "at least one symbol");
+    quotaRules(r);
+  }).transform((e) => ({
+    ...e,
+    // Defaults that follow other fields: one pod may go down for a drain; one thread per CPU.
+    pdbMinAvailable: e.pdbMinAvailable ?? Math.max(e.replicas - 1, e.replicas > 1 ? 1 : 0),
+    threads: e.threads ?? e.cpu,
+  }));
+}
+
+/** The namespace quota must fit maxReplicas engine pods with their log shippers. */
+function quotaRules(r: Rules<{ maxReplicas: number; cpu: number; memory: string; logShipper: { cpu: string; memory: string }; quota: { cpu: string; memory: string; persistentVolumeClaims: number } }>): void {
+  const e = r.value;
+  if (r.valid("maxReplicas", "cpu", "logShipper.cpu", "quota.cpu")) {
+    const needed = e.maxReplicas * (e.cpu + parseQuantity(e.logShipper.cpu)!);
+    if (parseQuantity(e.quota.cpu)! < needed) r.problem("quota.cpu", e.quota.cpu, `at least ${needed} to run engine.maxReplicas (${e.maxReplicas}) pods`);
+  }
+  if (r.valid("maxReplicas", "memory", "logShipper.memory", "quota.memory")) {
+    const needed = e.maxReplicas * (parseQuantity(e.memory)! + parseQuantity(e.logShipper.memory)!);
+    if (parseQuantity(e.quota.memory)! < needed) r.problem("quota.memory", e.quota.memory, `at least ${Math.ceil(needed / GiB)}Gi to run engine.maxReplicas (${e.maxReplicas}) pods`);
+  }
+  if (r.valid("maxReplicas", "quota.persistentVolumeClaims") && e.quota.persistentVolumeClaims < 2 * e.maxReplicas + 1) {
+    r.problem("quota.persistentVolumeClaims", e.quota.persistentVolumeClaims, `at least ${2 * e.maxReplicas + 1} (logs and data per pod, plus the shared reference data)`);
+  }
+}
+
+/** The engine against the nodes it runs on: CPUs, memory, hugepages and how many pods fit. Paths from the root. */
+export function engineHostRules(r: Rules<{ engine?: Partial<EngineConfig> }>, host: EngineHost): void {
+  const e = r.value.engine!;
+  if (host.maxNodes !== undefined && r.valid("engine.maxReplicas") && e.maxReplicas! > host.maxNodes) {
+    r.problem("engine.maxReplicas", e.maxReplicas, `at most ${host.maxNodesKey} (${host.maxNodes}): engine pods never share a node`);
+  }
+  if (host.vcpus !== undefined && host.memoryGiB !== undefined) {
+    const reserved = host.reservedSystemCpus ? parseCpuSet(host.reservedSystemCpus).length : 0;
+    const allocatable = host.vcpus - reserved;
+    if (r.valid("engine.cpu") && e.cpu! > allocatable - 1) {
+      r.problem("engine.cpu", e.cpu, `a whole number of CPUs from 1 to ${allocatable - 1} (${host.name} has ${allocatable} unreserved; one stays for the sidecar and daemons)`);
+    }
+    if (r.valid("engine.memory") && parseQuantity(e.memory!)! > (host.memoryGiB * GiB) / 2) r.problem("engine.memory", e.memory, sizeAllowed(`half of ${host.name}'s memory`));
+  }
+  if (host.hugepages2Mi !== undefined && r.valid("engine.hugepages")) {
+    const perNode = host.hugepages2Mi * 2 * MiB;
+    if (parseQuantity(e.hugepages!)! > perNode) r.problem("engine.hugepages", e.hugepages, sizeAllowed(`${host.hugepagesKey} × 2Mi = ${perNode / MiB}Mi per node`));
+  }
+}

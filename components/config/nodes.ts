@@ -1,0 +1,140 @@
+import { int, list, Rules, section, text, TierContext, withRules } from "./fields";
+import { parseCpuSet } from "./primitives";
+
+export interface NodeScaling {
+  minSize: number;
+  desiredSize: number;
+  maxSize: number;
+}
+
+export interface SystemNodesConfig extends NodeScaling {
+  /** General-purpose instance types for system workloads (CoreDNS, operators, monitoring, data services). */
+  instanceTypes: string[];
+  rootVolumeGiB: number;
+}
+
+export interface EngineNodesConfig extends NodeScaling {
+  /** c6i instance type; production: c6i.metal only. */
+  instanceType: string;
+  rootVolumeGiB: number;
+  /** CPUs kept for the OS and kubelet (cpuset syntax, e.g. "0-1,64-65"); the rest are exclusive to Guaranteed pods. */
+  reservedSystemCpus: string;
+  /** Number of 2 MiB hugepages preallocated at boot. */
+  hugepages2Mi: number;
+  kernel: KernelTuning;
+}
+
+/** Low-latency sysctls applied at node bootstrap (never from privileged pods). */
+export interface KernelTuning {
+  /** net.core.busy_poll / busy_read, in microseconds (0 disables). */
+  busyPollUs: number;
+  /** net.core.rmem_max / wmem_max, in bytes. */
+  socketBufferBytes: number;
+  /** net.core.somaxconn. */
+  somaxconn: number;
+  /** net.ipv4.tcp_max_syn_backlog. */
+  tcpMaxSynBacklog: number;
+}
+
+/** c6i sizes: vCPUs and memory (GiB), from the EC2 instance type documentation. */
+export const C6I_SIZES: Record<string, { vcpus: number; memoryGiB: number }> = {
+  "c6i.large": { vcpus: 2, memoryGiB: 4 },
+  "c6i.xlarge": { vcpus: 4, memoryGiB: 8 },
+  "c6i.2xlarge": { vcpus: 8, memoryGiB: 16 },
+  "c6i.4xlarge": { vcpus: 16, memoryGiB: 32 },
+  "c6i.8xlarge": { vcpus: 32, memoryGiB: 64 },
+  "c6i.12xlarge": { vcpus: 48, memoryGiB: 96 },
+  "c6i.16xlarge": { vcpus: 64, memoryGiB: 128 },
+  "c6i.24xlarge": { vcpus: 96, memoryGiB: 192 },
+  "c6i.32xlarge": { vcpus: 128, memoryGiB: 256 },
+  "c6i.metal": { vcpus: 128, memoryGiB: 256 },
+};
+
+/** Hugepages may take at most this share of an engine node's memory, leaving room for the OS and pods. */
+export const MAX_HUGEPAGES_SHARE = 0.5;
+
+/** Low-latency sysctls of the engine nodes; every one has a default. */
+export function kernelSchema() {
+  return section({
+    busyPollUs: int(0, 1000).default(50).describe("net.core.busy_poll / busy_read, in microseconds (0 disables)."),
+    socketBufferBytes: int(212992, 268435456).default(16777216).describe("net.core.rmem_max / wmem_max, in bytes."),
+    somaxconn: int(128, 65535).default(4096).describe("net.core.somaxconn."),
+    tcpMaxSynBacklog: int(128, 262144).default(8192).describe("net.ipv4.tcp_max_syn_backlog."),
+  })
+    .prefault({})
+    .describe("Low-latency sysctls applied at node bootstrap (never from privileged pods).");
+}
+
+/** The engine node tuning fields shared by engineNodes and existingCluster.engineNode. */
+export const engineNodeTuningFields = () => ({
+  reservedSystemCpus: text(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a cpuset such as "0-1" or "0-3,64-67"').describe(
+    'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); the rest are exclusive to Guaranteed pods.',
+  ),
+  hugepages2Mi: int(0, 1_000_000).describe("Number of 2 MiB hugepages preallocated at boot; at most half the node's memory."),
+  kernel: kernelSchema(),
+});
+
+/** reservedSystemCpus must leave CPUs for pods; hugepages at most half the node's memory. */
+export function engineNodeTuningRules(
+  r: Rules<{ reservedSystemCpus?: string; hugepages2Mi?: number }>,
+  size: { name: string; vcpus: number; memoryGiB: number } | undefined,
+): void {
+  if (!size) return;
+  const { reservedSystemCpus, hugepages2Mi } = r.value;
+  if (r.valid("reservedSystemCpus")) {
+    const cpus = parseCpuSet(reservedSystemCpus!);
+    if (cpus.length === 0 || Math.max(...cpus) >= size.vcpus || cpus.length >= size.vcpus) {
+      r.problem("reservedSystemCpus", reservedSystemCpus, `CPUs below ${size.vcpus} on ${size.name}, leaving some for pods`);
+    }
+  }
+  const maxPages = Math.floor((size.memoryGiB * 1024 * MAX_HUGEPAGES_SHARE) / 2);
+  if (r.valid("hugepages2Mi") && hugepages2Mi! > maxPages) {
+    r.problem("hugepages2Mi", hugepages2Mi, `at most ${maxPages} (half of ${size.name}'s ${size.memoryGiB} GiB)`);
+  }
+}
+
+/** minSize ≥ minimum, and minSize ≤ desiredSize ≤ maxSize. */
+const scalingFields = (minimum: number) => ({
+  minSize: int(minimum, 100).describe(`Smallest node count (at least ${minimum}).`),
+  desiredSize: int(0, 100).describe("Node count at creation; minSize ≤ desiredSize ≤ maxSize."),
+  maxSize: int(1, 100).describe("Largest node count."),
+});
+
+function scalingRule(r: Rules<Partial<NodeScaling>>): void {
+  if (!r.valid("minSize", "desiredSize", "maxSize")) return;
+  const { minSize, desiredSize, maxSize } = r.value as NodeScaling;
+  if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
+    r.problem("desiredSize", desiredSize, `minSize ≤ desiredSize ≤ maxSize (here ${minSize} ≤ ${desiredSize} ≤ ${maxSize} does not hold)`);
+  }
+}
+
+export function systemNodesSchema({ prod }: TierContext) {
+  const fields = section({
+    instanceTypes: list(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "EC2 instance types such as m6i.xlarge")).describe(
+      "General-purpose instance types for system workloads (CoreDNS, operators, monitoring, data services).",
+    ),
+    ...scalingFields(prod ? 2 : 1),
+    rootVolumeGiB: int(20, 1000).describe("Root volume size in GiB."),
+  });
+  return withRules(fields, (r) => {
+    if (r.valid("instanceTypes") && r.value.instanceTypes.length === 0) r.problem("instanceTypes", [], "at least one instance type");
+    scalingRule(r);
+  });
+}
+
+export function engineNodesSchema({ prod }: TierContext) {
+  const instanceType = prod
+    ? text(/^c6i\.metal$/, "c6i.metal (production engine nodes are bare metal)")
+    : text(/^c6i\.[a-z0-9]+$/, `a c6i instance type (${Object.keys(C6I_SIZES).join(", ")})`, (v) => v in C6I_SIZES);
+  const fields = section({
+    instanceType: instanceType.describe("c6i instance type of the engine nodes; production: c6i.metal only."),
+    ...scalingFields(1),
+    rootVolumeGiB: int(20, 1000).describe("Root volume size in GiB."),
+    ...engineNodeTuningFields(),
+  });
+  return withRules(fields, (r) => {
+    scalingRule(r);
+    const type = r.valid("instanceType") ? r.value.instanceType : undefined;
+    engineNodeTuningRules(r, type ? { name: type, ...C6I_SIZES[type] } : undefined);
+  });
+}
