@@ -1,23 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CiRunnerConfig } from "./config";
 
-/** What the runner is configured with in the stack file (`hft-platform:ciRunner`). */
-export interface CiRunnerSettings {
-  /** GitHub repository whose workflow jobs the runner takes, "owner/name". */
-  repository: string;
-  /** AWS CodeConnections GitHub connection (completed once in the console) that CodeBuild uses to register runners. */
-  connectionArn: string;
-  /** CodeBuild compute type of each job's container. */
-  computeType: string;
-  /** CodeBuild curated image the jobs run in. */
-  image: string;
-  /** A job running longer than this is stopped. */
-  buildTimeoutMinutes: number;
-  /** Retention of the jobs' CloudWatch log group, in days. */
-  logRetentionDays: number;
-}
-
-export interface CiRunnerArgs extends CiRunnerSettings {
+export interface CiRunnerArgs extends CiRunnerConfig {
   /** CodeBuild project name; jobs select the runner with the label `codebuild-<projectName>-<run id>-<run attempt>`. */
   projectName: string;
   vpcId: pulumi.Input<string>;
@@ -158,7 +143,7 @@ export class CiRunner extends pulumi.ComponentResource {
  * create a VPC network interface", read 2026-11-30) limited to the runner's subnets, and the GitHub
  * connection's token (CodeBuild User Guide, "GitHub App connections", read 2026-11-30).
  */
-export function serviceRolePolicy(partition: string, logGroupArn: string, subnetIds: string[], connectionArn: string): object {
+function serviceRolePolicy(partition: string, logGroupArn: string, subnetIds: string[], connectionArn: string): object {
   // Connections created before the CodeConnections rename keep codestar-connections ARNs and actions.
   const connectionService = connectionArn.split(":")[2];
   return {

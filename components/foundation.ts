@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CiRunner } from "./ci-runner";
 import { Cluster } from "./cluster";
 import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
 import { ExistingCluster } from "./existing-cluster";
@@ -26,10 +27,15 @@ export interface ClusterFoundation {
     clusterName: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string>;
     efsFileSystemId: pulumi.Output<string>;
+    /** CodeBuild project of the in-network CI runner: the repository variable CI_RUNNER_PROJECT_<STACK>. */
+    ciRunnerProject: pulumi.Output<string>;
   };
 }
 
-/** The EKS mode: VPC, cluster with its node groups, and storage, then the workloads on that cluster. */
+/**
+ * The EKS mode: VPC, cluster with its node groups, storage and the CI runner that reaches the
+ * cluster's private endpoint, then the workloads on that cluster.
+ */
 export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolean; tags: Record<string, string> }): ClusterFoundation {
   const { protect, tags } = opts;
   const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
@@ -56,6 +62,15 @@ export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolea
     protect,
     tags,
   });
+  // CI's way into the private API endpoint: a runner in the same private subnets.
+  const ciRunner = new CiRunner("hft", {
+    ...config.ciRunner,
+    projectName: `${config.cluster.name}-ci-runner`,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+    tags,
+  });
   const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
   const { charts, backup } = config.timescaledb;
   return {
@@ -70,7 +85,13 @@ export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolea
     engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
     ready: [storage],
     timescaledbBackups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: cluster.name, tags },
-    aws: { vpcId: network.vpcId, clusterName: cluster.name, kubeconfig: cluster.kubeconfig, efsFileSystemId: storage.efsFileSystemId },
+    aws: {
+      vpcId: network.vpcId,
+      clusterName: cluster.name,
+      kubeconfig: cluster.kubeconfig,
+      efsFileSystemId: storage.efsFileSystemId,
+      ciRunnerProject: ciRunner.projectName,
+    },
   };
 }
 
