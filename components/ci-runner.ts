@@ -15,11 +15,6 @@ export interface CiRunnerArgs extends CiRunnerConfig {
 
 const HTTPS = 443;
 
-/** The prefix of the `runs-on` label a workflow job uses to run on this project's runner. */
-export function runnerLabelPrefix(projectName: string): string {
-  return `codebuild-${projectName}`;
-}
-
 /**
  * A CodeBuild-hosted GitHub Actions runner inside the VPC, so that CI reaches a private EKS API
  * endpoint. Each queued workflow job whose `runs-on` label names this project starts an ephemeral
@@ -32,11 +27,8 @@ export function runnerLabelPrefix(projectName: string): string {
  * OIDC token, as on a GitHub-hosted runner; those roles and their trust live outside this stack.
  */
 export class CiRunner extends pulumi.ComponentResource {
+  /** Jobs select the runner with `runs-on: codebuild-<projectName>-${{ github.run_id }}-${{ github.run_attempt }}`. */
   readonly projectName: pulumi.Output<string>;
-  /** `runs-on` label prefix; a job appends `-${{ github.run_id }}-${{ github.run_attempt }}`. */
-  readonly labelPrefix: pulumi.Output<string>;
-  readonly securityGroupId: pulumi.Output<string>;
-  readonly serviceRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: CiRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:CiRunner", name, {}, opts);
@@ -44,9 +36,9 @@ export class CiRunner extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent).partition;
 
     // No ingress: the runner only calls out. Egress is HTTPS only: GitHub, Pulumi Cloud, the npm
-    // registry, chart repositories, AWS APIs and the EKS endpoint all listen on 443. DNS to the VPC
-    // resolver is not subject to security groups (Amazon VPC User Guide, "Security group rules",
-    // read 2026-11-30).
+    // registry, chart repositories, AWS APIs and the EKS endpoint all listen on 443. Security groups
+    // "do not filter traffic destined to and from" Amazon DNS (Amazon VPC User Guide, security
+    // groups, read 2026-11-30), so name lookups need no rule.
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-ci-runner`,
       { vpcId: args.vpcId, description: `${args.projectName}: CI runner, HTTPS out only`, tags: { ...args.tags, Name: args.projectName } },
@@ -130,10 +122,7 @@ export class CiRunner extends pulumi.ComponentResource {
     );
 
     this.projectName = project.name;
-    this.labelPrefix = project.name.apply(runnerLabelPrefix);
-    this.securityGroupId = securityGroup.id;
-    this.serviceRoleArn = role.arn;
-    this.registerOutputs({ projectName: this.projectName, labelPrefix: this.labelPrefix, securityGroupId: this.securityGroupId });
+    this.registerOutputs({ projectName: this.projectName });
   }
 }
 
