@@ -7,7 +7,7 @@ import { PlatformNamespace } from "./components/k8s/namespace";
 import { Monitoring } from "./components/monitoring";
 import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
 import { Redis } from "./components/redis";
-import { TimescaleDb } from "./components/timescaledb";
+import { BACKUP_CLIENT, BACKUP_PREFIX, CLUSTER_NAME as DATABASE_NAME, TimescaleDb } from "./components/timescaledb";
 
 // Validates the whole stack file first: a bad value fails here, before any resource is registered.
 const config = loadPlatformConfig();
@@ -16,7 +16,14 @@ const tags = { "hft:project": "hft-platform", "hft:stack": config.stack, "hft:ti
 
 // Built once: an EKS cluster with its network and storage, or a provider for a cluster that exists.
 // Everything below is the same in both modes.
-const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags }) : existingClusterFoundation(config);
+const backupClient = {
+  ...BACKUP_CLIENT,
+  database: DATABASE_NAME,
+  prefix: BACKUP_PREFIX,
+  // The backup store's resources were children of the TimescaleDb component until it moved to the platform side.
+  formerParentUrn: pulumi.createUrn("timescaledb", "hft:platform:TimescaleDb"),
+};
+const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags, backupClient }) : existingClusterFoundation(config);
 const cluster = foundation.workloads;
 // Volumes need their StorageClasses.
 const afterStorage = { dependsOn: foundation.ready };
@@ -35,8 +42,9 @@ const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector
 
 const redis = new Redis("hft", { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, cluster }, afterStorage);
 
-// Backups come from the foundation: only the eks mode has the S3 and Pod Identity they need.
-const { charts, backup: _configuredBackups, ...timescaledbConfig } = config.timescaledb;
+// Backups go to the foundation's store: only the eks mode has the S3 and Pod Identity they need.
+const { charts, backup, ...timescaledbConfig } = config.timescaledb;
+const store = foundation.backupStore;
 const timescaledb = new TimescaleDb(
   "timescaledb",
   {
@@ -45,7 +53,10 @@ const timescaledb = new TimescaleDb(
     ...engineClient,
     monitoring: monitoring.handle,
     cluster,
-    backups: foundation.timescaledbBackups,
+    backups:
+      store && backup && charts.barmanCloud && charts.certManager
+        ? { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, store }
+        : undefined,
     protect,
   },
   afterStorage,
@@ -82,7 +93,7 @@ export const timescaledbEndpoint = pulumi.output({
   database: timescaledb.endpoint.database,
   clientSecretName: timescaledb.endpoint.clientSecretName,
 });
-export const timescaledbBackupBucket = timescaledb.backupBucket;
-export const timescaledbBackupRoleArn = timescaledb.backupRoleArn;
+export const timescaledbBackupBucket = store?.bucket;
+export const timescaledbBackupRoleArn = store?.roleArn;
 export const engineStatefulSet = engine.statefulSetName;
 export const engineLoadBalancerService = engine.externalServiceName;

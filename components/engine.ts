@@ -4,12 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { EngineConfig, parseQuantity } from "./config";
-import { AppIdentity, selectorLabels, standardLabels } from "./k8s/labels";
+import { AppIdentity, ENGINE_NODE_SELECTOR, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
-import { ENGINE_NODE_SELECTOR } from "./node-bootstrap";
 
 export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
 export const TRADING_NAMESPACE = "hft-trading";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BackupStore, BackupStoreHandle } from "./backup-store";
 import { CiRunner } from "./ci-runner";
 import { Cluster } from "./cluster";
 import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
@@ -7,7 +8,6 @@ import { WorkloadCluster } from "./k8s/workload-cluster";
 import { Network } from "./network";
 import { LatencyTuning } from "./node-bootstrap";
 import { Storage } from "./storage";
-import { TimescaleDbBackups } from "./timescaledb";
 
 /**
  * What the workloads stand on, built once per stack by its cluster mode: the handle every workload
@@ -19,8 +19,8 @@ export interface ClusterFoundation {
   engineNodeTuning: LatencyTuning;
   /** What the workloads wait for: the StorageClasses their volumes name, where this program creates them. */
   ready: pulumi.Resource[];
-  /** TimescaleDB backups, where S3 and EKS Pod Identity exist. */
-  timescaledbBackups?: TimescaleDbBackups;
+  /** The database's backup bucket and role, where S3 and EKS Pod Identity exist. */
+  backupStore?: BackupStoreHandle;
   /** The AWS side, for stack outputs (eks mode). */
   aws?: {
     vpcId: pulumi.Output<string>;
@@ -32,12 +32,24 @@ export interface ClusterFoundation {
   };
 }
 
+/** Who the backup store is for: the database's name, its service account, the folder it writes, and where its resources lived before. */
+export interface BackupClient {
+  database: string;
+  namespace: string;
+  serviceAccount: string;
+  prefix: string;
+  formerParentUrn?: pulumi.Input<string>;
+}
+
 /**
- * The EKS mode: VPC, cluster with its node groups, storage and the CI runner that reaches the
- * cluster's private endpoint, then the workloads on that cluster.
+ * The EKS mode: VPC, cluster with its node groups, storage, the database's backup store and the CI
+ * runner that reaches the cluster's private endpoint, then the workloads on that cluster.
  */
-export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolean; tags: Record<string, string> }): ClusterFoundation {
-  const { protect, tags } = opts;
+export function eksFoundation(
+  config: EksPlatformConfig,
+  opts: { protect: boolean; tags: Record<string, string>; backupClient: BackupClient },
+): ClusterFoundation {
+  const { protect, tags, backupClient } = opts;
   const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
   const cluster = new Cluster("hft", {
     ...config.cluster,
@@ -72,7 +84,17 @@ export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolea
     tags,
   });
   const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
-  const { charts, backup } = config.timescaledb;
+  const { database, namespace, serviceAccount, prefix, formerParentUrn } = backupClient;
+  const backups = new BackupStore(backupClient.database, {
+    eksClusterName: cluster.name,
+    database,
+    client: { namespace, serviceAccount },
+    prefix,
+    noncurrentVersionDays: config.timescaledb.backup.noncurrentVersionDays,
+    protect,
+    tags,
+    formerParentUrn,
+  });
   return {
     workloads: {
       provider: cluster.workloadProvider,
@@ -84,7 +106,7 @@ export function eksFoundation(config: EksPlatformConfig, opts: { protect: boolea
     },
     engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
     ready: [storage],
-    timescaledbBackups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: cluster.name, tags },
+    backupStore: backups.handle,
     aws: {
       vpcId: network.vpcId,
       clusterName: cluster.name,

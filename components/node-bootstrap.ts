@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { KernelTuning } from "./config";
+import { ENGINE_NODE_SELECTOR } from "./k8s/labels";
 
 /** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
 export interface ClusterIdentity {
@@ -20,9 +21,6 @@ export interface LatencyTuning {
   hugepages2Mi: number;
   kernel: KernelTuning;
 }
-
-/** The label and taint that reserve engine nodes for the trading engine. */
-export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
 
 /** Engine nodes register labelled and tainted, so only the engine (which tolerates the taint) lands there. */
 export const ENGINE_NODE_REGISTRATION: NodeRegistration = {

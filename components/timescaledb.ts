@@ -1,8 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { podIdentityRole } from "./cluster";
 import { TimescaleDbBackupConfig, TimescaleDbConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { AlertRule, MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
@@ -28,16 +26,28 @@ export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "bac
    * archiving, and neither the Barman Cloud plugin nor cert-manager is installed.
    */
   backups?: TimescaleDbBackups;
-  /** Production: the Cluster, the backup bucket and its key cannot be deleted by accident. */
+  /** Production: the Cluster cannot be deleted by accident (the platform protects the backup bucket and key). */
   protect: boolean;
 }
 
-export interface TimescaleDbBackups extends TimescaleDbBackupConfig {
+export interface TimescaleDbBackups extends Omit<TimescaleDbBackupConfig, "noncurrentVersionDays"> {
   /** Exact chart versions of the Barman Cloud plugin and of cert-manager (the plugin's TLS). */
   charts: { barmanCloud: string; certManager: string };
-  /** The EKS cluster whose Pod Identity hands the instance pods the backup role. */
-  eksClusterName: pulumi.Input<string>;
-  tags: Record<string, string>;
+  /** Where backups go, made on the platform side for the `BACKUP_CLIENT` service account. */
+  store: TimescaleDbBackupStore;
+}
+
+/** The object store the platform made for this database: plain values, so the workload knows no cloud API. */
+export interface TimescaleDbBackupStore {
+  /** `s3://<bucket>/<folder>`: Barman adds the server name (the Cluster's name) below it. */
+  destinationPath: pulumi.Input<string>;
+  bucket: pulumi.Input<string>;
+  /** The bucket's region: pod identity supplies credentials, not a region. */
+  region: pulumi.Input<string>;
+  /** The role the instance pods receive through pod identity. */
+  roleArn: pulumi.Input<string>;
+  /** What must exist before the first instance pod starts (its credentials). */
+  ready: pulumi.Resource[];
 }
 
 /** How a client reaches the database: the read-write service and the connection Secret in the client's namespace. */
@@ -59,8 +69,10 @@ export const CLUSTER_NAME = "timescaledb";
 const PORTS = { postgres: 5432, status: 8000, metrics: 9187 } as const;
 /** Pod identity's credential endpoint: the agent on every node listens on this link-local address. */
 const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
-/** Folder in the bucket holding base backups and WAL (Barman adds the server name, i.e. the Cluster's name, below it). */
-const BACKUP_PREFIX = "cnpg";
+/** Folder in the backup bucket for base backups and WAL. */
+export const BACKUP_PREFIX = "cnpg";
+/** CloudNativePG runs every instance under a service account named after the Cluster: the identity the backup role is for. */
+export const BACKUP_CLIENT = { namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME } as const;
 const REPLICATION_LAG_ALERT_SECONDS = 5;
 
 /**
@@ -76,9 +88,6 @@ const REPLICATION_LAG_ALERT_SECONDS = 5;
  */
 export class TimescaleDb extends pulumi.ComponentResource {
   readonly endpoint: TimescaleDbEndpoint;
-  /** Backup bucket and the role the instances use; absent without backups. */
-  readonly backupBucket?: pulumi.Output<string>;
-  readonly backupRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: TimescaleDbArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:TimescaleDb", name, {}, opts);
@@ -106,9 +115,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
 
     // --- Backups: bucket, key, the identity the instance pods use to write there, the ObjectStore ---
     const plugin = operators.barmanCloud;
-    const backups = args.backups && plugin ? this.backupTarget(name, args.backups, plugin, { ns, meta, stateful, k8sOpts }) : undefined;
-    this.backupBucket = backups?.bucket;
-    this.backupRoleArn = backups?.roleArn;
+    const backups = args.backups && plugin ? this.backupTarget(name, args.backups, plugin, { ns, meta, k8sOpts }) : undefined;
 
     // --- Credentials: generated, only ever in Pulumi secrets and Kubernetes Secrets ---
     const appPassword = new random.RandomPassword(`${name}-app`, { length: 32, special: false }, parent);
@@ -164,7 +171,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
         ...k8sOpts,
         // The operator's CRDs and webhook first; the plugin and its ObjectStore before WAL archiving is
         // switched on; the pod-identity association before the first pod, or it starts without credentials.
-        dependsOn: [ns, operators.operator, ...(backups ? [backups.plugin, backups.objectStore, backups.association] : []), catalog],
+        dependsOn: [ns, operators.operator, ...(backups ? [backups.plugin, backups.objectStore, ...backups.credentials] : []), catalog],
         ...stateful,
       },
     );
@@ -250,12 +257,10 @@ export class TimescaleDb extends pulumi.ComponentResource {
       host,
       database: args.database,
       clientSecretName: this.endpoint.clientSecretName,
-      backupBucket: this.backupBucket,
-      backupRoleArn: this.backupRoleArn,
     });
   }
 
-  /** The bucket and key, the role the instance pods get through pod identity, and the plugin's ObjectStore pointing there. */
+  /** The plugin's ObjectStore pointing at the platform's bucket, with the instance pods' pod-identity credentials. */
   private backupTarget(
     name: string,
     backups: TimescaleDbBackups,
@@ -263,18 +268,9 @@ export class TimescaleDb extends pulumi.ComponentResource {
     ctx: {
       ns: PlatformNamespace;
       meta: (objectName: string) => { name: string; namespace: string; labels: Record<string, string> };
-      stateful: { protect: boolean; retainOnDelete: boolean };
       k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider };
     },
-  ): { bucket: pulumi.Output<string>; roleArn: pulumi.Output<string>; association: aws.eks.PodIdentityAssociation; objectStore: k8s.apiextensions.CustomResource; plugin: k8s.helm.v4.Chart; schedule: string } {
-    const store = this.backupStore(name, backups, ctx.stateful);
-    const role = this.backupIdentity(name, backups, store);
-    const association = new aws.eks.PodIdentityAssociation(
-      `${name}-backups`,
-      // CloudNativePG runs every instance under a service account named after the Cluster.
-      { clusterName: backups.eksClusterName, namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME, roleArn: role.arn, tags: backups.tags },
-      { parent: this },
-    );
+  ): { credentials: pulumi.Resource[]; objectStore: k8s.apiextensions.CustomResource; plugin: k8s.helm.v4.Chart; schedule: string } {
     const objectStore = new k8s.apiextensions.CustomResource(
       `${name}-object-store`,
       {
@@ -283,7 +279,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
         metadata: ctx.meta(CLUSTER_NAME),
         spec: {
           configuration: {
-            destinationPath: pulumi.interpolate`s3://${store.bucket.bucket}/${BACKUP_PREFIX}`,
+            destinationPath: backups.store.destinationPath,
             // The pod-identity role, never static keys. Objects are encrypted by the bucket's default
             // SSE-KMS key: asking for "aws:kms" here would select the AWS-managed key instead.
             s3Credentials: { inheritFromIAMRole: true },
@@ -295,13 +291,13 @@ export class TimescaleDb extends pulumi.ComponentResource {
             // Requests = limits keeps the instance pods Guaranteed when the database container is.
             resources: resources({ cpu: backups.sidecar.cpu, memory: backups.sidecar.memory }),
             // Pod identity supplies credentials, not a region: sign for the bucket's own region.
-            env: [{ name: "AWS_DEFAULT_REGION", value: store.bucket.region }],
+            env: [{ name: "AWS_DEFAULT_REGION", value: backups.store.region }],
           },
         },
       },
       { ...ctx.k8sOpts, dependsOn: [ctx.ns, plugin] },
     );
-    return { bucket: store.bucket.bucket, roleArn: role.arn, association, objectStore, plugin, schedule: backups.schedule };
+    return { credentials: backups.store.ready, objectStore, plugin, schedule: backups.schedule };
   }
 
   private clusterSpec(
@@ -372,131 +368,6 @@ export class TimescaleDb extends pulumi.ComponentResource {
       // The platform's own PodMonitor scrapes the instances (the operator-managed one is deprecated).
       monitoring: { enablePodMonitor: false },
     };
-  }
-
-  /** A versioned bucket, encrypted with its own rotating key, private, TLS-only, old versions expired. */
-  private backupStore(name: string, backups: TimescaleDbBackups, stateful: { protect: boolean; retainOnDelete: boolean }): { bucket: aws.s3.Bucket; key: aws.kms.Key } {
-    const parent = { parent: this };
-    const key = new aws.kms.Key(
-      `${name}-backups`,
-      { description: `${CLUSTER_NAME} backups (base backups and WAL)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: backups.tags },
-      { parent: this, ...stateful },
-    );
-    new aws.kms.Alias(`${name}-backups`, { name: pulumi.interpolate`alias/${backups.eksClusterName}-${CLUSTER_NAME}-backups`, targetKeyId: key.keyId }, parent);
-    const bucket = new aws.s3.Bucket(
-      `${name}-backups`,
-      {
-        bucketPrefix: pulumi.interpolate`${backups.eksClusterName}-${CLUSTER_NAME}-backups-`,
-        // Outside production the stack may take its backups with it.
-        forceDestroy: !stateful.protect,
-        tags: backups.tags,
-      },
-      { parent: this, ...stateful },
-    );
-    new aws.s3.BucketOwnershipControls(`${name}-backups`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-backups`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(`${name}-backups`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-backups`,
-      {
-        bucket: bucket.id,
-        // Bucket keys cut the KMS calls WAL archiving would otherwise make per object.
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
-      },
-      parent,
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-backups`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            // Barman's retention policy deletes obsolete backups and WAL; versioning keeps what it (or
-            // anyone) deleted for a while longer. Current objects never expire by age: a stalled backup
-            // schedule must not let S3 delete the only base backup a restore needs.
-            id: "expire-deleted-backups",
-            status: "Enabled",
-            filter: {},
-            noncurrentVersionExpiration: { noncurrentDays: backups.noncurrentVersionDays },
-            expiration: { expiredObjectDeleteMarker: true },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-        ],
-      },
-      { parent: this, dependsOn: [versioning] },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-backups`,
-      {
-        bucket: bucket.id,
-        policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucketArn, `${bucketArn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-              {
-                Sid: "DenyOtherKmsKeys",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:PutObject",
-                Resource: `${bucketArn}/*`,
-                Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
-              },
-            ],
-          }),
-        ),
-      },
-      // S3 rejects a bucket policy while the public access block is still being applied.
-      { parent: this, dependsOn: [publicAccess] },
-    );
-    return { bucket, key };
-  }
-
-  /** The role the instance pods assume through pod identity: this bucket and this key, nothing else. */
-  private backupIdentity(name: string, backups: TimescaleDbBackups, store: { bucket: aws.s3.Bucket; key: aws.kms.Key }): aws.iam.Role {
-    const policy = new aws.iam.Policy(
-      `${name}-backups`,
-      {
-        description: `${CLUSTER_NAME}: WAL archiving, base backups, retention and restore in its backup bucket`,
-        policy: pulumi.all([store.bucket.arn, store.key.arn]).apply(([bucketArn, keyArn]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
-              {
-                Sid: "ReadWriteBackups",
-                Effect: "Allow",
-                // Delete: Barman's retention policy removes obsolete backups (versioning keeps them a while).
-                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                Resource: `${bucketArn}/${BACKUP_PREFIX}/*`,
-              },
-              {
-                Sid: "UseBackupKeyThroughS3",
-                Effect: "Allow",
-                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-                Resource: keyArn,
-                // With bucket keys, S3 passes the bucket's ARN as the encryption context.
-                Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } },
-              },
-            ],
-          }),
-        ),
-        tags: backups.tags,
-      },
-      { parent: this },
-    );
-    return podIdentityRole(`${name}-backups`, policy.arn, backups.tags, this);
   }
 
   /**

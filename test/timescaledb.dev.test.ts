@@ -93,7 +93,17 @@ describe("TimescaleDB on the image-volume path", () => {
         network: { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
         kubernetesVersion: "1.35",
       },
-      backups: { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, eksClusterName: "hft-dev", tags: {} },
+      backups: {
+        ...backup,
+        charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager },
+        store: {
+          destinationPath: "s3://hft-dev-timescaledb-backups-example/cnpg",
+          bucket: "hft-dev-timescaledb-backups-example",
+          region: "us-east-1",
+          roleArn: "arn:aws:iam::123456789012:role/timescaledb-backups-example",
+          ready: [],
+        },
+      },
       protect: false,
     });
     await pulumi.runtime.disconnect();

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
-import { installMocks } from "./mocks";
+import { installMocks, MockSession } from "./mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -14,6 +14,8 @@ export interface StackRun {
   outputs: Record<string, unknown>;
   /** Plain values of generated secrets: none may appear in anything rendered. */
   generatedSecrets: string[];
+  /** The data-source lookups the program made (e.g. the AMI's SSM parameter). */
+  invokes: MockSession["invokes"];
 }
 
 export interface RunOptions {
@@ -37,6 +39,21 @@ export function readStackConfig(stack: string, configDir = REPO_ROOT): { config:
     if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
+}
+
+/** Every `secure:` value of a stack file: its key, the `--path` below the key (empty for a whole-key secret) and its ciphertext. */
+export function readSecureValues(stack: string, configDir = REPO_ROOT): { key: string; path: string; ciphertext: string }[] {
+  const doc = (parse(readFileSync(path.join(configDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const found: { key: string; path: string; ciphertext: string }[] = [];
+  const walk = (key: string, at: string, value: unknown): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(key, `${at}[${i}]`, v));
+    else if (value && typeof value === "object") {
+      if ("secure" in value) found.push({ key, path: at, ciphertext: String((value).secure) });
+      else for (const [k, v] of Object.entries(value)) walk(key, at ? `${at}.${k}` : k, v);
+    }
+  };
+  for (const [key, value] of Object.entries(doc.config ?? {})) walk(key, "", value);
+  return found;
 }
 
 /** Replaces each `{ secure: <ciphertext> }`, at any depth (`pulumi config set --secret --path`), by the placeholder. */
@@ -71,5 +88,5 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
   for (const [name, value] of Object.entries(program)) outputs[name] = await resolve(value);
   // Resources registered from inside apply callbacks land after the outputs resolve; wait for them all.
   await pulumi.runtime.disconnect();
-  return { stack, inventory: session.inventory, outputs, generatedSecrets: session.generatedSecrets };
+  return { stack, inventory: session.inventory, outputs, generatedSecrets: session.generatedSecrets, invokes: session.invokes };
 }

@@ -22,6 +22,8 @@ export interface InventoryEntry {
   retainOnDelete?: boolean;
   /** URNs this resource waits for: explicit `dependsOn` and resources its inputs come from. */
   dependsOn?: string[];
+  /** Former URNs it answers to (`aliases`), so a move between components does not replace it. */
+  aliases?: string[];
   /** Readable forms of encoded inputs (launch template user data is base64) for reviews and diffs; policies read `inputs`. */
   decoded?: Record<string, string>;
 }

@@ -17,6 +17,8 @@ export interface MockSession {
   inventory: InventoryEntry[];
   /** Plain values the mocks generated for secret outputs (passwords, keys): must never appear in rendered output. */
   generatedSecrets: string[];
+  /** Every invoke (data-source lookup) the program made, with its arguments: what a real deployment asks AWS. */
+  invokes: { token: string; inputs: Record<string, unknown> }[];
 }
 
 function digest(...parts: string[]): string {
@@ -202,6 +204,21 @@ function redact(value: unknown): unknown {
   return value;
 }
 
+/** The URNs a resource also answers to (its `aliases`), as the engine would compute them from alias specs. */
+function aliasUrns(req: RegisterResourceRequest, urn: string): { aliases?: string[] } {
+  const urns = req.getAliasesList().map((alias) => {
+    const spec = alias.getSpec();
+    if (!spec) return alias.getUrn();
+    const type = spec.getType() || req.getType();
+    const name = spec.getName() || req.getName();
+    const root = urn.slice(0, urn.indexOf("::", urn.indexOf("::") + 2) + 2);
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    // A child's URN type is its parent's type chain, then its own.
+    return parent ? `${root}${parent.slice(root.length, parent.lastIndexOf("::"))}$${type}::${name}` : `${root}${type}::${name}`;
+  });
+  return urns.length ? { aliases: urns.sort() } : {};
+}
+
 interface RegisterResourceRequest {
   getType(): string;
   getName(): string;
@@ -211,6 +228,7 @@ interface RegisterResourceRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getDependenciesList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined }[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
@@ -219,7 +237,7 @@ interface RegisterResourceRequest {
  * callbacks themselves do not see) into the returned session.
  */
 export async function installMocks(stack: string): Promise<MockSession> {
-  const session: MockSession = { inventory: [], generatedSecrets: [] };
+  const session: MockSession = { inventory: [], generatedSecrets: [], invokes: [] };
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -231,7 +249,10 @@ export async function installMocks(stack: string): Promise<MockSession> {
         const idField = ID_FROM_STATE[args.type];
         return { id: idField ? String(state[idField]) : id, state };
       },
-      call,
+      call: (args) => {
+        session.invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+        return call(args);
+      },
     },
     "hft-platform",
     stack,
@@ -255,6 +276,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
           ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),
+          ...aliasUrns(req, response.getUrn()),
           inputs,
           ...(typeof userData === "string" && userData !== SECRET_PLACEHOLDER
             ? { decoded: { userData: Buffer.from(userData, "base64").toString("utf8") } }

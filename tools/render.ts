@@ -3,7 +3,9 @@
  * writes out/<stack>/inventory.json (every registered resource, secrets redacted),
  * out/<stack>/manifests/ (one YAML file per Kubernetes object) and out/<stack>/charts/ (each Helm
  * chart's pinned source and values), and validates every object against its schema
- * (out/<stack>/schema-report.json); a schema error fails the render after writing the report.
+ * (out/<stack>/schema-report.json), and evaluates every IAM path over the rendered policies
+ * (out/<stack>/iam-report.json, tools/iam-check.ts); a schema error or an IAM violation fails the
+ * render after writing the reports.
  *
  *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
  *
@@ -14,6 +16,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
+import { checkIamPaths } from "./iam-check";
 import { InventoryEntry } from "./inventory";
 import { validateObjects } from "./schema";
 
@@ -74,6 +77,8 @@ async function main(): Promise<void> {
   writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
   const schema = await validateObjects(manifests);
   writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
+  const iam = await checkIamPaths(run.inventory);
+  writeFileSync(path.join(staging, "iam-report.json"), JSON.stringify(iam, null, 2) + "\n");
 
   const leaked = run.generatedSecrets.filter((secret) =>
     [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
@@ -87,10 +92,15 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects, ${charts.length} Helm charts ` +
-      `(${schema.checked} schema-checked, ${schema.errors.length} errors) -> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
+      `(${schema.checked} schema-checked, ${schema.errors.length} errors; ${iam.checked} IAM paths, ${iam.violations.length} violations) ` +
+      `-> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
   if (schema.errors.length > 0) {
     for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
+    process.exitCode = 1;
+  }
+  if (iam.violations.length > 0) {
+    for (const v of iam.violations) console.error(`iam: ${v.path}: expected ${v.expected}, got ${v.actual}`);
     process.exitCode = 1;
   }
 }

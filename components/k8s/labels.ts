@@ -10,6 +10,9 @@ export interface AppIdentity {
 
 export const PART_OF = "hft-platform";
 
+/** The node label and taint that reserve engine nodes: the platform registers nodes with them, the engine selects and tolerates them. */
+export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
+
 /** The recommended app.kubernetes.io labels, on every object the platform creates. */
 export function standardLabels(app: AppIdentity): Record<string, string> {
   return {

@@ -1,0 +1,3 @@
+import { iamSuite } from "./iam-suite";
+
+iamSuite("dev");

@@ -1,0 +1,237 @@
+/**
+ * What must be true before a stack's first real `pulumi up` that no offline test can know, each
+ * with the exact command that checks or fixes it: placeholders still in the stack file (images on
+ * documentation registries, secrets that are placeholder ciphertexts, documentation CIDRs in
+ * allow-lists), and every pinned external version the program relies on (AMI release, EKS add-ons
+ * for the Kubernetes version, Helm charts, container images, AWS managed policies), read from the
+ * stack's config and from the program's render under the mocks.
+ *
+ *   npm run preflight -- --stack <stack> [--config-dir DIR]
+ *
+ * Exits 1 while a placeholder remains in a production-tier stack; elsewhere placeholders are
+ * warnings and it exits 0.
+ */
+import * as path from "node:path";
+import { parsePlatformConfig, PlatformConfig, projectConfig } from "../components/config";
+import { ENGINE_NODE_SELECTOR } from "../components/k8s/labels";
+import { existingDir, parseFlags, requireStack, runMain } from "./cli";
+import { readSecureValues, readStackConfig, REPO_ROOT, runStack, StackRun } from "./harness";
+import { InventoryEntry } from "./inventory";
+
+export type CheckKind = "placeholder" | "review" | "confirm";
+
+export interface Check {
+  group: string;
+  kind: CheckKind;
+  /** What is checked, with the value in the stack file or the render. */
+  what: string;
+  /** The exact command that checks it, or fixes it (placeholders). */
+  command: string;
+}
+
+export interface PreflightInput {
+  stack: string;
+  config: PlatformConfig;
+  /** The stack file's project config as the program receives it (secrets as placeholders). */
+  raw: Record<string, unknown>;
+  secure: { key: string; path: string; ciphertext: string }[];
+  /** `aws:region` of the stack file, where set. */
+  region?: string;
+  run: Pick<StackRun, "inventory" | "invokes">;
+}
+
+export interface PreflightResult {
+  stack: string;
+  tier: string;
+  checks: Check[];
+}
+
+const PROJECT = "hft-platform";
+/** Names reserved for documentation and tests (RFC 2606, RFC 6761): no real registry lives there. */
+const RESERVED_HOST = /(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$/;
+/** Address blocks reserved for documentation (RFC 5737, RFC 3849): no real client sends from them. */
+const DOCUMENTATION_CIDRS = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./, /^2001:db8:/i];
+const CIDR = /^[0-9a-f.:]+\/\d{1,3}$/i;
+/** How the stack files mark a secret still to be set (see the comment above the receivers in Pulumi.prod.yaml). */
+const PLACEHOLDER_CIPHERTEXT = /placeholder/i;
+
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** Dotted `--path` forms of every config value, as `pulumi config set --path` takes them. */
+function configPaths(raw: Record<string, unknown>): { path: string; value: unknown }[] {
+  const out: { path: string; value: unknown }[] = [];
+  const walk = (at: string, value: unknown): void => {
+    out.push({ path: at, value });
+    if (Array.isArray(value)) value.forEach((v, i) => walk(`${at}[${i}]`, v));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(`${at}.${k}`, v);
+  };
+  for (const [key, value] of Object.entries(raw)) walk(key, value);
+  return out;
+}
+
+/** Every container image the render names (pod specs, CloudNativePG image catalogs and extensions). */
+export function renderedImages(inventory: InventoryEntry[]): string[] {
+  const images = new Set<string>();
+  const walk = (key: string | undefined, value: unknown): void => {
+    if (typeof value === "string" && (key === "image" || key === "reference") && /[:@]/.test(value)) images.add(value);
+    else if (Array.isArray(value)) value.forEach((v) => walk(key, v));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(k, v);
+  };
+  for (const e of inventory.filter((e) => e.type.startsWith("kubernetes:") && !e.type.startsWith("kubernetes:helm.sh/"))) walk(undefined, e.inputs);
+  return [...images].sort();
+}
+
+function registryHost(image: string): string | undefined {
+  const first = image.split("/")[0];
+  return image.includes("/") && /[.:]/.test(first) ? first.split(":")[0] : undefined;
+}
+
+export function preflightChecks(input: PreflightInput): PreflightResult {
+  const { stack, config, raw, secure, run } = input;
+  const at = ` --stack ${stack}`;
+  const paths = configPaths(raw);
+  const keyOf = (value: string) => paths.find((p) => p.value === value)?.path;
+  const checks: Check[] = [];
+  const add = (group: string, kind: CheckKind, what: string, command: string) => checks.push({ group, kind, what, command });
+
+  // --- Placeholders ---
+  const images = renderedImages(run.inventory);
+  const isPlaceholder = (image: string) => RESERVED_HOST.test(registryHost(image) ?? "");
+  for (const image of images) {
+    const host = registryHost(image);
+    if (host && isPlaceholder(image)) {
+      const key = keyOf(image) ?? "<key naming the image>";
+      add("Placeholders", "placeholder", `${key} = ${image}: ${host} is reserved for documentation`, `pulumi config set --path ${quote(key)} <registry>/<repository>:<tag>${at}`);
+    }
+  }
+  for (const s of secure) {
+    const key = s.key.startsWith(`${PROJECT}:`) ? s.key.slice(PROJECT.length + 1) : s.key;
+    const full = s.path ? `${key}.${s.path}` : key;
+    if (PLACEHOLDER_CIPHERTEXT.test(s.ciphertext)) add("Placeholders", "placeholder", `${full}: secret is a placeholder ciphertext`, `pulumi config set --secret --path ${quote(full)} <value>${at}`);
+    else add("Secrets", "confirm", `${full} decrypts with this stack's secrets provider`, `pulumi config get --path ${quote(full)}${at} >/dev/null`);
+  }
+  // Allow-lists: every list of CIDRs in the stack file.
+  for (const p of paths.filter((p) => Array.isArray(p.value) && p.value.length > 0 && p.value.every((v) => typeof v === "string" && CIDR.test(v)))) {
+    (p.value as string[]).forEach((cidr, i) => {
+      const item = `${p.path}[${i}]`;
+      if (DOCUMENTATION_CIDRS.some((d) => d.test(cidr))) add("Placeholders", "placeholder", `${item} = ${cidr}: a documentation range, no real client`, `pulumi config set --path ${quote(item)} <cidr>${at}`);
+      else add("Allow-lists", "review", `${item} = ${cidr}: only these addresses reach it`, `pulumi config set --path ${quote(item)} <cidr>${at}`);
+    });
+  }
+
+  if (config.clusterMode === "eks") eksChecks(input, add);
+  else {
+    const { kubeconfig, kubernetesVersion } = config.existingCluster;
+    const flags = `${kubeconfig.path ? ` --kubeconfig ${kubeconfig.path}` : ""}${kubeconfig.context ? ` --context ${kubeconfig.context}` : ""}`;
+    add("Cluster", "confirm", `existingCluster.kubeconfig reaches a cluster at Kubernetes ${kubernetesVersion} (serverVersion)`, `kubectl${flags} version -o json`);
+    add("Cluster", "confirm", "engine nodes are labelled and tainted (existingCluster.engineNode)", `kubectl${flags} get nodes -l ${ENGINE_NODE_SELECTOR.key}=${ENGINE_NODE_SELECTOR.value} -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints`);
+  }
+
+  // --- Helm charts, from the render ---
+  for (const chart of run.inventory.filter((e) => e.type.startsWith("kubernetes:helm.sh/"))) {
+    const { chart: name, version, repositoryOpts } = chart.inputs as { chart: string; version: string; repositoryOpts?: { repo?: string } };
+    const repo = repositoryOpts?.repo ?? "";
+    add("Helm charts", "confirm", `${name} ${version} (${repo})`, `helm show chart ${name} --repo ${repo} --version ${version}`);
+  }
+  // --- Container images ---
+  for (const image of images.filter((i) => !isPlaceholder(i))) add("Container images", "confirm", image, `crane digest ${image}`);
+
+  return { stack, tier: config.tier, checks };
+}
+
+/** The AWS side: account and region, the AMI release, add-ons for the Kubernetes version, instance types, managed policies. */
+function eksChecks(input: PreflightInput, add: (group: string, kind: CheckKind, what: string, command: string) => void): void {
+  const { config, run } = input;
+  if (config.clusterMode !== "eks") return;
+  const region = input.region ?? "";
+  const inRegion = region ? ` --region ${region}` : "";
+  const k8s = config.cluster.kubernetesVersion;
+  add("AWS account", "confirm", `credentials for the account that will own the stack (region ${region || "from the environment"})`, `aws sts get-caller-identity`);
+  if (config.cluster.adminRoleArns.length === 0) {
+    add("AWS account", "review", "cluster.adminRoleArns is empty: only the identity that runs `pulumi up` can reach the cluster's API", `pulumi config set --path 'cluster.adminRoleArns[0]' arn:aws:iam::<account>:role/<role> --stack ${input.stack}`);
+  }
+  for (const invoke of run.invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter")) {
+    const name = String(invoke.inputs.name);
+    add("AMI", "confirm", `cluster.nodeAmiRelease ${config.cluster.nodeAmiRelease} for Kubernetes ${k8s}: the SSM parameter the program reads`, `aws ssm get-parameter${inRegion} --name ${name} --query Parameter.Value --output text`);
+  }
+  add("AMI", "confirm", `cluster.nodeAmiRelease ${config.cluster.nodeAmiRelease} has release notes`, `gh release view ${config.cluster.nodeAmiRelease} --repo awslabs/amazon-eks-ami`);
+
+  const cluster = run.inventory.find((e) => e.type === "eks:index:Cluster");
+  const clusterInputs = (cluster?.inputs ?? {}) as { vpcCniOptions?: { addonVersion?: string }; kubeProxyAddonOptions?: { version?: string } };
+  const addons: [string, string | undefined][] = [
+    ["vpc-cni", clusterInputs.vpcCniOptions?.addonVersion],
+    ["kube-proxy", clusterInputs.kubeProxyAddonOptions?.version],
+    ...run.inventory.filter((e) => e.type === "aws:eks/addon:Addon").map((e) => [String(e.inputs.addonName), String(e.inputs.addonVersion)] as [string, string]),
+  ];
+  for (const [name, version] of addons) {
+    if (!version) continue;
+    add(
+      `EKS add-ons for Kubernetes ${k8s}`,
+      "confirm",
+      `${name} ${version}`,
+      `aws eks describe-addon-versions${inRegion} --kubernetes-version ${k8s} --addon-name ${name} --query "addons[].addonVersions[?addonVersion=='${version}'].addonVersion" --output text`,
+    );
+  }
+  const instanceTypes = [...new Set(run.inventory.filter((e) => e.type === "aws:eks/nodeGroup:NodeGroup").flatMap((e) => (e.inputs.instanceTypes as string[] | undefined) ?? []))];
+  for (const type of instanceTypes) {
+    add(
+      "Instance types",
+      "confirm",
+      `${type} is offered in the stack's zones`,
+      `aws ec2 describe-instance-type-offerings${inRegion} --location-type availability-zone --filters Name=instance-type,Values=${type} --query "InstanceTypeOfferings[].Location" --output text`,
+    );
+  }
+  const managed = [
+    ...new Set(
+      run.inventory
+        .filter((e) => e.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        .map((e) => String(e.inputs.policyArn))
+        .filter((arn) => arn.startsWith("arn:aws:iam::aws:policy/")),
+    ),
+  ];
+  for (const arn of managed) add("AWS managed policies", "confirm", `${arn.split("/").pop()} exists (its default version is what the roles get)`, `aws iam get-policy --policy-arn ${arn} --query Policy.DefaultVersionId --output text`);
+}
+
+/** 1 while a placeholder remains in a production-tier stack, else 0. */
+export function exitCode(result: PreflightResult): number {
+  return result.tier === "production" && result.checks.some((c) => c.kind === "placeholder") ? 1 : 0;
+}
+
+const MARK: Record<CheckKind, (production: boolean) => string> = {
+  placeholder: (production) => (production ? "✗" : "!"),
+  review: () => "?",
+  confirm: () => "·",
+};
+
+export function formatReport(result: PreflightResult, stackFile: string): string {
+  const production = result.tier === "production";
+  const placeholders = result.checks.filter((c) => c.kind === "placeholder").length;
+  const lines = [
+    `preflight ${result.stack} (tier ${result.tier}, ${stackFile}): ${placeholders} placeholder(s)` +
+      `${placeholders && !production ? " (warnings outside production)" : ""}, ${result.checks.length - placeholders} check(s) to run against the real world`,
+    "  ✗/! placeholder to replace   ? review   · confirm (the command prints the value, or fails if it does not exist)",
+  ];
+  for (const group of [...new Set(result.checks.map((c) => c.group))]) {
+    lines.push("", group);
+    for (const c of result.checks.filter((x) => x.group === group)) lines.push(`  ${MARK[c.kind](production)} ${c.what}: ${c.command}`);
+  }
+  return lines.join("\n");
+}
+
+const USAGE = "npm run preflight -- --stack <stack> [--config-dir DIR]";
+
+async function main(): Promise<void> {
+  const flags = parseFlags(USAGE, { stack: { type: "string" }, "config-dir": { type: "string" } });
+  const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
+  const stack = requireStack(flags.stack, configDir, USAGE);
+  // The render's loader: the same values, the same validation, secrets standing in as placeholders.
+  const all = readStackConfig(stack, configDir).config;
+  const raw = projectConfig(all);
+  const config = parsePlatformConfig(raw, stack);
+  const run = await runStack(stack, { configDir });
+  const result = preflightChecks({ stack, config, raw, secure: readSecureValues(stack, configDir), region: all["aws:region"], run });
+  console.log(formatReport(result, path.relative(process.cwd(), path.join(configDir, `Pulumi.${stack}.yaml`))));
+  process.exitCode = exitCode(result);
+}
+
+if (require.main === module) runMain(main);
