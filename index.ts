@@ -72,6 +72,7 @@ const engine = new TradingEngine(
     monitoring: monitoring.handle,
     cluster,
     protect,
+    tier: config.tier,
   },
   afterStorage,
 );

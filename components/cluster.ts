@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, EngineNodesConfig, SystemNodesConfig } from "./config";
+import { ClusterConfig, EngineNodesConfig, instanceMemoryReservation, SystemNodesConfig } from "./config";
 import { renderTo } from "./k8s/workload-cluster";
 import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
@@ -13,7 +13,10 @@ export interface ClusterArgs extends ClusterConfig {
   privateSubnetIds: pulumi.Input<string>[];
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
-  /** Production: the KMS key cannot be deleted by accident (it decrypts the cluster's secrets and volumes). */
+  /**
+   * Production: the control plane and the KMS key (it decrypts the cluster's secrets and volumes)
+   * cannot be deleted by accident.
+   */
   protect: boolean;
   /** GitOps export: the workloads' provider writes manifests here instead of applying them (the cluster itself is still created). */
   renderYamlToDirectory?: string;
@@ -125,7 +128,10 @@ export class Cluster extends pulumi.ComponentResource {
         corednsAddonOptions: { enabled: false },
         tags: args.tags,
       },
-      { parent: this, dependsOn: [key] },
+      // A child inherits `protect` from its parent (@pulumi/pulumi resource.js; pulumi-eks is a Node
+      // component, so this reaches its aws.eks.Cluster, IAM role and security group): deleting or
+      // replacing any of them in production first needs `pulumi state unprotect`. Checked 2026-11-30.
+      { parent: this, dependsOn: [key], protect: args.protect },
     );
     const eksCluster = cluster.eksCluster;
     this.name = eksCluster.name;
@@ -173,6 +179,7 @@ export class Cluster extends pulumi.ComponentResource {
           reservedSystemCpus: args.engineNodes.reservedSystemCpus,
           hugepages2Mi: args.engineNodes.hugepages2Mi,
           kernel: args.engineNodes.kernel,
+          memory: instanceMemoryReservation(args.engineNodes.instanceType),
         },
       },
       { parent: this, dependsOn: [cluster] },

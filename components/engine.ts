@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { EngineConfig, parseQuantity } from "./config";
+import { EngineConfig, parseQuantity, Tier } from "./config";
 import { AppIdentity, ENGINE_NODE_SELECTOR, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
@@ -44,10 +44,14 @@ export interface TradingEngineArgs extends EngineConfig {
   cluster: WorkloadCluster;
   /** Production keeps the volumes of deleted or scaled-in pods. */
   protect: boolean;
+  /** The stack's tier: the engine reads it as HFT_ENV (reference seed 000, section 3). */
+  tier: Tier;
 }
 
 const PORTS = { http: 8080, websocket: 8443, metrics: 9090, logShipper: 2020 } as const;
 const PRIORITY_CLASS = "high-priority";
+/** Pod label carrying the stack's tier. */
+const TIER_LABEL = "hft-platform/tier";
 
 /**
  * The trading engine: namespace guardrails (quota, limits, priority), configuration and generated
@@ -186,7 +190,7 @@ export class TradingEngine extends pulumi.ComponentResource {
           selector: { matchLabels: selector },
           template: {
             metadata: {
-              labels,
+              labels: { ...labels, [TIER_LABEL]: args.tier },
               // Rolls the pods when their configuration changes.
               annotations: { "hft-platform/config-hash": config.data.apply((d) => configHash(d)) },
             },
@@ -204,7 +208,13 @@ export class TradingEngine extends pulumi.ComponentResource {
           ],
         },
       },
-      k8sOpts,
+      // The HPA owns spec.replicas once it scales: `replicas` sizes the first create only. Under
+      // server-side apply, pulumi-kubernetes drops an ignored field from its patch when another
+      // field manager owns it, and re-sends the live value otherwise, so `pulumi up` neither
+      // conflicts with the HPA nor resets the count (handleSSAIgnoreFields in
+      // provider/pkg/await/await.go, v4.32.0 to main, read 2026-11-30). Omitting the field instead
+      // would reset a never-scaled StatefulSet to 1 replica on the next apply.
+      { ...k8sOpts, ignoreChanges: ["spec.replicas"] },
     );
     this.statefulSetName = statefulSet.metadata.name;
 
@@ -384,6 +394,8 @@ export class TradingEngine extends pulumi.ComponentResource {
             fieldEnv("POD_NAMESPACE", "metadata.namespace"),
             fieldEnv("POD_IP", "status.podIP"),
             fieldEnv("NODE_NAME", "spec.nodeName"),
+            // The tier is a pod label (queries and dashboards see it too); the engine reads it as HFT_ENV.
+            fieldEnv("HFT_ENV", `metadata.labels['${TIER_LABEL}']`),
             fieldEnv("HFT_INSTANCE_ID", "metadata.name"),
             secretEnv("DATABASE_URL", args.database.clientSecretName, "uri"),
             secretEnv("REDIS_PASSWORD", args.redis.clientSecretName, args.redis.passwordKey),

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupStore, BackupStoreHandle } from "./backup-store";
 import { CiRunner } from "./ci-runner";
 import { Cluster } from "./cluster";
-import { EksPlatformConfig, ExistingPlatformConfig } from "./config";
+import { EksPlatformConfig, ExistingPlatformConfig, instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, memoryReservation } from "./config";
 import { ExistingCluster } from "./existing-cluster";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { Network } from "./network";
@@ -104,7 +104,7 @@ export function eksFoundation(
       network: { nodeCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, apiServerPort: 443 },
       kubernetesVersion: config.cluster.kubernetesVersion,
     },
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: instanceMemoryReservation(config.engineNodes.instanceType) },
     ready: [storage],
     backupStore: backups.handle,
     aws: {
@@ -129,7 +129,8 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
       network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
       kubernetesVersion: existing.kubernetesVersion,
     },
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel },
+    // Nodes prepared by hand: as the config assumes (the kubelet's default pod limit, one NUMA node).
+    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1) },
     // The StorageClasses exist already.
     ready: [],
   };

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { KernelTuning } from "./config";
+import { KernelTuning, MemoryReservation, totalReservedMi } from "./config";
 import { ENGINE_NODE_SELECTOR } from "./k8s/labels";
 
 /** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
@@ -20,6 +20,22 @@ export interface LatencyTuning {
   reservedSystemCpus: string;
   hugepages2Mi: number;
   kernel: KernelTuning;
+  memory: MemoryReservation;
+}
+
+/**
+ * reservedMemory per NUMA node: the total split evenly in whole MiB, the remainder on node 0. The
+ * kubelet refuses to start with the Static policy unless, per memory type, the NUMA nodes' sum
+ * equals kube-reserved + system-reserved + the hard eviction threshold (kubernetes.io, "Utilizing
+ * the NUMA-aware Memory Manager", section "Reserved memory flag", read 2026-11-30).
+ */
+export function reservedMemoryPerNumaNode(memory: MemoryReservation): { numaNode: number; limits: { memory: string } }[] {
+  const total = totalReservedMi(memory);
+  const share = Math.floor(total / memory.numaNodes);
+  return Array.from({ length: memory.numaNodes }, (_, numaNode) => ({
+    numaNode,
+    limits: { memory: `${numaNode === 0 ? total - share * (memory.numaNodes - 1) : share}Mi` },
+  }));
 }
 
 /** Engine nodes register labelled and tainted, so only the engine (which tolerates the taint) lands there. */
@@ -117,11 +133,28 @@ export function latencyKubeletConfig(tuning: LatencyTuning): Record<string, unkn
     systemReservedCgroup: "",
     topologyManagerPolicy: "single-numa-node",
     topologyManagerScope: "pod",
-    memoryManagerPolicy: "None",
+    // Static pins a Guaranteed pod's memory and hugepages to the NUMA node of its cores; "None"
+    // aligned the CPUs only. Its reservedMemory must match the reservations below exactly.
+    memoryManagerPolicy: "Static",
+    reservedMemory: reservedMemoryPerNumaNode(tuning.memory),
+    // Every key nodeadm sets is stated, so merging over its defaults changes nothing unseen. CPU
+    // reservations come from reservedSystemCPUs, which replaces kube/system-reserved cpu (kubelet
+    // cmd/kubelet/app/server.go: "--reserved-cpus ... will overwrite the cpu setting").
+    kubeReserved: { memory: `${tuning.memory.kubeReservedMi}Mi`, "ephemeral-storage": "1Gi" },
+    systemReserved: { memory: `${tuning.memory.systemReservedMi}Mi` },
+    evictionHard: { "memory.available": `${tuning.memory.evictionHardMi}Mi`, "nodefs.available": "10%", "nodefs.inodesFree": "5%" },
   };
 }
 
-/** Kernel settings applied before the kubelet starts, so pods never need privileges to get them. */
+/**
+ * Kernel settings applied before the kubelet starts, so pods never need privileges to get them. Only
+ * node-wide ones: a per-network-namespace sysctl set here (net.core.somaxconn,
+ * net.ipv4.tcp_max_syn_backlog) never reaches a pod with its own network namespace. Both are outside
+ * the kubelet's safe set (pkg/kubelet/sysctl/safe_sysctls.go), so setting them per pod would need
+ * allowedUnsafeSysctls on the engine nodes and a namespace below Pod Security "baseline", whose
+ * Sysctls control admits only the safe set; the engine keeps "restricted" and the kernel's defaults
+ * (somaxconn 4096 since Linux 5.4). Read 2026-11-30.
+ */
 export function latencySysctls(tuning: LatencyTuning): Record<string, string> {
   const k = tuning.kernel;
   return {
@@ -129,8 +162,6 @@ export function latencySysctls(tuning: LatencyTuning): Record<string, string> {
     "net.core.busy_read": String(k.busyPollUs),
     "net.core.rmem_max": String(k.socketBufferBytes),
     "net.core.wmem_max": String(k.socketBufferBytes),
-    "net.core.somaxconn": String(k.somaxconn),
-    "net.ipv4.tcp_max_syn_backlog": String(k.tcpMaxSynBacklog),
     "vm.nr_hugepages": String(tuning.hugepages2Mi),
     "vm.swappiness": "0",
     "kernel.numa_balancing": "0",

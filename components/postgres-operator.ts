@@ -5,6 +5,7 @@ import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { apiServerPorts, ClusterNetwork, DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { container, restrictedPodSecurityContext } from "./k8s/pod";
 
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -56,6 +57,8 @@ export class PostgresOperator extends pulumi.ComponentResource {
   /** Creates the barmancloud.cnpg.io CRD and the plugin: ObjectStores and plugin backups depend on it. Only with backupPlugin. */
   readonly barmanCloud?: k8s.helm.v4.Chart;
   readonly certManager?: k8s.helm.v4.Chart;
+  /** Completes once cert-manager's webhook answers with its CA injected: the plugin's Issuer and Certificates wait for it. */
+  readonly certManagerReady?: k8s.batch.v1.Job;
 
   constructor(name: string, args: PostgresOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:PostgresOperator", name, {}, opts);
@@ -65,7 +68,10 @@ export class PostgresOperator extends pulumi.ComponentResource {
     // Webhook calls come from the API server's addresses in the node range (the control plane's ENIs on EKS).
     const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.network.nodeCidr } }];
 
-    if (args.backupPlugin) this.certManager = this.certManagerChart(args, args.backupPlugin.certManager, replicas, { apiServer, fromApiServer, k8sOpts });
+    if (args.backupPlugin) {
+      this.certManager = this.certManagerChart(args, args.backupPlugin.certManager, replicas, { apiServer, fromApiServer, k8sOpts });
+      this.certManagerReady = this.certManagerApiCheck(args.backupPlugin.certManager, this.certManager, k8sOpts);
+    }
 
     const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
     const cnpgNs = new PlatformNamespace(
@@ -110,7 +116,16 @@ export class PostgresOperator extends pulumi.ComponentResource {
       },
       { ...k8sOpts, dependsOn: [cnpgNs] },
     );
-    if (args.backupPlugin && this.certManager) {
+    if (args.highlyAvailable) {
+      // The chart has no PodDisruptionBudget template (cloudnative-pg 0.29.0, read 2026-11-30): a drain
+      // could evict both replicas and, with them, the webhook every CloudNativePG object goes through.
+      new k8s.policy.v1.PodDisruptionBudget(
+        "cnpg-controller-manager",
+        { metadata: { name: "cnpg-controller-manager", namespace: CNPG_NAMESPACE, labels: cnpgLabels }, spec: { minAvailable: 1, selector: { matchLabels: OPERATOR_PODS } } },
+        { ...k8sOpts, dependsOn: [cnpgNs] },
+      );
+    }
+    if (args.backupPlugin && this.certManagerReady) {
       this.barmanCloud = new k8s.helm.v4.Chart(
         "barman-cloud",
         {
@@ -125,8 +140,9 @@ export class PostgresOperator extends pulumi.ComponentResource {
             resources: small("100m", "256Mi"),
           },
         },
-        // Its Issuer and Certificates need cert-manager's CRDs and webhook; it registers with the operator.
-        { ...k8sOpts, dependsOn: [cnpgNs, this.certManager, this.operator] },
+        // Its Issuer and Certificates need cert-manager's webhook serving with its CA injected (else
+        // "x509: certificate signed by unknown authority" on a fresh cluster); it registers with the operator.
+        { ...k8sOpts, dependsOn: [cnpgNs, this.certManager!, this.certManagerReady, this.operator] },
       );
     }
 
@@ -162,8 +178,9 @@ export class PostgresOperator extends pulumi.ComponentResource {
           crds: { enabled: true, keep: true },
           // Leader election defaults to kube-system; keep the Leases next to the controllers.
           global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
-          // startupapicheck is a Helm post-install hook, which the v4 Chart never runs; the Chart waits
-          // for the webhook Deployment to be ready instead.
+          // startupapicheck (and its RBAC) are Helm post-install hooks, which the v4 Chart omits
+          // (@pulumi/kubernetes 4.34.2 ChartArgs.includeHooks: "hooks are not supported" outside render
+          // mode): certManagerApiCheck runs the same check as a plain Job instead.
           startupapicheck: { enabled: false },
           replicaCount: replicas,
           podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 },
@@ -174,6 +191,61 @@ export class PostgresOperator extends pulumi.ComponentResource {
         },
       },
       { ...ctx.k8sOpts, dependsOn: [certManagerNs] },
+    );
+  }
+
+  /**
+   * cert-manager's own start-up check, as the chart's hook would run it (templates/startupapicheck-*.yaml
+   * at v1.21.1, read 2026-11-30): `cmctl check api` makes dry-run CertificateRequests until the webhook
+   * accepts them, which needs the webhook serving and cainjector's CA in the webhook configuration.
+   * pulumi-kubernetes waits for a Job to complete (await/job.go), so dependents start after it.
+   */
+  private certManagerApiCheck(version: string, chart: k8s.helm.v4.Chart, k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.batch.v1.Job {
+    const name = "cert-manager-startupapicheck";
+    const labels = standardLabels({ name: "cert-manager", component: "startupapicheck" });
+    const meta = { name, namespace: CERT_MANAGER_NAMESPACE, labels };
+    const account = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: true }, { ...k8sOpts, dependsOn: [chart] });
+    const role = new k8s.rbac.v1.Role(
+      name,
+      { metadata: meta, rules: [{ apiGroups: ["cert-manager.io"], resources: ["certificaterequests"], verbs: ["create"] }] },
+      { ...k8sOpts, dependsOn: [chart] },
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      name,
+      {
+        metadata: meta,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: CERT_MANAGER_NAMESPACE }],
+      },
+      k8sOpts,
+    );
+    return new k8s.batch.v1.Job(
+      name,
+      {
+        metadata: meta,
+        spec: {
+          backoffLimit: 4,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "OnFailure",
+              serviceAccountName: account.metadata.name,
+              securityContext: restrictedPodSecurityContext(),
+              containers: [
+                container({
+                  name: "startupapicheck",
+                  // The chart's image for this version: quay.io/jetstack/cert-manager-startupapicheck:<appVersion>.
+                  image: `quay.io/jetstack/cert-manager-startupapicheck:${version}`,
+                  args: ["check", "api", "--wait=1m", "-v"],
+                  env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
+                  resources: { cpu: "50m", memory: "64Mi" },
+                }),
+              ],
+            },
+          },
+        },
+      },
+      { ...k8sOpts, dependsOn: [chart, binding] },
     );
   }
 

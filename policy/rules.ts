@@ -8,6 +8,7 @@ import {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { ExemptionConfig, exemptionFor, exemptionForUrn, withExemptions } from "./exemptions";
 
 /**
  * Rules carry the resource types they judge. The engine ignores the extra field; the offline gate
@@ -52,26 +53,43 @@ function configOf<C>(schema: PolicyConfigSchema | undefined, given: object): C {
 export type ResourceCheck<P, C> = (props: P, report: ReportViolation, config: C, args: ResourceValidationArgs) => void;
 export type StackCheck<C> = (resources: PolicyResource[], report: ReportViolation, config: C, args: StackValidationArgs) => void;
 
-/** A resource rule that is not applicable to any type outside `targetTypes`. */
+/**
+ * A resource rule that is not applicable to any type outside `targetTypes`, nor to an object its
+ * config exempts by name (see exemptions.ts).
+ */
 export function resourceRule<P, C = Record<string, never>>(meta: RuleMeta, check: ResourceCheck<P, C>): HftResourcePolicy {
   const types = new Set(meta.targetTypes);
+  const configSchema = withExemptions(meta.configSchema);
   return {
     ...meta,
+    configSchema,
     validateResource: (args, report) => {
       if (!types.has(args.type)) args.notApplicable(`applies to ${meta.targetTypes.join(", ")}`);
-      check(args.props as P, report, configOf<C>(meta.configSchema, args.getConfig()), args);
+      const config = configOf<C & ExemptionConfig>(configSchema, args.getConfig());
+      const exempt = exemptionFor(config.exemptions, args.type, args.props);
+      if (exempt) args.notApplicable(`exempt by the stack's policy config: ${exempt.reason}`);
+      check(args.props as P, report, config, args);
     },
   };
 }
 
-/** A stack rule that is not applicable when the stack holds none of `targetTypes`. */
+/**
+ * A stack rule that is not applicable when the stack holds none of `targetTypes`; violations it
+ * reports against an object its config exempts by name are dropped.
+ */
 export function stackRule<C = Record<string, never>>(meta: RuleMeta, check: StackCheck<C>): HftStackPolicy {
   const types = new Set(meta.targetTypes);
+  const configSchema = withExemptions(meta.configSchema);
   return {
     ...meta,
+    configSchema,
     validateStack: (args, report) => {
       if (!args.resources.some((r) => types.has(r.type))) args.notApplicable(`the stack has no ${meta.targetTypes.join(", ")}`);
-      check(args.resources, report, configOf<C>(meta.configSchema, args.getConfig()), args);
+      const config = configOf<C & ExemptionConfig>(configSchema, args.getConfig());
+      const unlessExempt: ReportViolation = (message, urn) => {
+        if (!exemptionForUrn(config.exemptions, args.resources, urn)) report(message, urn);
+      };
+      check(args.resources, unlessExempt, config, args);
     },
   };
 }

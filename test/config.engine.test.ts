@@ -43,6 +43,16 @@ describe("engine config", () => {
     expectRejected("dev", { "engine.hugepages": "2G" }, "engine.hugepages", /a size such as/);
   });
 
+  it("fits the engine's memory and hugepages on one NUMA node, after the kubelet's reserved memory", () => {
+    // c6i.metal: 2 NUMA nodes of 128 GiB; 16384 hugepages (32 GiB) and 8362 + 1024 + 100 MiB reserved, split evenly.
+    expectRejected("prod", { "engine.hugepages": "20Gi" }, "engine.hugepages", /at most 16384Mi: the share of engineNodes\.hugepages2Mi on one of c6i\.metal's 2 NUMA nodes/);
+    expectRejected("prod", { "engine.memory": "110Gi", "engine.quota.memory": "600Gi" }, "engine.memory", /at most 109945Mi: the memory left for pods on one of c6i\.metal's 2 NUMA nodes/);
+    expect(problems("prod", { "engine.memory": "100Gi", "engine.quota.memory": "600Gi" })).toEqual([]);
+    // One NUMA node (c6i.4xlarge, 32 GiB): with 8192 hugepages (16 GiB) and 2829 + 1024 + 100 MiB reserved, 12431Mi are left for pods.
+    expectRejected("dev", { "engine.memory": "16Gi", "engineNodes.hugepages2Mi": 8192, "engine.quota.memory": "64Gi" }, "engine.memory", /at most 12431Mi: the memory left for pods on one of c6i.4xlarge.s 1 NUMA node/);
+    expect(problems("dev", {})).toEqual([]);
+  });
+
   it("keeps replicas, the autoscaler and the disruption budget consistent", () => {
     expectRejected("prod", { "engine.pdbMinAvailable": 4 }, "engine.pdbMinAvailable", /from 1 to 2 with 3 replicas/);
     expectRejected("prod", { "engine.pdbMinAvailable": 3 }, "engine.pdbMinAvailable", /block every node drain/);

@@ -22,7 +22,7 @@ describe("cluster mode", () => {
         memoryGiB: 16,
         reservedSystemCpus: "0-1",
         hugepages2Mi: 512,
-        kernel: { busyPollUs: 50, socketBufferBytes: 16777216, somaxconn: 4096, tcpMaxSynBacklog: 8192 },
+        kernel: { busyPollUs: 50, socketBufferBytes: 16777216 },
       },
       storageClasses: { fastSsd: "standard", gp3: "standard", sharedFilesystem: "standard" },
       referenceDataAccessMode: "ReadWriteOnce",

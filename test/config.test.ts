@@ -11,7 +11,7 @@ describe("stack files", () => {
     expect(dev.cluster.endpointPublicAccess).toBe(false);
     expect(dev.cluster.publicAccessCidrs).toEqual([]);
     expect(dev.engineNodes.instanceType).toBe("c6i.4xlarge");
-    expect(dev.engineNodes.kernel).toEqual({ busyPollUs: 50, socketBufferBytes: 16777216, somaxconn: 4096, tcpMaxSynBacklog: 8192 });
+    expect(dev.engineNodes.kernel).toEqual({ busyPollUs: 50, socketBufferBytes: 16777216 });
     expect(dev.storage.reclaimPolicy).toBe("Delete");
   });
 
@@ -52,7 +52,28 @@ describe("validation", () => {
     expectRejected("dev", { "storage.fastSsd.throughput": 124 }, "storage.fastSsd.throughput", /125–1000/);
     expectRejected("prod", { "storage.fastSsd.throughput": 1001 }, "storage.fastSsd.throughput", /125–1000/);
     expectRejected("dev", { "storage.fastSsd.iops": 3000, "storage.fastSsd.throughput": 751 }, "storage.fastSsd.throughput", /iops\/4 = 750/);
-    expect(problems("dev", { "storage.fastSsd.iops": 4000, "storage.fastSsd.throughput": 1000 })).toEqual([]);
+    // 4000 IOPS needs 8Gi claims on fast-ssd (500 IOPS per GiB): dev's 5Gi Redis volume grows with it.
+    expect(problems("dev", { "storage.fastSsd.iops": 4000, "storage.fastSsd.throughput": 1000, "redis.storageSize": "8Gi" })).toEqual([]);
+  });
+
+  it("refuses a claim on fast-ssd too small for the class's IOPS, naming the claim, the size that fits and the IOPS that fit", () => {
+    // The EBS CSI driver passes 6000 IOPS for a 5 GiB volume to CreateVolume, which refuses it (500 IOPS per GiB).
+    expectRejected("dev", { "storage.fastSsd.iops": 6000 }, "redis.storageSize", /^hft-platform:redis\.storageSize: "5Gi" is not allowed; allowed: at least 12Gi on fast-ssd .*storage\.fastSsd\.iops is 6000\), or storage\.fastSsd\.iops at most 3000 for 5Gi/);
+    // 10 GiB at 6000 IOPS would be capped by the driver to 5000 without a word: refused as well.
+    expectRejected("dev", { "storage.fastSsd.iops": 6000 }, "engine.volumes.logs", /at least 12Gi on fast-ssd.*at most 5000 for 10Gi/);
+    expectRejected("dev", { "storage.fastSsd.iops": 6000 }, "timescaledb.storage.walSize", /at least 12Gi/);
+    expect(problems("dev", { "storage.fastSsd.iops": 6000 }).filter((p) => /prometheus|volumes\.data|storage\.size/.test(p))).toEqual([]);
+    // Every size gets gp3's 3000 baseline, and prod's 16000 IOPS fit its 50Gi and larger claims.
+    expect(problems("dev", { "storage.fastSsd.iops": 3000, "redis.storageSize": "2Gi" })).toEqual([]);
+    expect(problems("prod", {})).toEqual([]);
+    expectRejected("prod", { "redis.storageSize": "31Gi" }, "redis.storageSize", /at least 32Gi on fast-ssd/);
+    // gp3's class at its 3000 baseline (Alertmanager's) and existing clusters' classes are not gp3 claims to check.
+    expect(problems("prod", { "monitoring.alertmanager.storageSize": "1Gi" })).toEqual([]);
+  });
+
+  it("refuses the kernel keys that could never reach a pod", () => {
+    expectRejected("prod", { "engineNodes.kernel.somaxconn": 4096 }, "engineNodes.kernel.somaxconn", /unknown key/);
+    expectRejected("prod", { "engineNodes.kernel.tcpMaxSynBacklog": 8192 }, "engineNodes.kernel.tcpMaxSynBacklog", /unknown key/);
   });
 
   it("node counts must satisfy min ≤ desired ≤ max", () => {

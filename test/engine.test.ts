@@ -40,6 +40,7 @@ async function buildEngine(overrides: Partial<TradingEngineArgs> = {}): Promise<
       kubernetesVersion: "1.34",
     },
     protect: true,
+    tier: "production",
     ...overrides,
   });
   await pulumi.runtime.disconnect();
@@ -123,6 +124,20 @@ describe("trading engine StatefulSet", () => {
     expect(engineContainer().readinessProbe.httpGet).toEqual({ path: "/health/ready", port: 8080 });
     expect(engineContainer().lifecycle.preStop.exec.command).toEqual(["/bin/sh", "-c", "sleep 10"]);
     expect(pod().terminationGracePeriodSeconds).toBe(30);
+  });
+
+  it("leaves spec.replicas to the HPA after the first create", () => {
+    const statefulSet = inv.one("kubernetes:apps/v1:StatefulSet", "trading-engine");
+    expect(statefulSet.ignoreChanges).toEqual(["spec.replicas"]);
+    // The first create starts at the HPA's floor, so the HPA never has to scale up from the default of 1.
+    const hpa = inv.k8s("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "trading-engine-hpa");
+    expect(sts().spec.replicas).toBe(hpa.spec.minReplicas);
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "StatefulSet", name: "trading-engine" });
+  });
+
+  it("tells the engine its environment (HFT_ENV, reference seed 000) from the stack's tier", () => {
+    expect(engineContainer().env).toContainEqual({ name: "HFT_ENV", valueFrom: { fieldRef: { fieldPath: "metadata.labels['hft-platform/tier']" } } });
+    expect(sts().spec.template.metadata.labels["hft-platform/tier"]).toBe("production");
   });
 
   it("takes credentials by reference only", () => {

@@ -91,7 +91,15 @@ describe("preflight of prod", () => {
       "helm show chart cloudnative-pg --repo https://cloudnative-pg.github.io/charts --version 0.30.1",
     );
     const images = lines(prod).filter((c) => c.group === "Container images").map((c) => c.what);
-    expect(images).toEqual(["busybox:1.36.1", "fluent/fluent-bit:3.1.9", "oliver006/redis_exporter:v1.91.1", "redis:8.10.0", "timescale/timescaledb-ha:pg18.4-ts2.28.2"]);
+    expect(images).toEqual([
+      "busybox:1.36.1",
+      "fluent/fluent-bit:3.1.9",
+      "oliver006/redis_exporter:v1.91.1",
+      // cert-manager's start-up check, run by the program as a Job (the v4 Chart omits the chart's hook).
+      "quay.io/jetstack/cert-manager-startupapicheck:v1.21.1",
+      "redis:8.10.0",
+      "timescale/timescaledb-ha:pg18.4-ts2.28.2",
+    ]);
   });
 });
 

@@ -34,6 +34,24 @@ describe("render CLI", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses a dev copy whose 5Gi Redis claim is on a 6000-IOPS fast-ssd, naming the claim's key and the file", () => {
+    const dev = readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
+    const broken = dev.replace("      iops: 3000\n", "      iops: 6000\n");
+    expect(broken).not.toBe(dev);
+    expect(broken).toContain("storageSize: 5Gi");
+    writeFileSync(path.join(scratch, "Pulumi.dev-iops.yaml"), broken);
+    const out = path.join(scratch, "out-dev-iops");
+
+    const result = render("dev-iops", scratch, out);
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid stack configuration in Pulumi.dev-iops.yaml");
+    expect(result.stderr).toMatch(/hft-platform:redis\.storageSize: "5Gi" is not allowed; allowed: at least 12Gi on fast-ssd/);
+    expect(result.stderr).toMatch(/or storage\.fastSsd\.iops at most 3000 for 5Gi/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("names a missing StorageClass mapping of a local copy, what the class is for, and writes nothing", () => {
     const local = readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8");
     const broken = local.replace("      fastSsd: standard\n", "");

@@ -42,7 +42,7 @@ describe("dev differs from prod where it saves money", () => {
   it("lets volumes, EFS and the key go with the stack", () => {
     expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "fast-ssd")).toMatchObject({
       reclaimPolicy: "Delete",
-      parameters: { iops: "6000", throughput: "500", type: "gp3", encrypted: "true" },
+      parameters: { iops: "3000", throughput: "500", type: "gp3", encrypted: "true" },
     });
     expect(inv.k8s("kubernetes:storage.k8s.io/v1:StorageClass", "efs-sc").reclaimPolicy).toBe("Delete");
     const fs = inv.one("aws:efs/fileSystem:FileSystem", "hft");
@@ -50,6 +50,10 @@ describe("dev differs from prod where it saves money", () => {
     expect(fs.inputs).toMatchObject({ encrypted: true });
     expect((inv.one("aws:efs/backupPolicy:BackupPolicy", "hft").inputs as any).backupPolicy.status).toBe("DISABLED");
     expect(inv.one("aws:kms/key:Key", "hft-secrets").protect).toBeUndefined();
+    // The engine is told it runs in development (HFT_ENV comes from this label).
+    expect(inv.k8s("kubernetes:apps/v1:StatefulSet", "trading-engine").spec.template.metadata.labels["hft-platform/tier"]).toBe("development");
+    // A dev cluster can be destroyed without unprotecting it first.
+    expect(inv.one("eks:index:Cluster", "hft").protect).toBeUndefined();
   });
 });
 

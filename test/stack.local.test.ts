@@ -125,7 +125,12 @@ describe("local stack: an existing cluster, no AWS", () => {
         systemReservedCgroup: "",
         topologyManagerPolicy: "single-numa-node",
         topologyManagerScope: "pod",
-        memoryManagerPolicy: "None",
+        memoryManagerPolicy: "Static",
+        // Hand-prepared nodes: the kubelet's default 110 pods (11 MiB each + 255 MiB), 1 GiB for the OS, one NUMA node.
+        reservedMemory: [{ numaNode: 0, limits: { memory: "2589Mi" } }],
+        kubeReserved: { memory: "1465Mi", "ephemeral-storage": "1Gi" },
+        systemReserved: { memory: "1024Mi" },
+        evictionHard: { "memory.available": "100Mi", "nodefs.available": "10%", "nodefs.inodesFree": "5%" },
       },
       hugepages2Mi: 512,
       sysctls: {
@@ -133,8 +138,6 @@ describe("local stack: an existing cluster, no AWS", () => {
         "net.core.busy_read": "50",
         "net.core.rmem_max": "16777216",
         "net.core.wmem_max": "16777216",
-        "net.core.somaxconn": "4096",
-        "net.ipv4.tcp_max_syn_backlog": "8192",
         "vm.nr_hugepages": "512",
         "vm.swappiness": "0",
         "kernel.numa_balancing": "0",

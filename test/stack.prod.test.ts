@@ -64,6 +64,10 @@ describe("prod cluster", () => {
     expect(cluster().encryptionConfigKeyArn).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
   });
 
+  it("protects the EKS cluster (and, by inheritance, its control plane) from deletion", () => {
+    expect(inv.one("eks:index:Cluster", "hft").protect).toBe(true);
+  });
+
   it("turns on NetworkPolicy enforcement in the VPC CNI", () => {
     expect(cluster().vpcCniOptions).toMatchObject({ addonVersion: "v1.20.4-eksbuild.1", enableNetworkPolicy: true });
     expect(cluster().kubeProxyAddonOptions).toMatchObject({ enabled: true, version: "v1.34.1-eksbuild.2" });
@@ -133,13 +137,28 @@ describe("prod node groups", () => {
     ]);
   });
 
+  it("pins engine memory to its NUMA node: Memory Manager Static, reservedMemory per NUMA node of c6i.metal", () => {
+    const kubelet = userDataParts(engineTemplate()).nodeConfig.spec.kubelet.config;
+    expect(kubelet.memoryManagerPolicy).toBe("Static");
+    // nodeadm's own formula for c6i.metal's 737 pods (11 × 737 + 255 MiB), written out, plus 1 GiB for the OS.
+    expect(kubelet.kubeReserved).toEqual({ memory: "8362Mi", "ephemeral-storage": "1Gi" });
+    expect(kubelet.systemReserved).toEqual({ memory: "1024Mi" });
+    expect(kubelet.evictionHard["memory.available"]).toBe("100Mi");
+    // Two sockets, two NUMA nodes; the kubelet starts only if they add up to 8362 + 1024 + 100 MiB.
+    expect(kubelet.reservedMemory).toEqual([
+      { numaNode: 0, limits: { memory: "4743Mi" } },
+      { numaNode: 1, limits: { memory: "4743Mi" } },
+    ]);
+  });
+
   it("preallocates hugepages, sets low-latency sysctls and disables THP at boot", () => {
     const { script } = userDataParts(engineTemplate());
     expect(script).toBeDefined();
     expect(script).toContain("vm.nr_hugepages = 16384");
     expect(script).toContain("net.core.busy_poll = 50");
     expect(script).toContain("net.core.rmem_max = 16777216");
-    expect(script).toContain("net.core.somaxconn = 4096");
+    // Per-network-namespace settings would stop at the node's namespace: not set there.
+    expect(script).not.toContain("somaxconn");
     expect(script).toContain("echo never > /sys/kernel/mm/transparent_hugepage/enabled");
     expect(script).toMatch(/^#!\/bin\/bash\nset -euo pipefail/);
   });

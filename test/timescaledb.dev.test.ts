@@ -33,6 +33,7 @@ describe("dev TimescaleDB differs from prod where it saves money", () => {
     const values = (name: string) => (inv.one("kubernetes:helm.sh/v4:Chart", name).inputs as any).values;
     expect(values("cnpg").replicaCount).toBe(1);
     expect(values("cert-manager")).toMatchObject({ replicaCount: 1, podDisruptionBudget: { enabled: false } });
+    expect(inv.all("kubernetes:policy/v1:PodDisruptionBudget").map((p) => (p.inputs as any).metadata.name)).not.toContain("cnpg-controller-manager");
   });
 
   it("keeps a week of backups and lets the bucket, key and Cluster go with the stack", () => {

@@ -49,6 +49,13 @@ describe("prod TimescaleDB operators", () => {
     }
   });
 
+  it("adds the disruption budget the cloudnative-pg chart lacks for its two replicas", () => {
+    const pdb = inv.k8s("kubernetes:policy/v1:PodDisruptionBudget", "cnpg-controller-manager");
+    expect(pdb.metadata.namespace).toBe("cnpg-system");
+    expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": "cnpg" } } });
+    expect((chart("cnpg").inputs as any).values.replicaCount).toBe(2);
+  });
+
   it("gives the operators and the database restricted, default-deny namespaces", () => {
     for (const ns of ["cnpg-system", "cert-manager", "hft-data"]) {
       const namespace = inv.k8s("kubernetes:core/v1:Namespace", ns);
@@ -372,5 +379,22 @@ describe("prod TimescaleDB ordering", () => {
     const pluginDeps = deps("kubernetes:helm.sh/v4:Chart", "barman-cloud");
     expect(pluginDeps).toContain(urn("kubernetes:helm.sh/v4:Chart", "cert-manager"));
     expect(pluginDeps).toContain(urn("kubernetes:helm.sh/v4:Chart", "cnpg"));
+  });
+
+  it("installs the plugin (its Issuer and Certificates) only after cert-manager's API check has passed", () => {
+    const check = "cert-manager-startupapicheck";
+    const job = inv.k8s("kubernetes:batch/v1:Job", check);
+    expect(job.metadata.namespace).toBe("cert-manager");
+    const container = job.spec.template.spec.containers[0];
+    // The chart's own hook, at the pinned chart version (the v4 Chart omits hooks).
+    expect(container.image).toBe("quay.io/jetstack/cert-manager-startupapicheck:v1.21.1");
+    expect(container.args).toEqual(["check", "api", "--wait=1m", "-v"]);
+    expect(job.spec.template.spec.serviceAccountName).toBe(check);
+    expect(inv.k8s("kubernetes:rbac.authorization.k8s.io/v1:Role", check).rules).toEqual([
+      { apiGroups: ["cert-manager.io"], resources: ["certificaterequests"], verbs: ["create"] },
+    ]);
+    expect(deps("kubernetes:batch/v1:Job", check)).toContain(urn("kubernetes:helm.sh/v4:Chart", "cert-manager"));
+    expect(deps("kubernetes:batch/v1:Job", check)).toContain(urn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", check));
+    expect(deps("kubernetes:helm.sh/v4:Chart", "barman-cloud")).toContain(urn("kubernetes:batch/v1:Job", check));
   });
 });

@@ -20,6 +20,8 @@ export interface InventoryEntry {
   /** Resource options that guard against accidental deletion (set on prod's stateful resources). */
   protect?: boolean;
   retainOnDelete?: boolean;
+  /** Input paths Pulumi leaves to someone else after creation (e.g. a StatefulSet's replicas, owned by its HPA). */
+  ignoreChanges?: string[];
   /** URNs this resource waits for: explicit `dependsOn` and resources its inputs come from. */
   dependsOn?: string[];
   /** Former URNs it answers to (`aliases`), so a move between components does not replace it. */

@@ -227,6 +227,7 @@ interface RegisterResourceRequest {
   getProvider(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined }[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
@@ -275,6 +276,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
           ...(req.getProvider() ? { provider: req.getProvider() } : {}),
           ...(req.getProtect() ? { protect: true } : {}),
           ...(req.getRetainondelete() ? { retainOnDelete: true } : {}),
+          ...(req.getIgnorechangesList().length ? { ignoreChanges: [...req.getIgnorechangesList()] } : {}),
           ...(req.getDependenciesList().length ? { dependsOn: [...req.getDependenciesList()].sort() } : {}),
           ...aliasUrns(req, response.getUrn()),
           inputs,

@@ -42,8 +42,33 @@ export interface GateReport {
   rules: (RuleRun & { violations: number })[];
   disabled: string[];
   unseen: UnseenRule[];
-  /** Components whose children are not in the inventory (remote components): nothing they create was checked. */
-  opaqueComponents: { urn: string; type: string; name: string }[];
+  /**
+   * Components whose children are not in the inventory (remote components): nothing they create was
+   * checked. For a pinned chart, `expected` says how the prod rules judge what it creates (policy/charts.json).
+   */
+  opaqueComponents: { urn: string; type: string; name: string; expected?: string[] }[];
+}
+
+const CHARTS_FILE = path.join(REPO_ROOT, "policy", "charts.json");
+const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+
+interface ChartsFile {
+  charts: { component: string; chart: string; version: string; workloads: { kind: string; namespace: string; name: string; expect: Record<string, string> }[] }[];
+}
+
+/**
+ * One line per workload of a pinned chart: what is not a plain pass (made to pass by the program,
+ * exempt by name, or not judged), from the table that policy/README.md#charts shows.
+ */
+export function chartExpectations(component: string, file = CHARTS_FILE): string[] | undefined {
+  const chart = (JSON.parse(readFileSync(file, "utf8")) as ChartsFile).charts.find((c) => c.component === component);
+  return chart?.workloads.map((w) => {
+    const notes = Object.entries(w.expect)
+      .filter(([, verdict]) => verdict.startsWith("program") || verdict.startsWith("exempt"))
+      .map(([group, verdict]) => `${group} ${verdict}`);
+    const verdict = w.expect.resources.startsWith("n/a") ? "not a Pulumi resource, not judged" : notes.length > 0 ? notes.join("; ") : "passes every rule";
+    return `${chart.chart} ${chart.version} ${w.kind} ${w.namespace}/${w.name}: ${verdict}`;
+  });
 }
 
 /** Missing or invalid gate input: reported as a message, not a stack trace (exit 2). */
@@ -121,7 +146,12 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     rules: run.rules.map((r) => ({ ...r, violations: run.findings.filter((f) => f.rule === r.rule).length })),
     disabled: run.disabled,
     unseen,
-    opaqueComponents: entries.filter((e) => !e.custom && !parents.has(e.urn)).map((e) => ({ urn: e.urn, type: e.type, name: e.name })),
+    opaqueComponents: entries
+      .filter((e) => !e.custom && !parents.has(e.urn))
+      .map((e) => {
+        const expected = e.type === CHART_TYPE ? chartExpectations(e.name) : undefined;
+        return { urn: e.urn, type: e.type, name: e.name, ...(expected ? { expected } : {}) };
+      }),
   };
 }
 
@@ -143,7 +173,10 @@ export function formatReport(report: GateReport, reportFile: string): string {
   }
   if (report.opaqueComponents.length > 0) {
     lines.push("components whose children are not in the inventory (what they create is checked only by a real preview):");
-    for (const c of report.opaqueComponents) lines.push(`  ${c.type} ${c.name}`);
+    for (const c of report.opaqueComponents) {
+      lines.push(`  ${c.type} ${c.name}${c.expected ? " — expected under the prod pack (policy/README.md#charts):" : ""}`);
+      for (const line of c.expected ?? []) lines.push(`      ${line}`);
+    }
   }
   const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
   lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${path.relative(process.cwd(), reportFile) || reportFile}`);

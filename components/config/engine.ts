@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bool, cidrList, cpuAllowed, documentationRangeProblem, int, list, oneOf, pinnedImage, quantity, Rules, section, sizeAllowed, text, TierContext, withRules } from "./fields";
+import { MemoryReservation, totalReservedMi } from "./nodes";
 import { GiB, MiB, parseCpuSet, parseQuantity, TiB } from "./primitives";
 
 /** The trading engine StatefulSet and everything around it. */
@@ -55,6 +56,8 @@ export interface EngineHost {
   /** Engine nodes there can be, and the key that says so. */
   maxNodes?: number;
   maxNodesKey: string;
+  /** The kubelet's memory reservations and the node's NUMA nodes (engine pods are pinned to one). */
+  memory?: MemoryReservation;
 }
 
 const risk = withRules(
@@ -198,5 +201,27 @@ export function engineHostRules(r: Rules<{ engine?: Partial<EngineConfig> }>, ho
   if (host.hugepages2Mi !== undefined && r.valid("engine.hugepages")) {
     const perNode = host.hugepages2Mi * 2 * MiB;
     if (parseQuantity(e.hugepages!)! > perNode) r.problem("engine.hugepages", e.hugepages, sizeAllowed(`${host.hugepagesKey} × 2Mi = ${perNode / MiB}Mi per node`));
+  }
+  numaRules(r, host);
+}
+
+/**
+ * single-numa-node with the Static Memory Manager admits a Guaranteed pod only if one NUMA node can
+ * hold all of its memory and hugepages (else TopologyAffinityError). Per NUMA node there is an even
+ * share of the preallocated hugepages (the kernel spreads vm.nr_hugepages over the nodes: kernel docs
+ * admin-guide/mm/hugetlbpage.rst) and of reservedMemory; the rest of its memory is for pods.
+ */
+function numaRules(r: Rules<{ engine?: Partial<EngineConfig> }>, host: EngineHost): void {
+  if (!host.memory || host.memoryGiB === undefined || host.hugepages2Mi === undefined) return;
+  const e = r.value.engine!;
+  const nodes = host.memory.numaNodes;
+  const hugepagesPerNuma = Math.floor((host.hugepages2Mi * 2) / nodes) * MiB;
+  const memoryPerNuma = Math.floor((host.memoryGiB * 1024 - host.hugepages2Mi * 2 - totalReservedMi(host.memory)) / nodes) * MiB;
+  const where = `one of ${host.name}'s ${nodes} NUMA node${nodes === 1 ? "" : "s"}, which pins an engine pod to one`;
+  if (r.valid("engine.hugepages") && parseQuantity(e.hugepages!)! > hugepagesPerNuma && nodes > 1) {
+    r.problem("engine.hugepages", e.hugepages, sizeAllowed(`${hugepagesPerNuma / MiB}Mi: the share of ${host.hugepagesKey} on ${where}`));
+  }
+  if (r.valid("engine.memory") && parseQuantity(e.memory!)! > memoryPerNuma) {
+    r.problem("engine.memory", e.memory, sizeAllowed(`${memoryPerNuma / MiB}Mi: the memory left for pods on ${where}, after its hugepages and the kubelet's reservations`));
   }
 }

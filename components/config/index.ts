@@ -8,9 +8,18 @@ import { ExistingClusterConfig, existingClusterSchema } from "./existing";
 import { oneOf, Rules, section, text, withRules } from "./fields";
 import { MonitoringConfig, monitoringSchema } from "./monitoring";
 import { NetworkConfig, networkSchema } from "./network";
-import { C6I_SIZES, EngineNodesConfig, engineNodesSchema, SystemNodesConfig, systemNodesSchema } from "./nodes";
+import {
+  C6I_SIZES,
+  EngineNodesConfig,
+  engineNodesSchema,
+  instanceMemoryReservation,
+  KUBELET_DEFAULT_MAX_PODS,
+  memoryReservation,
+  SystemNodesConfig,
+  systemNodesSchema,
+} from "./nodes";
 import { RedisConfig, redisSchema } from "./redis";
-import { StorageConfig, storageSchema } from "./storage";
+import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./storage";
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
 
 export * from "./ci-runner";
@@ -186,8 +195,10 @@ function eksRules(r: RootRules, prod: boolean): void {
     hugepagesKey: "engineNodes.hugepages2Mi",
     maxNodes: r.valid("engineNodes.maxSize") ? v.engineNodes!.maxSize : undefined,
     maxNodesKey: "engineNodes.maxSize",
+    memory: type ? instanceMemoryReservation(type) : undefined,
   };
   engineHostRules(r, host);
+  gp3ClaimRules(r, "storage.fastSsd.iops", FAST_SSD_CLAIMS);
   const database: DatabaseHost = {
     kubernetesVersion: r.valid("cluster.kubernetesVersion") ? v.cluster!.kubernetesVersion : undefined,
     kubernetesVersionKey: "cluster.kubernetesVersion",
@@ -212,6 +223,8 @@ function existingRules(r: RootRules, prod: boolean): void {
     hugepagesKey: `${node}.hugepages2Mi`,
     maxNodes: r.valid(`${node}.count`) ? v.existingCluster!.engineNode!.count : undefined,
     maxNodesKey: `${node}.count`,
+    // Prepared by hand: the kubelet's default pod limit, and one NUMA node (kind, most VMs).
+    memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1),
   };
   engineHostRules(r, host);
   const database: DatabaseHost = {

@@ -30,10 +30,6 @@ export interface KernelTuning {
   busyPollUs: number;
   /** net.core.rmem_max / wmem_max, in bytes. */
   socketBufferBytes: number;
-  /** net.core.somaxconn. */
-  somaxconn: number;
-  /** net.ipv4.tcp_max_syn_backlog. */
-  tcpMaxSynBacklog: number;
 }
 
 /** c6i sizes: vCPUs and memory (GiB), from the EC2 instance type documentation. */
@@ -50,6 +46,79 @@ export const C6I_SIZES: Record<string, { vcpus: number; memoryGiB: number }> = {
   "c6i.metal": { vcpus: 128, memoryGiB: 256 },
 };
 
+/**
+ * NUMA nodes per engine instance type. EC2 publishes cores, not sockets: c6i runs on the 32-core
+ * Xeon Platinum 8375C (EC2 instance-type docs, "Intel Xeon Scalable (Ice Lake)"), so a size with
+ * more than 32 cores (24xlarge: 48, 32xlarge and metal: 64, EC2 "CPU options" table) spans two
+ * sockets, and every smaller size fits one. Derived 2026-11-30; confirm with `lscpu | grep NUMA`.
+ */
+export const C6I_NUMA_NODES: Record<string, number> = {
+  "c6i.large": 1,
+  "c6i.xlarge": 1,
+  "c6i.2xlarge": 1,
+  "c6i.4xlarge": 1,
+  "c6i.8xlarge": 1,
+  "c6i.12xlarge": 1,
+  "c6i.16xlarge": 1,
+  "c6i.24xlarge": 2,
+  "c6i.32xlarge": 2,
+  "c6i.metal": 2,
+};
+
+/**
+ * Pods per node as nodeadm computes them for the VPC CNI without prefix delegation
+ * (awslabs/amazon-eks-ami v20251103, templates/shared/runtime/eni-max-pods.txt).
+ */
+export const C6I_ENI_MAX_PODS: Record<string, number> = {
+  "c6i.large": 29,
+  "c6i.xlarge": 58,
+  "c6i.2xlarge": 58,
+  "c6i.4xlarge": 234,
+  "c6i.8xlarge": 234,
+  "c6i.12xlarge": 234,
+  "c6i.16xlarge": 737,
+  "c6i.24xlarge": 737,
+  "c6i.32xlarge": 737,
+  "c6i.metal": 737,
+};
+
+/** The kubelet's own default maxPods, for nodes this program does not size (existing clusters). */
+export const KUBELET_DEFAULT_MAX_PODS = 110;
+
+/**
+ * Memory kept from pods on an engine node, and the NUMA nodes it is spread over. The Memory
+ * Manager's `Static` policy needs it twice: as node-allocatable reservations and per NUMA node.
+ */
+export interface MemoryReservation {
+  numaNodes: number;
+  kubeReservedMi: number;
+  systemReservedMi: number;
+  evictionHardMi: number;
+}
+
+/**
+ * nodeadm's defaults made explicit (amazon-eks-ami v20251103, nodeadm/internal/kubelet/config.go):
+ * kube-reserved memory 11 MiB per pod + 255 MiB, hard eviction at 100Mi available, and no
+ * system-reserved, to which the engine nodes add 1 GiB for the OS (journald, SSM agent, the boot
+ * script's services). Written out, they are what the Memory Manager's reservedMemory must add up to.
+ */
+export function memoryReservation(maxPods: number, numaNodes: number): MemoryReservation {
+  return { numaNodes, kubeReservedMi: 11 * maxPods + 255, systemReservedMi: 1024, evictionHardMi: 100 };
+}
+
+/** The reservation of an EKS engine node; the schema admits only instance types these tables know. */
+export function instanceMemoryReservation(instanceType: string): MemoryReservation {
+  const maxPods = C6I_ENI_MAX_PODS[instanceType];
+  const numaNodes = C6I_NUMA_NODES[instanceType];
+  if (maxPods === undefined || numaNodes === undefined) throw new Error(`no max-pods or NUMA entry for engine instance type ${instanceType}`);
+  return memoryReservation(maxPods, numaNodes);
+}
+
+/** kube-reserved + system-reserved + the hard eviction threshold: what reservedMemory must add up to. */
+export function totalReservedMi(memory: MemoryReservation): number {
+  return memory.kubeReservedMi + memory.systemReservedMi + memory.evictionHardMi;
+}
+
 /** Hugepages may take at most this share of an engine node's memory, leaving room for the OS and pods. */
 export const MAX_HUGEPAGES_SHARE = 0.5;
 
@@ -58,8 +127,8 @@ export function kernelSchema() {
   return section({
     busyPollUs: int(0, 1000).default(50).describe("net.core.busy_poll / busy_read, in microseconds (0 disables)."),
     socketBufferBytes: int(212992, 268435456).default(16777216).describe("net.core.rmem_max / wmem_max, in bytes."),
-    somaxconn: int(128, 65535).default(4096).describe("net.core.somaxconn."),
-    tcpMaxSynBacklog: int(128, 262144).default(8192).describe("net.ipv4.tcp_max_syn_backlog."),
+    // No somaxconn or tcp_max_syn_backlog: both are per network namespace, so a node setting never
+    // reaches a pod with its own; see latencySysctls in node-bootstrap.ts for why pods do not set them.
   })
     .prefault({})
     .describe("Low-latency sysctls applied at node bootstrap (never from privileged pods).");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InventoryEntry } from "../../tools/inventory";
-import { GateInputError, runGate } from "../../tools/policy-gate";
+import { chartExpectations, formatReport, GateInputError, runGate } from "../../tools/policy-gate";
 import { readConfig, readInventory, REPO_ROOT } from "./harness";
 
 const FIXTURE = path.join(__dirname, "fixtures", "prod-inventory.json");
@@ -43,6 +43,21 @@ describe("the gate over the compliant fixture", () => {
     // Offline only the component's inputs are visible; the aws:eks/cluster:Cluster it creates is not.
     expect(eks.targets).toEqual({ "aws:eks/cluster:Cluster": 0, "eks:index:Cluster": 1 });
     expect(eks.judged).toBe(1);
+  });
+
+  it("prints beside a chart it cannot see into what the prod rules expect of its workloads", async () => {
+    const report = await runGate({ stack: "prod", inventory: FIXTURE });
+    const cnpg = report.opaqueComponents.find((c) => c.type === "kubernetes:helm.sh/v4:Chart" && c.name === "cnpg")!;
+    expect(cnpg.expected).toEqual([
+      expect.stringMatching(/^cloudnative-pg 0\.29\.0 Deployment cnpg-system\/cnpg-controller-manager: .*pdb program: the chart has no PodDisruptionBudget template/),
+    ]);
+    expect(report.opaqueComponents.find((c) => c.type === "eks:index:Cluster")!.expected).toBeUndefined();
+    const text = formatReport(report, path.join(dir, "report.json"));
+    expect(text).toContain("kubernetes:helm.sh/v4:Chart cnpg — expected under the prod pack (policy/README.md#charts):");
+    expect(chartExpectations("cert-manager")).toContainEqual(expect.stringMatching(/cert-manager-cainjector: probes exempt: the template has no probes/));
+    expect(chartExpectations("kube-prometheus-stack")).toContainEqual(
+      "kube-prometheus-stack 88.5.3 StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus: not a Pulumi resource, not judged",
+    );
   });
 
   it("lists a rule whose targets are present but none applicable, with the rule's reasons", async () => {
