@@ -22,8 +22,8 @@ export default defineConfig(
     },
   },
   {
-    // Tests walk loosely typed manifests and inventories; typing every path would hide what they assert.
-    files: ["test/**/*.ts", "policy/**/*.test.ts"],
+    // Tests and their fixtures and mutation kits walk loosely typed manifests and inventories; typing every path would hide what they assert.
+    files: ["test/**/*.ts", "policy/test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

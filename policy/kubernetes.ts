@@ -3,6 +3,7 @@
  * the object itself), and helpers to walk pod templates. Fields are optional because nothing
  * guarantees a program set them; that is what the rules check.
  */
+import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { asArray } from "./rules";
 
 export const K8S = {
@@ -93,6 +94,26 @@ export interface PodSpec {
   hostIPC?: boolean;
   restartPolicy?: string;
   tolerations?: Toleration[];
+  nodeSelector?: Record<string, string>;
+  affinity?: Affinity;
+  priorityClassName?: string;
+  dnsPolicy?: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name?: string; value?: string }[] };
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  topologyKey?: string;
+  namespaces?: string[];
+}
+
+export interface Affinity {
+  nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } };
+  podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
 }
 
 export interface PodTemplate {
@@ -145,6 +166,38 @@ export function isEnginePod(pod: PodSpec): boolean {
   return asArray(pod.tolerations).some(
     (t) => t.key === ENGINE_TAINT.key && (t.operator === "Exists" || t.value === ENGINE_TAINT.value),
   );
+}
+
+/**
+ * How a stack's policy config names the engine: workload names and pod labels. Never the scheduling
+ * fields the rules judge, so a pod that drops its toleration or node selector is still the engine.
+ */
+export interface EngineIdentity {
+  names: string[];
+  labels: Record<string, string>;
+}
+
+export const DEFAULT_ENGINE: EngineIdentity = { names: ["trading-engine"], labels: { "app.kubernetes.io/name": "trading-engine" } };
+
+/** Config schema of an engine identity, shared by every engine rule. */
+export const ENGINE_IDENTITY_SCHEMA: PolicyConfigJSONSchema = {
+  type: "object",
+  properties: {
+    names: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true, description: "metadata.name of the engine's workloads." },
+    labels: { type: "object", minProperties: 1, additionalProperties: { type: "string" }, description: "Labels every engine pod carries (all must match)." },
+  },
+  required: ["names", "labels"],
+  additionalProperties: false,
+  default: DEFAULT_ENGINE,
+  description: "Who the engine is: a workload with one of these names, or whose pods carry all of these labels.",
+};
+
+/** The engine by identity: its workload's name, or all the identity's labels on the workload or its pods. */
+export function isEngineWorkload(type: string, workload: Workload, identity: EngineIdentity): boolean {
+  const wanted = Object.entries(identity.labels);
+  const carries = (labels: Record<string, string> | undefined) => wanted.length > 0 && wanted.every(([k, v]) => labels?.[k] === v);
+  const name = workload.metadata?.name;
+  return (name !== undefined && identity.names.includes(name)) || carries(workload.metadata?.labels) || carries(podTemplateOf(type, workload).metadata?.labels);
 }
 
 const BINARY_SUFFIXES: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };

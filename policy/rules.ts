@@ -9,6 +9,7 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { ExemptionConfig, exemptionFor, exemptionForUrn, withExemptions } from "./exemptions";
+import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 /**
  * Rules carry the resource types they judge. The engine ignores the extra field; the offline gate
@@ -132,4 +133,25 @@ export function rawString(obj: object, key: string): string | undefined {
 
 export function asArray<T>(value: T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [];
+}
+
+/** An allow-list entry: what is exempt, by name, and why (a reviewer reads the reason in the config). */
+export interface NamedExemption {
+  name: string;
+  reason: string;
+}
+
+/** Config schema of a list of named exemptions, each with its reason. */
+export function exemptionsSchema(what: string): PolicyConfigJSONSchema {
+  return {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { name: { type: "string", minLength: 1 }, reason: { type: "string", minLength: 10 } },
+      required: ["name", "reason"],
+      additionalProperties: false,
+    },
+    default: [],
+    description: `${what}, each { name, reason }.`,
+  };
 }

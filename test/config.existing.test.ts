@@ -165,7 +165,8 @@ describe("existing cluster: what the workloads' checks need instead of the EKS s
     expectRejected("local", { "existingCluster.nodeCidr": "172.18.0.1/16" }, "existingCluster.nodeCidr", /no host bits/);
     expectRejected("local", { "existingCluster.apiServerPort": 0 }, "existingCluster.apiServerPort", /kubeadm and kind: 6443/);
     expect(existingConfig("local", { "existingCluster.apiServerPort": undefined }).existingCluster.apiServerPort).toBe(6443);
-    expectRejected("local", { "existingCluster.kubernetesVersion": "1.29" }, "existingCluster.kubernetesVersion", /quoted Kubernetes minor version "1\.31" or later/);
+    expectRejected("local", { "existingCluster.kubernetesVersion": "1.29" }, "existingCluster.kubernetesVersion", /quoted Kubernetes minor version from "1\.31" to "1\.35"/);
+    expectRejected("local", { "existingCluster.kubernetesVersion": "1.99" }, "existingCluster.kubernetesVersion", /from "1\.31" to "1\.35"/);
     expectRejected("local", { "existingCluster.zones": undefined }, "existingCluster.zones", /1 for kind/);
     expectRejected("local", { existingCluster: undefined }, "existingCluster", /missing; allowed: an object with keys kubeconfig/);
   });

@@ -140,7 +140,7 @@ describe("monitoring validation", () => {
       "prod",
       { "monitoring.alertmanager.receivers": [base[0], base[1], { name: "heartbeat", webhook: {} }] },
       "monitoring.alertmanager.receivers[2].webhook.url",
-      /pulumi config set --secret --path 'monitoring\.alertmanager\.receivers\[2\]\.webhook\.url'/,
+      /pulumi config set --secret --path 'hft-platform:monitoring\.alertmanager\.receivers\[2\]\.webhook\.url' <value>/,
     );
     expectRejected(
       "prod",

@@ -127,7 +127,10 @@ describe("validation", () => {
 
   it("versions are pinned and consistent", () => {
     expectRejected("dev", { "cluster.kubernetesVersion": 1.34 }, "cluster.kubernetesVersion", /quoted EKS minor version/);
-    expectRejected("dev", { "cluster.kubernetesVersion": "1.28" }, "cluster.kubernetesVersion", /1\.31" or later/);
+    expectRejected("dev", { "cluster.kubernetesVersion": "1.28" }, "cluster.kubernetesVersion", /from "1\.32" to "1\.35"/);
+    // Past the end of EKS extended support (2026-11-26), and a version that does not exist, even with a matching kube-proxy.
+    expectRejected("dev", { "cluster.kubernetesVersion": "1.31", "cluster.addons.kubeProxy": "v1.31.2-eksbuild.3" }, "cluster.kubernetesVersion", /from "1\.32" to "1\.35"/);
+    expectRejected("dev", { "cluster.kubernetesVersion": "1.99", "cluster.addons.kubeProxy": "v1.99.0-eksbuild.1" }, "cluster.kubernetesVersion", /from "1\.32" to "1\.35"/);
     expectRejected("dev", { "cluster.addons.coredns": "latest" }, "cluster.addons.coredns", /exact EKS addon version/);
     expectRejected("dev", { "cluster.addons.kubeProxy": "v1.33.5-eksbuild.1" }, "cluster.addons.kubeProxy", /Kubernetes 1\.34/);
     expectRejected("dev", { "cluster.nodeAmiRelease": "recommended" }, "cluster.nodeAmiRelease", /v20251103/);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
+import { ConfigError, parseStackConfig, platformSchema, StackFileSyntaxError, stackDocumentProblems } from "../components/config";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { installMocks, MockSession } from "./mocks";
 
@@ -29,21 +30,54 @@ export interface RunOptions {
  */
 export function readStackConfig(stack: string, configDir = REPO_ROOT): { config: Record<string, string>; secretKeys: string[] } {
   const file = path.join(configDir, `Pulumi.${stack}.yaml`);
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const stackFile = path.relative(process.cwd(), file) || file;
+  const doc = parseStackFile(readFileSync(file, "utf8"), stackFile);
+  // The CLI only tells the program which top-level keys hold a secret: check each credential here, in the file.
+  const problems = stackDocumentProblems(doc, platformSchema({ prod: false, mode: "eks" }), `Pulumi.${stack}.yaml`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, raw] of Object.entries(doc.config ?? {})) {
+  for (const [key, raw] of Object.entries(doc)) {
     const { value, secret } = standInForSecrets(raw);
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     // As with the CLI, a structured value holding any secret is a secret key as a whole.
     if (secret) secretKeys.push(key);
   }
+  if (problems.length > 0) {
+    // One error with every problem: the program's own checks of the same file come along.
+    try {
+      parseStackConfig(config, stack, (key) => secretKeys.includes(key));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems.filter((p) => !problems.includes(p)));
+    }
+    throw new ConfigError(`Pulumi.${stack}.yaml`, problems);
+  }
   return { config, secretKeys };
+}
+
+/** The `config:` mapping of a stack file; a YAML error is one line naming the file, line and column. */
+function parseStackFile(text: string, stackFile: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parse(text) ?? {};
+  } catch (err) {
+    if (!(err instanceof YAMLParseError)) throw err;
+    const [at] = err.linePos ?? [{ line: 0, col: 0 }];
+    // yaml's message carries the position and a code frame after the first line; the position is said once, up front.
+    const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileSyntaxError(stackFile, at.line, at.col, `YAML syntax error: ${reason}`);
+  }
+  const config = (doc as { config?: unknown }).config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new ConfigError(stackFile, [`config: ${JSON.stringify(config)} is not allowed; allowed: a mapping of namespaced keys such as hft-platform:tier (fix it in ${stackFile})`]);
+  }
+  return config as Record<string, unknown>;
 }
 
 /** Every `secure:` value of a stack file: its key, the `--path` below the key (empty for a whole-key secret) and its ciphertext. */
 export function readSecureValues(stack: string, configDir = REPO_ROOT): { key: string; path: string; ciphertext: string }[] {
-  const doc = (parse(readFileSync(path.join(configDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const file = path.join(configDir, `Pulumi.${stack}.yaml`);
+  const config = parseStackFile(readFileSync(file, "utf8"), path.relative(process.cwd(), file) || file);
   const found: { key: string; path: string; ciphertext: string }[] = [];
   const walk = (key: string, at: string, value: unknown): void => {
     if (Array.isArray(value)) value.forEach((v, i) => walk(key, `${at}[${i}]`, v));
@@ -52,7 +86,7 @@ export function readSecureValues(stack: string, configDir = REPO_ROOT): { key: s
       else for (const [k, v] of Object.entries(value)) walk(key, at ? `${at}.${k}` : k, v);
     }
   };
-  for (const [key, value] of Object.entries(doc.config ?? {})) walk(key, "", value);
+  for (const [key, value] of Object.entries(config)) walk(key, "", value);
   return found;
 }
 

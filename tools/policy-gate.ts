@@ -5,14 +5,16 @@
  *
  *   npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]
  *
- * Defaults: out/<stack>/inventory.json, policy/config/<stack>.json, out/<stack>/policy-report.json.
- * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 missing or invalid input.
+ * Defaults: out/<stack>/inventory.json, policy/config/<stack>.json, out/<stack>/policy-report.json;
+ * with --inventory FILE and no --report, the report is written beside FILE as <FILE>.policy-report.json.
+ * Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 missing or invalid input (an empty
+ * or malformed inventory, or one rendered for another stack).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { allPolicies } from "../policy/policies";
 import { HftPolicy, SECRET_PLACEHOLDER_TAG } from "../policy/rules";
-import { parseFlags, requireFlag, requireStack, runMain, UsageError } from "./cli";
+import { parseFlags, requireFlag, requireStack, runMain, shownPath, UsageError } from "./cli";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { EngineResource, Finding, PolicyConfigError, PolicyConfigFile, reconcileConfig, RuleRun, runPolicies } from "./policy-engine";
 
@@ -75,7 +77,7 @@ export function chartExpectations(component: string, file = CHARTS_FILE): string
 export class GateInputError extends UsageError {}
 
 function readJson(file: string, what: string, hint: string): unknown {
-  if (!existsSync(file)) throw new GateInputError(`${what} ${path.relative(process.cwd(), file) || file} does not exist: ${hint}`);
+  if (!existsSync(file)) throw new GateInputError(`${what} ${shownPath(file)} does not exist: ${hint}`);
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
@@ -96,6 +98,42 @@ export function engineResource(entry: InventoryEntry): EngineResource {
   };
 }
 
+const URN = /^urn:pulumi:([^:]+)::[^:]+::/;
+
+/**
+ * An inventory the gate can vouch for: a non-empty array of registered resources, all rendered for
+ * the stack being gated (the stack is the URN's first segment, as the engine assigns it). Anything
+ * else would pass every rule by giving them nothing to judge.
+ */
+function checkInventory(inventory: unknown, file: string, stack: string): asserts inventory is InventoryEntry[] {
+  if (!Array.isArray(inventory)) throw new GateInputError(`inventory ${shownPath(file)} is not an array of resources: render it with \`npm run render -- --stack ${stack}\``);
+  if (inventory.length === 0) throw new GateInputError(`inventory ${shownPath(file)} is empty: a gate over no resources proves nothing; render it with \`npm run render -- --stack ${stack}\``);
+  const stacks = new Set<string>();
+  inventory.forEach((entry: unknown, i) => {
+    const e = entry as Partial<InventoryEntry> | null;
+    const valid = typeof e === "object" && e !== null && typeof e.urn === "string" && typeof e.type === "string" && typeof e.name === "string" && typeof e.inputs === "object" && e.inputs !== null;
+    const urnStack = valid ? URN.exec(e.urn!)?.[1] : undefined;
+    if (urnStack === undefined) throw new GateInputError(`inventory ${shownPath(file)}: entry ${i} is not a rendered resource (needs urn "urn:pulumi:<stack>::…", type, name and inputs)`);
+    stacks.add(urnStack);
+  });
+  const others = [...stacks].filter((s) => s !== stack);
+  if (others.length > 0) throw new GateInputError(`inventory ${shownPath(file)} was rendered for stack ${others.join(", ")}, not ${stack}: gate it with --stack ${others[0]} or render ${stack}`);
+}
+
+/**
+ * Where the report goes: --report if given; beside an inventory given with --inventory (never over
+ * the stack's own report, which describes the stack's own render); otherwise out/<stack>/.
+ */
+export function reportPath(stack: string, inventory?: string, report?: string): string {
+  if (report) return path.resolve(report);
+  const own = path.join(REPO_ROOT, "out", stack, "inventory.json");
+  if (inventory && path.resolve(inventory) !== own) {
+    const file = path.resolve(inventory);
+    return path.join(path.dirname(file), `${path.basename(file, ".json")}.policy-report.json`);
+  }
+  return path.join(REPO_ROOT, "out", stack, "policy-report.json");
+}
+
 function unseenReason(run: RuleRun): string {
   const present = Object.entries(run.targets).filter(([, count]) => count > 0);
   if (present.length === 0) return `no ${Object.keys(run.targets).join(", ")} in the inventory`;
@@ -107,7 +145,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const inventoryFile = path.resolve(options.inventory ?? path.join(REPO_ROOT, "out", options.stack, "inventory.json"));
   const configFile = path.resolve(options.config ?? path.join(REPO_ROOT, "policy", "config", `${options.stack}.json`));
   const inventory = readJson(inventoryFile, "inventory", `run \`npm run render -- --stack ${options.stack}\` first`);
-  if (!Array.isArray(inventory)) throw new GateInputError(`inventory ${inventoryFile} is not an array of resources`);
+  checkInventory(inventory, inventoryFile, options.stack);
   const config = readJson(configFile, "policy config", `create it (see policy/README.md)`);
   if (typeof config !== "object" || config === null || Array.isArray(config)) throw new GateInputError(`policy config ${configFile} must be a JSON object`);
 
@@ -120,7 +158,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     throw e;
   }
 
-  const entries = inventory as InventoryEntry[];
+  const entries = inventory;
   const run = await runPolicies(policies, entries.map(engineResource), settings, {
     // Tells secret-aware rules which value stands for a Pulumi secret in this inventory.
     stackTags: { [SECRET_PLACEHOLDER_TAG]: SECRET_PLACEHOLDER },
@@ -179,7 +217,7 @@ export function formatReport(report: GateReport, reportFile: string): string {
     }
   }
   const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
-  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${path.relative(process.cwd(), reportFile) || reportFile}`);
+  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${shownPath(reportFile)}`);
   return lines.join("\n");
 }
 
@@ -187,10 +225,10 @@ const USAGE = "npm run policy -- --stack <stack> [--inventory FILE] [--config FI
 
 async function main(): Promise<void> {
   const values = parseFlags(USAGE, { stack: { type: "string" }, inventory: { type: "string" }, config: { type: "string" }, report: { type: "string" } });
-  // Without --inventory the stack's render is read, so it must be a stack; with one, --stack only labels the report.
+  // Without --inventory the stack's render is read, so it must be a stack; with one, the inventory must have been rendered for --stack.
   const stack = values.inventory === undefined ? requireStack(values.stack, REPO_ROOT, USAGE) : requireFlag(values.stack, "--stack", USAGE);
   const report = await runGate({ stack, inventory: values.inventory, config: values.config });
-  const reportFile = path.resolve(values.report ?? path.join(REPO_ROOT, "out", stack, "policy-report.json"));
+  const reportFile = reportPath(stack, values.inventory, values.report);
   mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
   console.log(formatReport(report, reportFile));

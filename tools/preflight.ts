@@ -12,7 +12,7 @@
  * warnings and it exits 0.
  */
 import * as path from "node:path";
-import { parsePlatformConfig, PlatformConfig, projectConfig } from "../components/config";
+import { parseStackConfig, PlatformConfig, projectConfig } from "../components/config";
 import { ENGINE_NODE_SELECTOR } from "../components/k8s/labels";
 import { existingDir, parseFlags, requireStack, runMain } from "./cli";
 import { readSecureValues, readStackConfig, REPO_ROOT, runStack, StackRun } from "./harness";
@@ -225,9 +225,10 @@ async function main(): Promise<void> {
   const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
   const stack = requireStack(flags.stack, configDir, USAGE);
   // The render's loader: the same values, the same validation, secrets standing in as placeholders.
-  const all = readStackConfig(stack, configDir).config;
+  const { config: all, secretKeys } = readStackConfig(stack, configDir);
   const raw = projectConfig(all);
-  const config = parsePlatformConfig(raw, stack);
+  // The whole stack file's rules (strays, aws:region, credentials), as the render applies them.
+  const config = parseStackConfig(all, stack, (key) => secretKeys.includes(key));
   const run = await runStack(stack, { configDir });
   const result = preflightChecks({ stack, config, raw, secure: readSecureValues(stack, configDir), region: all["aws:region"], run });
   console.log(formatReport(result, path.relative(process.cwd(), path.join(configDir, `Pulumi.${stack}.yaml`))));

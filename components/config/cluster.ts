@@ -1,4 +1,5 @@
 import { bool, cidr, cidrList, documentationRangeProblem, list, section, text, TierContext, withRules } from "./fields";
+import { EKS_KUBERNETES_RANGE } from "./kubernetes-versions";
 import { cidrsOverlap } from "./primitives";
 
 export interface ClusterConfig {
@@ -10,7 +11,7 @@ export interface ClusterConfig {
   serviceCidr: string;
   /** Public API endpoint (development only); the private endpoint is always on. */
   endpointPublicAccess: boolean;
-  /** CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0. */
+  /** CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0 nor a documentation range. */
   publicAccessCidrs: string[];
   /** IAM role ARNs granted cluster-admin through EKS access entries. */
   adminRoleArns: string[];
@@ -39,11 +40,13 @@ export interface AddonVersions {
   podIdentityAgent: string;
 }
 
-export const MIN_KUBERNETES_MINOR = 31;
-
-/** A Kubernetes minor version, quoted so YAML keeps "1.30" from becoming the number 1.3. */
-export function kubernetesVersion(what: "EKS" | "Kubernetes") {
-  return text(/^1\.(\d+)$/, `a quoted ${what} minor version "1.${MIN_KUBERNETES_MINOR}" or later (e.g. "1.34")`, (v) => Number(v.split(".")[1]) >= MIN_KUBERNETES_MINOR);
+/** A Kubernetes minor version within a pinned range, quoted so YAML keeps "1.30" from becoming the number 1.3. */
+export function kubernetesVersion(what: "EKS" | "Kubernetes", range: { min: number; max: number }) {
+  return text(
+    /^1\.(\d+)$/,
+    `a quoted ${what} minor version from "1.${range.min}" to "1.${range.max}" (e.g. "1.34")`,
+    (v) => Number(v.split(".")[1]) >= range.min && Number(v.split(".")[1]) <= range.max,
+  );
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -56,10 +59,10 @@ export function clusterSchema({ prod }: TierContext) {
     name: text(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "letters, digits and '-', starting with a letter, at most 63 characters").describe(
       "EKS cluster name; also used in the subnets' kubernetes.io/cluster/<name> tag.",
     ),
-    kubernetesVersion: kubernetesVersion("EKS").describe('EKS Kubernetes minor version, quoted, e.g. "1.34".'),
+    kubernetesVersion: kubernetesVersion("EKS", EKS_KUBERNETES_RANGE).describe('EKS Kubernetes minor version, quoted, e.g. "1.34"; one EKS still runs (kubernetes-versions.ts).'),
     serviceCidr: cidr(12, 24).describe("Service IPv4 CIDR, /12 to /24, not overlapping the VPC; nodes need it in their NodeConfig."),
     endpointPublicAccess: bool().describe("Public API endpoint (development only); the private endpoint is always on."),
-    publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0."),
+    publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on; never 0.0.0.0/0 nor an RFC 5737 documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)."),
     adminRoleArns: list(text(ROLE_ARN, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)"))
       .default([])
       .describe("IAM role ARNs granted cluster-admin through EKS access entries."),
@@ -71,12 +74,12 @@ export function clusterSchema({ prod }: TierContext) {
       'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',
     ),
     addons: section({
-      vpcCni: addonVersion(),
-      coredns: addonVersion(),
+      vpcCni: addonVersion().describe("Amazon VPC CNI add-on build, exact (v<x.y.z>-eksbuild.N)."),
+      coredns: addonVersion().describe("CoreDNS add-on build, exact; one EKS lists for the cluster's Kubernetes version."),
       kubeProxy: addonVersion().describe("kube-proxy build of the cluster's Kubernetes version (v<version>.x-eksbuild.N)."),
-      ebsCsiDriver: addonVersion(),
-      efsCsiDriver: addonVersion(),
-      podIdentityAgent: addonVersion(),
+      ebsCsiDriver: addonVersion().describe("Amazon EBS CSI driver add-on build, exact."),
+      efsCsiDriver: addonVersion().describe("Amazon EFS CSI driver add-on build, exact."),
+      podIdentityAgent: addonVersion().describe("EKS Pod Identity Agent add-on build, exact (backups use Pod Identity)."),
     }).describe("Managed EKS add-on versions, pinned exactly."),
   });
   return withRules(fields, (r) => {

@@ -97,7 +97,7 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
   const exposure = withRules(
     section({
       internal: existing ? internal.optional() : internal,
-      sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0."),
+      sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0 nor an RFC 5737 documentation range."),
     }),
     (r) => {
       if (!r.valid("sourceRanges")) return;

@@ -20,12 +20,36 @@ export class ConfigError extends pulumi.RunError {
 /** Placeholder in an "allowed" text for the full dotted path of the key, e.g. in the `pulumi config set` command to run. */
 export const PATH_PLACEHOLDER = "{path}";
 
+/** Words every credential field's message carries, so a message about one never shows its value. */
+export const CREDENTIAL_HINT = "pulumi config set --secret";
+
 /** Marks a custom issue as "this key must not be there at all" rather than "this value is wrong". */
 export const NOT_ALLOWED = "notAllowed";
 
 /** `a.b[2].c`: the dotted key path users write after `hft-platform:` and in `pulumi config set --path`. */
 export function dottedPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, seg) => (typeof seg === "number" ? `${text}[${seg}]` : text ? `${text}.${String(seg)}` : String(seg)), "");
+}
+
+/** `<key>: <value> is not allowed; allowed: <what> (set it in <stack file>)`, or `missing` for an absent value. */
+export function problemLine(key: string, value: unknown, allowed: string, stackFile: string): string {
+  const shown = value === undefined ? "missing" : `${JSON.stringify(value)} is not allowed`;
+  return `${key}: ${shown}; allowed: ${allowed} (set it in ${stackFile})`;
+}
+
+/** A credential written as plain text: never echo the value; say how to store it encrypted. */
+export function plaintextCredentialLine(path: string, stackFile: string): string {
+  const key = `${PROJECT}:${path}`;
+  return `${key}: plain text is not allowed for a credential; allowed: a secure value, set with ${CREDENTIAL_HINT} --path '${key}' <value> (set it in ${stackFile})`;
+}
+
+/** A stack file that cannot be read at all (YAML syntax): one line naming file, line and column. */
+export class StackFileSyntaxError extends ConfigError {
+  constructor(stackFile: string, line: number, column: number, reason: string) {
+    super(stackFile, [`${stackFile}:${line}:${column}: ${reason}`]);
+    this.message = this.problems[0];
+    this.name = "StackFileSyntaxError";
+  }
 }
 
 /** Edit distance between two keys, for "did you mean" on near misses. */
@@ -76,8 +100,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], stackFile: str
     const message = issue.message.split(PATH_PLACEHOLDER).join(dotted);
     if (issue.code === "custom" && issue.params?.[NOT_ALLOWED]) return [`${key}: not allowed: ${message} (remove it from ${stackFile})`];
     const input = (issue as { input?: unknown }).input;
-    const shown = input === undefined ? "missing" : `${JSON.stringify(input)} is not allowed`;
-    return [`${key}: ${shown}; allowed: ${message} (set it in ${stackFile})`];
+    // A credential's value is never echoed, whatever is wrong with it (fields.ts, secret()).
+    if (message.includes(CREDENTIAL_HINT) && input !== undefined) return [`${key}: this value is not allowed (not shown: a credential); allowed: ${message} (set it in ${stackFile})`];
+    return [problemLine(key, input, message, stackFile)];
   });
   // A field's checks (type, pattern, bounds) share one message: one line per problem.
   return [...new Set(lines)];

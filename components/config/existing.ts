@@ -1,4 +1,5 @@
 import { kubernetesVersion } from "./cluster";
+import { EXISTING_KUBERNETES_MINORS } from "./kubernetes-versions";
 import { cidr, int, oneOf, section, text, withRules } from "./fields";
 import { engineNodeTuningFields, engineNodeTuningRules, KernelTuning } from "./nodes";
 import { cidrsOverlap, isKubeconfigPath } from "./primitives";
@@ -94,7 +95,7 @@ export function existingClusterSchema() {
     })
       .prefault({})
       .describe("Where the kubeconfig comes from; leave it out to use KUBECONFIG or ~/.kube/config."),
-    kubernetesVersion: kubernetesVersion("Kubernetes").describe('Kubernetes minor version of the cluster, quoted, e.g. "1.34".'),
+    kubernetesVersion: kubernetesVersion("Kubernetes", EXISTING_KUBERNETES_MINORS).describe('Kubernetes minor version of the cluster, quoted, e.g. "1.34".'),
     zones: int(1, 10, "the number of zones the nodes span, 1 to 10 (1 for kind or a single rack)").describe(
       "Zones (topology.kubernetes.io/zone values) the nodes span; 1 for kind or a single rack.",
     ),

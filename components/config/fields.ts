@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
+import { CREDENTIAL_HINT, NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
 import { documentationRange, DURATION, IPV4_CIDR, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
 
 /**
@@ -39,9 +39,14 @@ export function pinnedImage() {
   return text(/./, 'an image pinned by a tag other than "latest" (repo/name:v1.2.3) or by digest (repo/name@sha256:…)', isPinnedImage);
 }
 
-/** A credential: only ever a `secure:` value in the stack file. */
+/** A credential: only ever a `secure:` value in the stack file (stack-file.ts checks how it was written). */
 export function secret() {
-  return text(/^\S+$/, `a secret value: pulumi config set --secret --path '${PATH_PLACEHOLDER}' <value>`);
+  return text(/^\S+$/, `a secure value, set with ${CREDENTIAL_HINT} --path 'hft-platform:${PATH_PLACEHOLDER}' <value>`).meta({ credential: true });
+}
+
+/** Whether a schema is a credential field (see secret()). */
+export function isCredential(schema: z.core.$ZodType): boolean {
+  return z.globalRegistry.get(schema)?.credential === true;
 }
 
 export function cidr(minPrefix: number, maxPrefix: number) {

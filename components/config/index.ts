@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CiRunnerConfig, ciRunnerSchema } from "./ci-runner";
 import { ClusterConfig, clusterSchema, serviceRangeRule } from "./cluster";
 import { EngineConfig, EngineHost, engineHostRules, engineSchema } from "./engine";
-import { ConfigError, formatIssues, PROJECT } from "./errors";
+import { ConfigError, formatIssues, plaintextCredentialLine, PROJECT } from "./errors";
 import { ExistingClusterConfig, existingClusterSchema } from "./existing";
 import { oneOf, Rules, section, text, withRules } from "./fields";
 import { MonitoringConfig, monitoringSchema } from "./monitoring";
@@ -19,20 +19,25 @@ import {
   systemNodesSchema,
 } from "./nodes";
 import { RedisConfig, redisSchema } from "./redis";
+import { credentialFields, otherKeyProblems } from "./stack-file";
 import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./storage";
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
 
+export * from "./aws-regions";
 export * from "./ci-runner";
 export * from "./cluster";
 export * from "./engine";
 export * from "./errors";
 export * from "./existing";
+export * from "./kubernetes-versions";
+export { isCredential } from "./fields";
 export type { ContainerResources } from "./fields";
 export * from "./monitoring";
 export * from "./network";
 export * from "./nodes";
 export * from "./primitives";
 export * from "./redis";
+export * from "./stack-file";
 export * from "./storage";
 export * from "./timescaledb";
 
@@ -102,7 +107,28 @@ const RELATIVE_DIRECTORY = /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9._-
 
 /** Reads and validates the current stack's configuration; throws ConfigError before any resource exists. */
 export function loadPlatformConfig(): PlatformConfig {
-  return parsePlatformConfig(projectConfig(pulumi.runtime.allConfig()), pulumi.getStack());
+  // The SDK's own test of PULUMI_CONFIG_SECRET_KEYS (runtime/config.js); exported at runtime, left out of its typings.
+  const { isConfigSecret } = pulumi.runtime as unknown as { isConfigSecret: (key: string) => boolean };
+  return parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack(), isConfigSecret);
+}
+
+/**
+ * The whole config map of a stack (every namespace, as the engine hands it over) to the typed config,
+ * or one ConfigError with every problem: stray keys, aws:region, credentials that are not secrets
+ * (`isSecret` says which top-level keys hold a secret), and the project's own keys.
+ */
+export function parseStackConfig(all: Record<string, string>, stack: string, isSecret: (key: string) => boolean): PlatformConfig {
+  const stackFile = `Pulumi.${stack}.yaml`;
+  const raw = projectConfig(all);
+  const schema = schemaFor(raw);
+  const problems = otherKeyProblems(all, Object.keys(schema._zod.def.shape), (raw.clusterMode ?? "eks") === "eks", stackFile);
+  for (const field of credentialFields(schema, raw)) {
+    if (!isSecret(`${PROJECT}:${field.path.split(/[.[]/)[0]}`)) problems.push(plaintextCredentialLine(field.path, stackFile));
+  }
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (!result.success) problems.push(...formatIssues(result.error.issues, stackFile));
+  if (problems.length > 0 || !result.success) throw new ConfigError(stackFile, problems);
+  return { stack, ...result.data } as PlatformConfig;
 }
 
 /** This project's keys (prefix stripped) from the engine's flat config map, structured values decoded. */
@@ -244,14 +270,29 @@ function existingRules(r: RootRules, prod: boolean): void {
 }
 
 /**
+ * Every project key with its schema at the general (development) bounds, the sections of both
+ * modes together: what the JSON Schema, Pulumi.yaml and docs/configuration.md describe.
+ */
+export function documentedKeys() {
+  const eks = platformSchema({ prod: false, mode: "eks" }).shape;
+  const existing = platformSchema({ prod: false, mode: "existing" }).shape;
+  // The existing mode's variants leave optional what only eks requires (the NLB scheme, backups); the JSON Schema says when.
+  return { ...eks, existingCluster: existing.existingCluster, engine: existing.engine, timescaledb: existing.timescaledb };
+}
+
+/** The schema for a stack's tier and cluster mode, as far as those two keys are valid. */
+function schemaFor(raw: Record<string, unknown>) {
+  const mode = raw.clusterMode ?? "eks";
+  return platformSchema({ prod: raw.tier === "production", mode: CLUSTER_MODES.find((m) => m === mode) });
+}
+
+/**
  * Validates raw project config (keys without the `hft-platform:` prefix) for a stack: the typed
  * config, or one ConfigError listing every problem. Pure, so tests can feed it any shape.
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, stack: string): PlatformConfig {
   const stackFile = `Pulumi.${stack}.yaml`;
-  const mode = raw.clusterMode ?? "eks";
-  const schema = platformSchema({ prod: raw.tier === "production", mode: CLUSTER_MODES.find((m) => m === mode) });
-  const result = schema.safeParse(raw, { reportInput: true });
+  const result = schemaFor(raw).safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(stackFile, formatIssues(result.error.issues, stackFile));
   return { stack, ...result.data } as PlatformConfig;
 }

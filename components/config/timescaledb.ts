@@ -119,7 +119,7 @@ export function timescaleDbSchema({ prod, backups }: TierContext & { backups: bo
       }
     },
   );
-  const limits = section({ cpu: cpu(), memory: memory() });
+  const limits = section({ cpu: cpu().describe("CPU limit, at least the request."), memory: memory().describe("Memory limit, at least the request.") });
   const fields = section({
     charts: charts.describe("Helm chart versions, exact."),
     postgresMajor: int(15, 18, "a PostgreSQL major version CloudNativePG supports, 15 to 18").describe("PostgreSQL major version of the image."),

@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
-import { ENGINE_TAINT } from "../kubernetes";
 import { asArray, has, HftPolicy, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
+import { EngineNodeGroup, isEngineNodeGroup, NODE_GROUP_NAMES_SCHEMA } from "./engine-nodes";
 
 export const AWS = {
   eksCluster: "aws:eks/cluster:Cluster",
@@ -173,20 +173,16 @@ const launchTemplateImdsv2 = resourceRule<LaunchTemplateMetadata, { maxHopLimit:
   },
 );
 
-interface NodeGroup {
-  instanceTypes?: string[];
-  labels?: Record<string, string>;
-}
-
 interface EngineInstanceConfig {
   allowedFamilies: string[];
   requireMetal: boolean;
+  nodeGroupNames: string[];
 }
 
-const engineNodeInstanceTypes = resourceRule<NodeGroup, EngineInstanceConfig>(
+const engineNodeInstanceTypes = resourceRule<EngineNodeGroup, EngineInstanceConfig>(
   {
     name: "engine-node-instance-types",
-    description: "The engine node group (label node-type=high-performance) sets instanceTypes from the allowed families (default c6i), and bare-metal (.metal) sizes where requireMetal is set (prod).",
+    description: "The engine node group (by name, or label node-type=high-performance) sets instanceTypes from the allowed families (default c6i), and bare-metal (.metal) sizes where requireMetal is set (prod).",
     enforcementLevel: "mandatory",
     targetTypes: [AWS.nodeGroup],
     configSchema: {
@@ -200,11 +196,12 @@ const engineNodeInstanceTypes = resourceRule<NodeGroup, EngineInstanceConfig>(
           description: "Instance families the engine may run on.",
         },
         requireMetal: { type: "boolean", default: false, description: "Whether engine nodes must be bare metal (no hypervisor jitter)." },
+        nodeGroupNames: NODE_GROUP_NAMES_SCHEMA,
       },
     },
   },
   (nodeGroup, report, config, args) => {
-    if (nodeGroup.labels?.[ENGINE_TAINT.key] !== ENGINE_TAINT.value) args.notApplicable("not the engine node group");
+    if (!isEngineNodeGroup(args.name, nodeGroup, config.nodeGroupNames)) args.notApplicable("not the engine node group");
     const types = asArray(nodeGroup.instanceTypes);
     if (types.length === 0) report("the engine node group sets no instanceTypes: set them on the node group.");
     for (const type of types) {

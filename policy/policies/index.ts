@@ -1,6 +1,11 @@
 import { HftPolicy } from "../rules";
 import { availabilityPolicies } from "./availability";
 import { awsPolicies } from "./aws";
+import { dataProtectionPolicies } from "./data-protection";
+import { engineLatencyPolicies } from "./engine-latency";
+import { engineNodePolicies } from "./engine-nodes";
+import { exposurePolicies } from "./exposure";
+import { iamPolicies } from "./iam";
 import { imagePolicies } from "./images";
 import { networkPolicies } from "./network";
 import { secretPolicies } from "./secrets";
@@ -18,4 +23,9 @@ export const allPolicies: HftPolicy[] = [
   ...secretPolicies,
   ...storagePolicies,
   ...awsPolicies,
+  ...engineLatencyPolicies,
+  ...engineNodePolicies,
+  ...dataProtectionPolicies,
+  ...exposurePolicies,
+  ...iamPolicies,
 ];

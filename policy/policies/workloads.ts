@@ -1,4 +1,4 @@
-import { containersOf, isEnginePod, parseQuantity, podSpecOf, POD_TYPES, QUANTITY_PATTERN, ResourceList, Workload } from "../kubernetes";
+import { containersOf, ENGINE_IDENTITY_SCHEMA, EngineIdentity, isEnginePod, isEngineWorkload, parseQuantity, podSpecOf, POD_TYPES, QUANTITY_PATTERN, ResourceList, Workload } from "../kubernetes";
 import { has, HftPolicy, resourceRule } from "../rules";
 
 const REQUIRED = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const;
@@ -83,16 +83,24 @@ const containerLimitsCoverRequests = resourceRule<Workload>(
   },
 );
 
-const engineGuaranteedQos = resourceRule<Workload>(
+/** The engine by its identity, and any pod that tolerates its taint: both end up on its cores. */
+function judgedAsEngine(type: string, workload: Workload, identity: EngineIdentity): boolean {
+  return isEngineWorkload(type, workload, identity) || isEnginePod(podSpecOf(type, workload));
+}
+
+const NOT_ENGINE = "neither the engine (by the identity in the stack's policy config) nor tolerating the engine taint";
+
+const engineGuaranteedQos = resourceRule<Workload, { engine: EngineIdentity }>(
   {
     name: "engine-guaranteed-qos",
-    description: "Pods tolerating node-type=high-performance are Guaranteed QoS: every container sets cpu and memory limits and requests equal to limits for every resource.",
+    description: "The engine (by identity) and pods tolerating node-type=high-performance are Guaranteed QoS: every container sets cpu and memory limits and requests equal to limits.",
     enforcementLevel: "mandatory",
     targetTypes: POD_TYPES,
+    configSchema: { properties: { engine: ENGINE_IDENTITY_SCHEMA } },
   },
-  (workload, report, _config, args) => {
+  (workload, report, config, args) => {
     const pod = podSpecOf(args.type, workload);
-    if (!isEnginePod(pod)) args.notApplicable("the pod does not tolerate the engine taint");
+    if (!judgedAsEngine(args.type, workload, config.engine)) args.notApplicable(NOT_ENGINE);
     for (const { container, label } of containersOf(pod)) {
       const requests = container.resources?.requests ?? {};
       const limits = container.resources?.limits ?? {};
@@ -115,16 +123,17 @@ const engineGuaranteedQos = resourceRule<Workload>(
   },
 );
 
-const engineWholeCpus = resourceRule<Workload>(
+const engineWholeCpus = resourceRule<Workload, { engine: EngineIdentity }>(
   {
     name: "engine-whole-cpus",
-    description: "Pods tolerating node-type=high-performance request whole CPUs (so the static CPU manager pins them) in every container asking for a core or more, and in at least one container.",
+    description: "The engine (by identity) and pods tolerating node-type=high-performance request whole CPUs (so the static CPU manager pins them) in every container asking for a core or more, and in at least one.",
     enforcementLevel: "mandatory",
     targetTypes: POD_TYPES,
+    configSchema: { properties: { engine: ENGINE_IDENTITY_SCHEMA } },
   },
-  (workload, report, _config, args) => {
+  (workload, report, config, args) => {
     const pod = podSpecOf(args.type, workload);
-    if (!isEnginePod(pod)) args.notApplicable("the pod does not tolerate the engine taint");
+    if (!judgedAsEngine(args.type, workload, config.engine)) args.notApplicable(NOT_ENGINE);
     let pinned = 0;
     for (const { container, label } of containersOf(pod, { init: false })) {
       const raw = container.resources?.requests?.cpu ?? container.resources?.limits?.cpu;

@@ -6,50 +6,20 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { InventoryEntry } from "../../tools/inventory";
 import { engineResource } from "../../tools/policy-gate";
 import { reconcileConfig, RuleSettings, runPolicies } from "../../tools/policy-engine";
-import { isEnginePod, K8S, podSpecOf, podTemplateOf, POD_TYPES, selectorMatches, selectsAllPods } from "../kubernetes";
+import { K8S, podTemplateOf, selectorMatches, selectsAllPods } from "../kubernetes";
 import { allPolicies } from "../policies";
 import { AWS } from "../policies/aws";
 import { AWS_STORAGE } from "../policies/storage";
 import { OFFLINE_TAGS, readConfig, readInventory, REPO_ROOT, runPack } from "./harness";
+import { bucket, ebsClass, eksComponent, engine, engineContainer, engineNodes, enginePod, Entry, find, Inventory, loadBalancer, Mutation, ofType, remove, tradingNamespace } from "./mutations/kit";
+import { SECOND_LAYER_MUTATIONS } from "./mutations/second-layer";
 
 const FIXTURE = path.join(__dirname, "fixtures", "prod-inventory.json");
 const RENDER = path.join(REPO_ROOT, "out", "prod", "inventory.json");
 
-type Inventory = InventoryEntry[];
-type Entry = InventoryEntry & { inputs: any };
-
-function find(inv: Inventory, what: string, predicate: (e: Entry) => boolean): Entry {
-  const found = (inv as Entry[]).find(predicate);
-  if (!found) throw new Error(`the inventory has no ${what} to mutate`);
-  return found;
-}
-
-const ofType = (type: string) => (e: Entry) => e.type === type;
-const engine = (inv: Inventory) => find(inv, "pod tolerating node-type=high-performance", (e) => POD_TYPES.includes(e.type) && isEnginePod(podSpecOf(e.type, e.inputs)));
-const enginePod = (e: Entry) => podSpecOf(e.type, e.inputs) as any;
-const engineContainer = (e: Entry) => enginePod(e).containers[0];
-const loadBalancer = (inv: Inventory) => find(inv, "LoadBalancer Service", (e) => e.type === K8S.service && e.inputs.spec?.type === "LoadBalancer");
-const ebsClass = (inv: Inventory) => find(inv, "EBS StorageClass", (e) => e.type === K8S.storageClass && e.inputs.provisioner === "ebs.csi.aws.com");
-const engineNodes = (inv: Inventory) => find(inv, "engine node group", (e) => e.type === AWS.nodeGroup && e.inputs.labels?.["node-type"] === "high-performance");
-const eksComponent = (inv: Inventory) => find(inv, "eks:index:Cluster", ofType(AWS.eksComponent));
-const bucket = (inv: Inventory) => find(inv, "S3 bucket", ofType(AWS.bucket));
-const tradingNamespace = (inv: Inventory) => find(inv, "namespace hft-trading", (e) => e.type === K8S.namespace && e.inputs.metadata.name === "hft-trading");
-
-function remove(inv: Inventory, entry: InventoryEntry): void {
-  inv.splice(inv.indexOf(entry), 1);
-}
-
-interface Mutation {
-  name: string;
-  rule: string;
-  /** Breaks the inventory in place; returns the URN the violation must name. */
-  apply(inv: Inventory): string;
-}
-
-const MUTATIONS: Mutation[] = [
+const FIRST_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "remove the engine container's CPU limit",
     rule: "container-resources-set",
@@ -470,6 +440,8 @@ const MUTATIONS: Mutation[] = [
     },
   },
 ];
+
+const MUTATIONS: Mutation[] = [...FIRST_LAYER_MUTATIONS, ...SECOND_LAYER_MUTATIONS];
 
 const SOURCES = [
   { label: "the prod fixture", file: FIXTURE },

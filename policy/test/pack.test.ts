@@ -62,6 +62,30 @@ describe("per-stack policy config", () => {
   });
 });
 
+describe("the engine's identity and the exemptions in the stack configs", () => {
+  const stacks = ["dev", "local", "prod"].map((s) => [s, readConfig(s)] as const);
+  const engineRules = allPolicies.filter((p) => p.configSchema?.properties?.engine).map((p) => p.name);
+  const nodeRules = allPolicies.filter((p) => p.configSchema?.properties?.nodeGroupNames).map((p) => p.name);
+
+  it("name the engine and its node group the same way for every engine rule in every stack", () => {
+    expect(engineRules.length).toBeGreaterThanOrEqual(7);
+    expect(nodeRules.length).toBeGreaterThanOrEqual(6);
+    for (const [stack, config] of stacks) {
+      expect(config.all, stack).toBe(stack === "prod" ? "mandatory" : "advisory");
+      expect(() => reconcileConfig(allPolicies, config), stack).not.toThrow();
+      for (const rule of engineRules) expect((config[rule] as any)?.engine, `${stack} ${rule}`).toEqual({ names: ["trading-engine"], labels: { "app.kubernetes.io/name": "trading-engine" } });
+      for (const rule of nodeRules) expect((config[rule] as any)?.nodeGroupNames, `${stack} ${rule}`).toEqual(["hft-engine"]);
+    }
+  });
+
+  it("exempt prod namespaces from limits and quotas only by name with a reason, never the trading namespace", () => {
+    const prod = readConfig("prod")["namespace-limits-and-quota"] as any;
+    expect(prod.workloadNamespaces).toEqual(["hft-trading"]);
+    expect(prod.exemptNamespaces.map((e: any) => e.name)).not.toContain("hft-trading");
+    for (const e of prod.exemptNamespaces) expect(e.reason.length, e.name).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe("the pack's package", () => {
   it("pins @pulumi/policy and @pulumi/pulumi exactly, at the program's pulumi version", () => {
     const pack = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8"));

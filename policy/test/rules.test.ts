@@ -6,6 +6,9 @@ import { AWS } from "../policies/aws";
 import { AWS_STORAGE } from "../policies/storage";
 import * as aws from "./fixtures/aws";
 import * as k from "./fixtures/kubernetes";
+import { DATA_CASES } from "./cases/data-protection";
+import { ENGINE_CASES } from "./cases/engine";
+import { EXPOSURE_IAM_CASES } from "./cases/exposure-iam";
 import { check, resource, UNKNOWN_STRING } from "./harness";
 
 /** A compliant engine StatefulSet with one change. */
@@ -323,12 +326,14 @@ const COMPLIANT_CONFIG: Record<string, Record<string, unknown>> = {
   "pod-host-network-exception": { allowedNamespaces: ["hft-trading"] },
 };
 
+const ALL_CASES: Case[] = [...CASES, ...ENGINE_CASES, ...DATA_CASES, ...EXPOSURE_IAM_CASES];
+
 describe("every rule has a compliant and a violating fixture", () => {
   it("covers the whole pack", () => {
-    expect(CASES.map((c) => c.rule).sort()).toEqual(allPolicies.map((p) => p.name).sort());
+    expect(ALL_CASES.map((c) => c.rule).sort()).toEqual(allPolicies.map((p) => p.name).sort());
   });
 
-  for (const c of CASES) {
+  for (const c of ALL_CASES) {
     describe(c.rule, () => {
       it("passes the compliant fixture, judging it", async () => {
         const { findings, run } = await check(c.rule, c.compliant(), { config: { ...c.config, ...COMPLIANT_CONFIG[c.rule] } });
@@ -359,12 +364,12 @@ describe("applicability", () => {
     expect(run.notApplicable.join()).toMatch(/no aws:s3\/bucket:Bucket/);
   });
 
-  it("engine rules skip pods that do not tolerate the engine taint", async () => {
+  it("engine rules skip pods that are neither the engine nor tolerate its taint", async () => {
     const fractional: any = k.deployment();
     fractional.spec.template.spec.containers[0].resources.requests.cpu = "250m";
     const { findings, run } = await check("engine-guaranteed-qos", of(K8S.deployment, fractional));
     expect(findings).toEqual([]);
-    expect(run.notApplicable.join()).toMatch(/does not tolerate the engine taint/);
+    expect(run.notApplicable.join()).toMatch(/neither the engine \(by the identity in the stack's policy config\) nor tolerating the engine taint/);
   });
 
   it("container-probes exempts init containers, Jobs and pods that run to completion", async () => {

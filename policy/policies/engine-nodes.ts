@@ -1,0 +1,197 @@
+/**
+ * The engine's nodes: the managed node group's taint and label, its placement group, and the kubelet
+ * and kernel tuning its launch template boots with. The engine node group is found by the names in the
+ * stack's policy config (or the engine label), never only by the taint and label judged here.
+ */
+import { PolicyResource } from "@pulumi/policy";
+import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { ENGINE_TAINT } from "../kubernetes";
+import { BootData, decodeUserData, KubeletConfig } from "../node-config";
+import { asArray, has, HftPolicy, resourceRule, rawString, stackRule } from "../rules";
+// Type tokens written out rather than imported from aws.ts, which imports the engine node-group identity from here.
+const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+export const PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup";
+
+export interface EngineNodeGroup {
+  nodeGroupName?: string;
+  nodeGroupNamePrefix?: string;
+  labels?: Record<string, string>;
+  taints?: { key?: string; value?: string; effect?: string }[];
+  instanceTypes?: string[];
+}
+
+export const NODE_GROUP_NAMES_SCHEMA: PolicyConfigJSONSchema = {
+  type: "array",
+  items: { type: "string", minLength: 1 },
+  minItems: 1,
+  uniqueItems: true,
+  default: ["hft-engine"],
+  description: "Names of the engine's node groups: the Pulumi resource name, nodeGroupName, or nodeGroupNamePrefix without its trailing dash.",
+};
+
+/** The engine node group by its name, or by the engine label (a group that keeps the label but changes its name is still judged). */
+export function isEngineNodeGroup(name: string, group: EngineNodeGroup, names: string[]): boolean {
+  const prefix = group.nodeGroupNamePrefix?.replace(/-$/, "");
+  return [name, group.nodeGroupName, prefix].some((n) => n !== undefined && names.includes(n)) || group.labels?.[ENGINE_TAINT.key] === ENGINE_TAINT.value;
+}
+
+const TAINT = `${ENGINE_TAINT.key}=${ENGINE_TAINT.value}`;
+
+const engineNodeGroupScheduling = resourceRule<EngineNodeGroup, { nodeGroupNames: string[] }>(
+  {
+    name: "engine-node-group-scheduling",
+    description: `The engine node group carries the ${TAINT} NO_SCHEDULE taint (nothing else lands there) and the ${TAINT} label (the engine selects it).`,
+    enforcementLevel: "mandatory",
+    targetTypes: [NODE_GROUP],
+    configSchema: { properties: { nodeGroupNames: NODE_GROUP_NAMES_SCHEMA } },
+  },
+  (group, report, config, args) => {
+    if (!isEngineNodeGroup(args.name, group, config.nodeGroupNames)) args.notApplicable("not the engine node group");
+    const tainted = asArray(group.taints).some((t) => t.key === ENGINE_TAINT.key && t.value === ENGINE_TAINT.value && t.effect === "NO_SCHEDULE");
+    if (!tainted) report(`the engine node group has no ${TAINT} NO_SCHEDULE taint: other pods would share the engine's cores. Add it to taints.`);
+    if (group.labels?.[ENGINE_TAINT.key] !== ENGINE_TAINT.value) report(`the engine node group has no ${TAINT} label: the engine's node selector matches no node. Add it to labels.`);
+  },
+);
+
+/** The stack's engine node groups, each with the launch template it depends on (its launchTemplate.id comes from it). */
+function engineGroups(resources: PolicyResource[], names: string[]): { group: PolicyResource; template?: PolicyResource }[] {
+  return resources
+    .filter((r) => r.type === NODE_GROUP && isEngineNodeGroup(r.name, r.props as EngineNodeGroup, names))
+    .map((group) => ({ group, template: group.dependencies.find((d) => d.type === LAUNCH_TEMPLATE) }));
+}
+
+const engineNodePlacementGroup = stackRule<{ nodeGroupNames: string[] }>(
+  {
+    name: "engine-node-placement-group",
+    description: "The engine node group's launch template places its instances in a cluster placement group (one low-latency network segment): set placement.groupName from an aws.ec2.PlacementGroup with strategy cluster.",
+    enforcementLevel: "mandatory",
+    targetTypes: [NODE_GROUP],
+    configSchema: { properties: { nodeGroupNames: NODE_GROUP_NAMES_SCHEMA } },
+  },
+  (resources, report, config, args) => {
+    const groups = engineGroups(resources, config.nodeGroupNames);
+    if (groups.length === 0) args.notApplicable("the stack has no engine node group");
+    for (const { group, template } of groups) {
+      if (!template) {
+        report(`engine node group ${group.name} has no launch template: it cannot be placed in a placement group.`, group.urn);
+        continue;
+      }
+      // Presence only: a new placement group's name is unknown during preview.
+      if (!has((template.props as { placement?: object }).placement, "groupName")) {
+        report(`launch template ${template.name} of the engine node group sets no placement.groupName: its nodes spread across the zone's network.`, template.urn);
+        continue;
+      }
+      const placement = template.dependencies.find((d) => d.type === PLACEMENT_GROUP);
+      const strategy = placement ? rawString(placement.props, "strategy") : undefined;
+      if (strategy !== "cluster") report(`launch template ${template.name} is not placed by a placement group with strategy cluster (${placement ? `strategy ${strategy ?? "unset"}` : "none referenced"}).`, template.urn);
+    }
+  },
+);
+
+type BootCheck<C> = (boot: BootData, fail: (message: string) => void, config: C) => void;
+
+/** A stack rule over the decoded user data of each engine node group's launch template. */
+function bootRule<C extends { nodeGroupNames: string[] }>(name: string, description: string, extra: Record<string, PolicyConfigJSONSchema>, check: BootCheck<C>): HftPolicy {
+  return stackRule<C>(
+    { name, description, enforcementLevel: "mandatory", targetTypes: [NODE_GROUP], configSchema: { properties: { nodeGroupNames: NODE_GROUP_NAMES_SCHEMA, ...extra } } },
+    (resources, report, config, args) => {
+      const groups = engineGroups(resources, config.nodeGroupNames).filter((g) => g.template !== undefined);
+      if (groups.length === 0) args.notApplicable("the stack has no engine node group with a launch template");
+      for (const { template } of groups) {
+        const fail = (message: string) => report(`launch template ${template!.name} (engine nodes): ${message}`, template!.urn);
+        // Reading user data built from cluster outputs is undecidable during a first preview; the engine downgrades that to advisory.
+        const userData = (template!.props as { userData?: string }).userData;
+        if (typeof userData !== "string" || userData === "") {
+          fail("no user data: the engine nodes boot without their tuning.");
+          continue;
+        }
+        let boot: BootData;
+        try {
+          boot = decodeUserData(userData);
+        } catch (e) {
+          fail(e instanceof Error ? e.message : String(e));
+          continue;
+        }
+        check(boot, fail, config);
+      }
+    },
+  );
+}
+
+function kubelet(boot: BootData): KubeletConfig {
+  return boot.nodeConfig?.spec?.kubelet?.config ?? {};
+}
+
+const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyManagerPolicies: string[] }>(
+  "engine-kubelet-cpu-pinning",
+  "The engine nodes' NodeConfig runs the static CPU manager with reservedSystemCPUs and a single-NUMA topology manager policy, so Guaranteed whole-CPU pods get exclusive cores on one socket.",
+  {
+    topologyManagerPolicies: {
+      type: "array",
+      items: { type: "string", enum: ["single-numa-node", "restricted", "best-effort", "none"] },
+      minItems: 1,
+      uniqueItems: true,
+      default: ["single-numa-node"],
+      description: "Topology manager policies the engine nodes may use.",
+    },
+  },
+  (boot, fail, config) => {
+    if (!boot.nodeConfig) return fail("the user data holds no nodeadm NodeConfig.");
+    const k = kubelet(boot);
+    if (k.cpuManagerPolicy !== "static") fail(`cpuManagerPolicy is ${k.cpuManagerPolicy ?? "unset (none)"}: set static so Guaranteed pods get exclusive cores.`);
+    if (typeof k.reservedSystemCPUs !== "string" || k.reservedSystemCPUs.trim() === "") fail("reservedSystemCPUs is unset: system daemons would share the engine's cores.");
+    if (k.topologyManagerPolicy === undefined || !config.topologyManagerPolicies.includes(k.topologyManagerPolicy)) {
+      fail(`topologyManagerPolicy is ${k.topologyManagerPolicy ?? "unset (none)"}: set ${config.topologyManagerPolicies.join(" or ")}.`);
+    }
+  },
+);
+
+const engineKubeletMemoryManager = bootRule<{ nodeGroupNames: string[] }>(
+  "engine-kubelet-memory-manager",
+  "The engine nodes' NodeConfig runs the Static memory manager with reservedMemory per NUMA node, so the engine's memory and hugepages come from its own NUMA node (CPU pinning alone does not).",
+  {},
+  (boot, fail) => {
+    if (!boot.nodeConfig) return fail("the user data holds no nodeadm NodeConfig.");
+    const k = kubelet(boot);
+    // Kubernetes memory manager: the Static policy requires reservedMemory (kubernetes.io/docs/tasks/administer-cluster/memory-manager, read 2026-11-30).
+    if (k.memoryManagerPolicy !== "Static") fail(`memoryManagerPolicy is ${k.memoryManagerPolicy ?? "unset (None)"}: set Static so memory and hugepages are NUMA-aligned.`);
+    const reserved = asArray(k.reservedMemory).filter((r) => typeof r.numaNode === "number" && r.limits?.memory !== undefined);
+    if (reserved.length === 0) fail("reservedMemory names no NUMA node with a memory limit: the Static memory manager refuses to start without it.");
+  },
+);
+
+/** `key = value` lines written by the boot scripts (sysctl.d files or sysctl -w). */
+function sysctls(scripts: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of scripts.join("\n").split("\n")) {
+    const m = /^\s*(?:sysctl\s+-w\s+)?([a-z0-9_.]+)\s*=\s*(\S+)\s*$/.exec(line);
+    if (m && m[1].includes(".")) found.set(m[1], m[2]);
+  }
+  return found;
+}
+
+const engineNodeBootTuning = bootRule<{ nodeGroupNames: string[]; sysctls: Record<string, string> }>(
+  "engine-node-boot-tuning",
+  "The engine nodes' boot script sets vm.nr_hugepages above zero and the configured sysctls before the kubelet starts, and turns transparent hugepages off (never).",
+  {
+    sysctls: {
+      type: "object",
+      additionalProperties: { type: "string" },
+      default: { "vm.swappiness": "0", "kernel.numa_balancing": "0" },
+      description: "Kernel settings the engine nodes' boot script must write, with their exact values.",
+    },
+  },
+  (boot, fail, config) => {
+    const set = sysctls(boot.scripts);
+    const pages = Number(set.get("vm.nr_hugepages") ?? "0");
+    if (!(pages > 0)) fail("the boot script preallocates no hugepages (vm.nr_hugepages): the engine's hugepages request cannot be met.");
+    for (const [key, value] of Object.entries(config.sysctls)) {
+      if (set.get(key) !== value) fail(`the boot script sets ${key} to ${set.get(key) ?? "nothing"}, not ${value}.`);
+    }
+    const thpOff = boot.scripts.some((s) => /echo\s+never\s*>\s*\/sys\/kernel\/mm\/transparent_hugepage\/enabled/.test(s));
+    if (!thpOff) fail("the boot script does not set /sys/kernel/mm/transparent_hugepage/enabled to never: compaction stalls hit the engine.");
+  },
+);
+
+export const engineNodePolicies: HftPolicy[] = [engineNodeGroupScheduling, engineNodePlacementGroup, engineKubeletCpuPinning, engineKubeletMemoryManager, engineNodeBootTuning];

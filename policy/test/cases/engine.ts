@@ -1,0 +1,79 @@
+/** Fixtures for the engine latency and engine node rules. */
+import { K8S } from "../../kubernetes";
+import { AWS } from "../../policies/aws";
+import * as aws from "../fixtures/aws";
+import * as k from "../fixtures/kubernetes";
+import { Case, of } from "./case";
+
+const pod = (w: any) => w.spec.template.spec;
+const main = (w: any) => w.spec.template.spec.containers[0];
+
+/** The engine StatefulSet with one change. */
+const engine = (mutate: (w: any) => void = () => {}) => of(K8S.statefulSet, k.statefulSet(), mutate, "trading-engine");
+
+export const ENGINE_CASES: Case[] = [
+  {
+    rule: "engine-dedicated-nodes",
+    compliant: () => engine(),
+    // Still the engine by its name and labels once the toleration and selector are gone.
+    violating: () => engine((w) => (delete pod(w).tolerations, delete pod(w).nodeSelector)),
+    message: /does not tolerate the node-type=high-performance:NoSchedule taint[\s\S]*does not select node-type=high-performance nodes/,
+  },
+  {
+    rule: "engine-hugepages",
+    compliant: () => engine(),
+    violating: () => engine((w) => {
+      for (const list of [main(w).resources.requests, main(w).resources.limits]) delete list["hugepages-2Mi"];
+    }),
+    message: /no engine container sets a hugepages-2Mi/,
+  },
+  {
+    rule: "engine-anti-affinity",
+    compliant: () => engine(),
+    violating: () => engine((w) => (pod(w).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey = "topology.kubernetes.io/zone")),
+    message: /no required pod anti-affinity on kubernetes\.io\/hostname selects the engine's own labels/,
+  },
+  {
+    rule: "engine-priority-class",
+    compliant: () => engine(),
+    violating: () => engine((w) => delete pod(w).priorityClassName),
+    message: /priorityClassName is unset: set it to high-priority/,
+  },
+  {
+    rule: "engine-dns-config",
+    compliant: () => engine((w) => Object.assign(pod(w), { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" })),
+    violating: () => engine((w) => Object.assign(pod(w), { hostNetwork: true, dnsConfig: { options: [{ name: "ndots", value: "5" }] } })),
+    message: /dnsConfig ndots 5 is above 1[\s\S]*with hostNetwork the engine's dnsPolicy must be ClusterFirstWithHostNet/,
+  },
+  {
+    rule: "engine-node-group-scheduling",
+    compliant: () => of(AWS.nodeGroup, aws.engineNodeGroup(), () => {}, "hft-engine"),
+    // Found by its name once the label is gone.
+    violating: () => of(AWS.nodeGroup, aws.engineNodeGroup(), (g) => ((g.taints = []), (g.labels = {})), "hft-engine"),
+    message: /no node-type=high-performance NO_SCHEDULE taint[\s\S]*no node-type=high-performance label/,
+  },
+  {
+    rule: "engine-node-placement-group",
+    compliant: () => aws.engineNodes(),
+    violating: () => aws.engineNodes({ placement: (p) => (p.strategy = "spread") }),
+    message: /launch template hft-engine-lt is not placed by a placement group with strategy cluster \(strategy spread\)/,
+  },
+  {
+    rule: "engine-kubelet-cpu-pinning",
+    compliant: () => aws.engineNodes(),
+    violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET.replace("static", "none").replace("single-numa-node", "best-effort"))) }),
+    message: /cpuManagerPolicy is none: set static[\s\S]*topologyManagerPolicy is best-effort: set single-numa-node/,
+  },
+  {
+    rule: "engine-kubelet-memory-manager",
+    compliant: () => aws.engineNodes(),
+    violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET.replace("Static", "None").replace(/ {6}reservedMemory:[\s\S]*$/, ""))) }),
+    message: /memoryManagerPolicy is None: set Static[\s\S]*reservedMemory names no NUMA node/,
+  },
+  {
+    rule: "engine-node-boot-tuning",
+    compliant: () => aws.engineNodes(),
+    violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET, aws.ENGINE_BOOT_SCRIPT.replace("vm.nr_hugepages = 2048", "vm.nr_hugepages = 0").replace(/echo never.*\n/, ""))) }),
+    message: /preallocates no hugepages[\s\S]*transparent_hugepage\/enabled to never/,
+  },
+];
