@@ -239,6 +239,7 @@ describe("tools/stack-region.ts", () => {
       'aws:region: null in Pulumi.staging.yaml; allowed: an AWS region such as "us-east-1"',
     ]);
     expect(problemsOf("config:\n  aws:region: US East\n")[0]).toMatch(/^aws:region: "US East" in Pulumi\.staging\.yaml; allowed:/);
+    expect(problemsOf("config:\n  aws:region: us-east-9\n")[0]).toMatch(/^aws:region: "us-east-9" in Pulumi\.staging\.yaml; allowed:/);
     expect(problemsOf("config:\n  aws:region: eu-central-1\n")).toEqual([]);
   });
 

@@ -9,20 +9,18 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ConfigError } from "../components/config";
+import { AWS_REGIONS, ConfigError } from "../components/config";
 import { existingDir, parseFlags, requireStack, runMain } from "./cli";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const USAGE = "npx tsx tools/stack-region.ts --stack <stack> [--config-dir DIR]";
 
-/** Commercial, GovCloud and China regions: two letters, a direction, a number (e.g. us-east-1, us-gov-west-1). */
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
 export function stackRegion(stack: string, configDir = REPO_ROOT): string {
   const file = `Pulumi.${stack}.yaml`;
   const doc = parse(readFileSync(path.join(configDir, file), "utf8")) as { config?: Record<string, unknown> } | null;
   const region = doc?.config?.["aws:region"];
-  if (typeof region !== "string" || !AWS_REGION.test(region)) {
+  // The regions an eks stack may use (components/config/aws-regions.ts), as the program checks them.
+  if (typeof region !== "string" || !(AWS_REGIONS as readonly string[]).includes(region)) {
     throw new ConfigError(file, [`aws:region: ${JSON.stringify(region ?? null)} in ${file}; allowed: an AWS region such as "us-east-1"`]);
   }
   return region;
