@@ -202,6 +202,8 @@ export class Cluster extends pulumi.ComponentResource {
       );
 
     addon("coredns", args.addons.coredns);
+    // metrics.k8s.io for the HPA's CPU and memory metrics: prometheus-adapter serves only custom metrics.
+    addon("metrics-server", args.addons.metricsServer);
     const podIdentityAgent = addon("eks-pod-identity-agent", args.addons.podIdentityAgent);
     const afterAgent: pulumi.CustomResourceOptions = { parent: this, dependsOn: [this.systemNodeGroup, podIdentityAgent] };
 

@@ -68,8 +68,8 @@ export interface KubePrometheusStackValues {
     containerSecurityContext: ContainerSecurityContext;
     prometheusConfigReloader: { resources: ResourceRequirements };
   };
-  prometheus: { prometheusSpec: PrometheusSpecValues };
-  alertmanager: { config: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues };
+  prometheus: { prometheusSpec: PrometheusSpecValues; podDisruptionBudget: DisruptionBudgetValues };
+  alertmanager: { config: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues; podDisruptionBudget: DisruptionBudgetValues };
   grafana: GrafanaValues;
   "kube-state-metrics": {
     resources: ResourceRequirements;
@@ -82,6 +82,24 @@ export interface KubePrometheusStackValues {
     securityContext: PodSecurityContext;
     containerSecurityContext: ContainerSecurityContext;
   };
+}
+
+/**
+ * kube-prometheus-stack's `prometheus.podDisruptionBudget` and `alertmanager.podDisruptionBudget`
+ * (values.yaml at 88.5.3: `enabled: false, minAvailable: 1, unhealthyPodEvictionPolicy: AlwaysAllow`).
+ */
+export interface DisruptionBudgetValues {
+  enabled: boolean;
+  minAvailable: number;
+  unhealthyPodEvictionPolicy: "AlwaysAllow";
+}
+
+/**
+ * A replicated pair or trio keeps all but one replica through node drains and upgrades; a single
+ * replica gets no budget, which would block every drain of its node.
+ */
+export function disruptionBudget(replicas: number): DisruptionBudgetValues {
+  return { enabled: replicas > 1, minAvailable: Math.max(1, replicas - 1), unhealthyPodEvictionPolicy: "AlwaysAllow" };
 }
 
 interface StatefulPodValues {
@@ -442,6 +460,7 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
         probeSelectorNilUsesHelmValues: false,
         scrapeConfigSelectorNilUsesHelmValues: false,
       },
+      podDisruptionBudget: disruptionBudget(prometheus.replicas),
     },
     alertmanager: {
       config: alertmanagerConfigFile(alertmanager),
@@ -450,6 +469,7 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
         storage: claim(args.cluster.storage.classes.gp3, alertmanager.storageSize),
         secrets: hasReceiverSecret ? [RECEIVER_SECRET] : [],
       },
+      podDisruptionBudget: disruptionBudget(alertmanager.replicas),
     },
     grafana: {
       // The admin login comes from the platform's generated Secret; the chart sets no password.

@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { parseQuantity, RedisConfig } from "./config";
 import { selectorLabels, standardLabels } from "./k8s/labels";
 import { AlertRule, MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
-import { PlatformNamespace } from "./k8s/namespace";
+import { namespaceGuardrails, PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, execProbe, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
@@ -74,6 +74,20 @@ export class Redis extends pulumi.ComponentResource {
     );
     this.namespace = ns.name;
     const k8sOpts = { parent: this, provider: args.cluster.provider, dependsOn: [ns] };
+
+    namespaceGuardrails(
+      NAME,
+      {
+        namespace: ns.name,
+        labels,
+        pods: {
+          count: args.replicas,
+          containers: [args.resources, ...(args.sentinel.enabled ? [args.sentinelResources] : []), args.exporterResources],
+          persistentVolumeClaims: 1,
+        },
+      },
+      k8sOpts,
+    );
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
     new k8s.core.v1.Secret(

@@ -59,7 +59,7 @@ describe("engine config", () => {
     expectRejected("prod", { "engine.pdbMinAvailable": 0 }, "engine.pdbMinAvailable", /at least one pod must stay up/);
     expectRejected("prod", { "engine.replicas": 2 }, "engine.replicas", /from 3 in production/);
     expectRejected("prod", { "engine.maxReplicas": 2 }, "engine.maxReplicas", /at least engine.replicas \(3\)/);
-    expectRejected("prod", { "engine.maxReplicas": 6 }, "engine.maxReplicas", /at most engineNodes.maxSize \(5\)/);
+    expectRejected("prod", { "engine.maxReplicas": 6 }, "engine.maxReplicas", /at most engineNodes.minSize \(5\)/);
   });
 
   it("sizes the namespace quota for the autoscaler's ceiling", () => {

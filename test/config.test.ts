@@ -20,7 +20,7 @@ describe("stack files", () => {
     expect(prod.tier).toBe("production");
     expect(prod.network).toMatchObject({ availabilityZones: 3, natGateways: 3, flowLogs: true, flowLogRetentionDays: 365 });
     expect(prod.cluster.endpointPublicAccess).toBe(false);
-    expect(prod.engineNodes).toMatchObject({ instanceType: "c6i.metal", minSize: 3, hugepages2Mi: 16384 });
+    expect(prod.engineNodes).toMatchObject({ instanceType: "c6i.metal", minSize: 5, hugepages2Mi: 16384 });
     expect(prod.storage).toEqual({
       reclaimPolicy: "Retain",
       fastSsd: { iops: 16000, throughput: 1000 },
@@ -33,7 +33,8 @@ describe("validation", () => {
   it("engine nodes must be c6i", () => {
     expectRejected("dev", { "engineNodes.instanceType": "m5.large" }, "engineNodes.instanceType", /a c6i instance type/);
     expectRejected("dev", { "engineNodes.instanceType": "c6i.huge" }, "engineNodes.instanceType", /c6i\.metal/);
-    expect(problems("dev", { "engineNodes.instanceType": "c6i.8xlarge" })).toEqual([]);
+    // A c6i.8xlarge has 16 cores: core 0 is CPUs 0 and 16.
+    expect(problems("dev", { "engineNodes.instanceType": "c6i.8xlarge", "engineNodes.reservedSystemCpus": "0,16" })).toEqual([]);
   });
 
   it("production engine nodes must be c6i.metal", () => {
@@ -78,7 +79,7 @@ describe("validation", () => {
 
   it("node counts must satisfy min ≤ desired ≤ max", () => {
     expectRejected("dev", { "systemNodes.minSize": 3, "systemNodes.desiredSize": 2 }, "systemNodes.desiredSize", /minSize ≤ desiredSize ≤ maxSize/);
-    expectRejected("prod", { "engineNodes.desiredSize": 6 }, "engineNodes.desiredSize", /3 ≤ 6 ≤ 5/);
+    expectRejected("prod", { "engineNodes.desiredSize": 6 }, "engineNodes.desiredSize", /5 ≤ 6 ≤ 5/);
     expectRejected("dev", { "engineNodes.maxSize": "many" }, "engineNodes.maxSize", /integer/);
   });
 

@@ -209,3 +209,29 @@ describe("prod Redis monitoring", () => {
     expect(alerts.RedisRejectedConnections.expr).toContain("redis_rejected_connections_total");
   });
 });
+
+describe("prod Redis namespace guardrails", () => {
+  const cpu = (q: string) => (q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q));
+  const mib = (q: string) => (q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2)));
+
+  it("has a quota that admits exactly the StatefulSet's pods and their claims", () => {
+    const hard = (inv.one("kubernetes:core/v1:ResourceQuota", "redis-quota").inputs as any).spec.hard;
+    const containers = pod().containers;
+    const total = (pick: (c: any) => number) => sts().spec.replicas * containers.reduce((a: number, c: any) => a + pick(c), 0);
+    expect(cpu(hard["requests.cpu"])).toBeCloseTo(total((c) => cpu(c.resources.requests.cpu)), 3);
+    expect(cpu(hard["limits.cpu"])).toBeCloseTo(total((c) => cpu(c.resources.limits.cpu)), 3);
+    expect(mib(hard["requests.memory"])).toBe(total((c) => mib(c.resources.requests.memory)));
+    expect(mib(hard["limits.memory"])).toBe(total((c) => mib(c.resources.limits.memory)));
+    expect(hard).toMatchObject({ persistentvolumeclaims: "3", "services.loadbalancers": "0", "services.nodeports": "0" });
+  });
+
+  it("has a LimitRange every Redis container fits", () => {
+    const [limits] = (inv.one("kubernetes:core/v1:LimitRange", "redis-limits").inputs as any).spec.limits;
+    for (const c of pod().containers) {
+      expect(cpu(c.resources.limits.cpu), c.name).toBeLessThanOrEqual(cpu(limits.max.cpu));
+      expect(mib(c.resources.limits.memory), c.name).toBeLessThanOrEqual(mib(limits.max.memory));
+      expect(cpu(c.resources.requests.cpu), c.name).toBeGreaterThanOrEqual(cpu(limits.min.cpu));
+      expect(mib(c.resources.requests.memory), c.name).toBeGreaterThanOrEqual(mib(limits.min.memory));
+    }
+  });
+});

@@ -31,10 +31,10 @@ describe("dev differs from prod where it saves money", () => {
   it("uses a smaller c6i engine node, still tainted, tuned and placed", () => {
     const engine = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-engine").inputs as any;
     expect(engine.instanceTypes).toEqual(["c6i.4xlarge"]);
-    expect(engine.scalingConfig).toEqual({ minSize: 1, desiredSize: 1, maxSize: 2 });
+    expect(engine.scalingConfig).toEqual({ minSize: 2, desiredSize: 2, maxSize: 2 });
     expect(engine.taints).toEqual([{ key: "node-type", value: "high-performance", effect: "NO_SCHEDULE" }]);
     const { nodeConfig, script } = userDataParts(inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-engine"));
-    expect(nodeConfig.spec.kubelet.config).toMatchObject({ cpuManagerPolicy: "static", topologyManagerPolicy: "single-numa-node", reservedSystemCPUs: "0-1" });
+    expect(nodeConfig.spec.kubelet.config).toMatchObject({ cpuManagerPolicy: "static", topologyManagerPolicy: "single-numa-node", reservedSystemCPUs: "0,8" });
     expect(script).toContain("vm.nr_hugepages = 2048");
     expect(inv.all("aws:ec2/placementGroup:PlacementGroup")).toHaveLength(1);
   });

@@ -75,8 +75,9 @@ describe("prod cluster", () => {
 
   it("installs the managed addons at pinned versions, CSI drivers with pod-identity roles", () => {
     const addons = Object.fromEntries(inv.all("aws:eks/addon:Addon").map((a) => [(a.inputs as any).addonName, a.inputs as any]));
-    expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns", "eks-pod-identity-agent"]);
+    expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns", "eks-pod-identity-agent", "metrics-server"]);
     expect(addons.coredns.addonVersion).toBe("v1.12.4-eksbuild.1");
+    expect(addons["metrics-server"].addonVersion).toBe("v0.8.0-eksbuild.2");
     expect(addons["eks-pod-identity-agent"].addonVersion).toBe("v1.3.9-eksbuild.3");
     expect(addons["aws-ebs-csi-driver"].podIdentityAssociations).toEqual([
       { roleArn: expect.stringMatching(/:role\/hft-ebs-csi-/), serviceAccount: "ebs-csi-controller-sa" },
@@ -103,7 +104,7 @@ describe("prod node groups", () => {
     expect(engine().instanceTypes).toEqual(["c6i.metal"]);
     expect(engine().labels).toEqual({ "node-type": "high-performance" });
     expect(engine().taints).toEqual([{ key: "node-type", value: "high-performance", effect: "NO_SCHEDULE" }]);
-    expect(engine().scalingConfig).toEqual({ minSize: 3, desiredSize: 3, maxSize: 5 });
+    expect(engine().scalingConfig).toEqual({ minSize: 5, desiredSize: 5, maxSize: 5 });
     expect(engine().subnetIds).toHaveLength(1);
     expect(engine().launchTemplate.id).toMatch(/^lt-/);
   });
@@ -165,7 +166,7 @@ describe("prod node groups", () => {
 
   it("keeps system nodes general-purpose, untainted and spread over every zone", () => {
     const system = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-system").inputs as any;
-    expect(system.instanceTypes).toEqual(["m6i.2xlarge"]);
+    expect(system.instanceTypes).toEqual(["m6i.4xlarge"]);
     expect(system.taints).toEqual([]);
     expect(system.subnetIds).toHaveLength(3);
     const lt = inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-system");

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseFlags, requireFlag, runMain, shownPath, stackNames, stacksIn, UsageError, unknownStack } from "./cli";
+import { ModelDiff, modelDiff, modelDiffLine } from "./capacity/report";
 import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { Finding } from "./policy-engine";
@@ -40,6 +41,8 @@ export interface StackDiff {
   unchanged: number;
   /** Policy findings present only after (appeared) or only before (resolved), judged by the working tree's pack. */
   policy?: { appeared: Finding[]; resolved: Finding[] };
+  /** Capacity verdict and monthly cost before and after. */
+  models?: ModelDiff;
 }
 
 type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
@@ -126,6 +129,7 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
   const lines = [`## Offline preview diff against \`${base}\``, ""];
   for (const d of diffs) {
     lines.push(`### Stack \`${d.stack}\``, "");
+    if (d.models) lines.push(modelDiffLine(d.models), "");
     if (d.error) {
       lines.push(`Not compared: ${d.error}`, "");
       continue;
@@ -219,7 +223,12 @@ async function main(): Promise<void> {
       const after = existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)) ? renderCheckout(REPO_ROOT, stack, outHead) : [];
       if (typeof before === "string") diffs.push({ ...empty, error: `base render failed: ${before}` });
       else if (typeof after === "string") diffs.push({ ...empty, error: `head render failed: ${after}` });
-      else diffs.push({ ...diffInventories(stack, before, after), policy: await policyDiff(stack, before.length ? outBase : undefined, outHead) });
+      else
+        diffs.push({
+          ...diffInventories(stack, before, after),
+          policy: await policyDiff(stack, before.length ? outBase : undefined, outHead),
+          models: modelDiff(stack, before, after, baseDir, REPO_ROOT),
+        });
     }
     console.log(values.json ? JSON.stringify({ base, stacks: diffs }, null, 2) : markdownReport(diffs, base));
     console.error(`diff: ${stacks.length} stack(s) against ${base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -5,7 +5,8 @@
  * chart's pinned source and values), and validates every object against its schema
  * (out/<stack>/schema-report.json), and evaluates every IAM path over the rendered policies
  * (out/<stack>/iam-report.json, tools/iam-check.ts); a schema error or an IAM violation fails the
- * render after writing the reports.
+ * render after writing the reports. The capacity and cost models write out/<stack>/capacity.json and
+ * cost.json; a stack whose pods do not fit fails before anything is written.
  *
  *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
  *
@@ -16,6 +17,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
+import { modelStack, utilizationTable, writeModels } from "./capacity/report";
 import { checkIamPaths } from "./iam-check";
 import { InventoryEntry } from "./inventory";
 import { validateObjects } from "./schema";
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
   const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
   const charts = helmCharts(run.inventory);
+  // Capacity and cost: a stack that does not fit fails here, before anything is written.
+  const models = modelStack(stack, run.inventory, configDir);
 
   const staging = `${outDir}.partial`;
   rmSync(staging, { recursive: true, force: true });
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
   const iam = await checkIamPaths(run.inventory);
   writeFileSync(path.join(staging, "iam-report.json"), JSON.stringify(iam, null, 2) + "\n");
+  writeModels(staging, models);
 
   const leaked = run.generatedSecrets.filter((secret) =>
     [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       `(${schema.checked} schema-checked, ${schema.errors.length} errors; ${iam.checked} IAM paths, ${iam.violations.length} violations) ` +
       `-> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
   );
+  console.log(utilizationTable(models));
   if (schema.errors.length > 0) {
     for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
     process.exitCode = 1;

@@ -38,6 +38,8 @@ export interface AddonVersions {
   ebsCsiDriver: string;
   efsCsiDriver: string;
   podIdentityAgent: string;
+  /** The EKS community add-on that serves metrics.k8s.io (the HPA's CPU and memory metrics). */
+  metricsServer: string;
 }
 
 /** A Kubernetes minor version within a pinned range, quoted so YAML keeps "1.30" from becoming the number 1.3. */
@@ -80,6 +82,9 @@ export function clusterSchema({ prod }: TierContext) {
       ebsCsiDriver: addonVersion().describe("Amazon EBS CSI driver add-on build, exact."),
       efsCsiDriver: addonVersion().describe("Amazon EFS CSI driver add-on build, exact."),
       podIdentityAgent: addonVersion().describe("EKS Pod Identity Agent add-on build, exact (backups use Pod Identity)."),
+      metricsServer: addonVersion().describe(
+        "metrics-server, the EKS community add-on serving metrics.k8s.io: without it the HPA cannot read CPU or memory and never scales down.",
+      ),
     }).describe("Managed EKS add-on versions, pinned exactly."),
   });
   return withRules(fields, (r) => {

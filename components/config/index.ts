@@ -219,8 +219,9 @@ function eksRules(r: RootRules, prod: boolean): void {
     reservedSystemCpus: r.valid("engineNodes.reservedSystemCpus") ? v.engineNodes!.reservedSystemCpus : undefined,
     hugepages2Mi: r.valid("engineNodes.hugepages2Mi") ? v.engineNodes!.hugepages2Mi : undefined,
     hugepagesKey: "engineNodes.hugepages2Mi",
-    maxNodes: r.valid("engineNodes.maxSize") ? v.engineNodes!.maxSize : undefined,
-    maxNodesKey: "engineNodes.maxSize",
+    // No autoscaler adds engine nodes (a c6i.metal takes minutes to join): the HPA maximum needs them running.
+    maxNodes: r.valid("engineNodes.minSize") ? v.engineNodes!.minSize : undefined,
+    maxNodesKey: "engineNodes.minSize",
     memory: type ? instanceMemoryReservation(type) : undefined,
   };
   engineHostRules(r, host);

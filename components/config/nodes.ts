@@ -1,5 +1,5 @@
 import { int, list, Rules, section, text, TierContext, withRules } from "./fields";
-import { parseCpuSet } from "./primitives";
+import { parseCpuSet, splitCoresProblem } from "./primitives";
 
 export interface NodeScaling {
   minSize: number;
@@ -32,18 +32,22 @@ export interface KernelTuning {
   socketBufferBytes: number;
 }
 
-/** c6i sizes: vCPUs and memory (GiB), from the EC2 instance type documentation. */
-export const C6I_SIZES: Record<string, { vcpus: number; memoryGiB: number }> = {
-  "c6i.large": { vcpus: 2, memoryGiB: 4 },
-  "c6i.xlarge": { vcpus: 4, memoryGiB: 8 },
-  "c6i.2xlarge": { vcpus: 8, memoryGiB: 16 },
-  "c6i.4xlarge": { vcpus: 16, memoryGiB: 32 },
-  "c6i.8xlarge": { vcpus: 32, memoryGiB: 64 },
-  "c6i.12xlarge": { vcpus: 48, memoryGiB: 96 },
-  "c6i.16xlarge": { vcpus: 64, memoryGiB: 128 },
-  "c6i.24xlarge": { vcpus: 96, memoryGiB: 192 },
-  "c6i.32xlarge": { vcpus: 128, memoryGiB: 256 },
-  "c6i.metal": { vcpus: 128, memoryGiB: 256 },
+/**
+ * c6i sizes: vCPUs and memory (GiB), from the EC2 instance type documentation; every c6i runs two
+ * threads per core (EC2 User Guide, "CPU options": supported cores and threads per instance type,
+ * read 2026-11-30).
+ */
+export const C6I_SIZES: Record<string, { vcpus: number; memoryGiB: number; threadsPerCore: number }> = {
+  "c6i.large": { vcpus: 2, memoryGiB: 4, threadsPerCore: 2 },
+  "c6i.xlarge": { vcpus: 4, memoryGiB: 8, threadsPerCore: 2 },
+  "c6i.2xlarge": { vcpus: 8, memoryGiB: 16, threadsPerCore: 2 },
+  "c6i.4xlarge": { vcpus: 16, memoryGiB: 32, threadsPerCore: 2 },
+  "c6i.8xlarge": { vcpus: 32, memoryGiB: 64, threadsPerCore: 2 },
+  "c6i.12xlarge": { vcpus: 48, memoryGiB: 96, threadsPerCore: 2 },
+  "c6i.16xlarge": { vcpus: 64, memoryGiB: 128, threadsPerCore: 2 },
+  "c6i.24xlarge": { vcpus: 96, memoryGiB: 192, threadsPerCore: 2 },
+  "c6i.32xlarge": { vcpus: 128, memoryGiB: 256, threadsPerCore: 2 },
+  "c6i.metal": { vcpus: 128, memoryGiB: 256, threadsPerCore: 2 },
 };
 
 /**
@@ -137,16 +141,20 @@ export function kernelSchema() {
 /** The engine node tuning fields shared by engineNodes and existingCluster.engineNode. */
 export const engineNodeTuningFields = () => ({
   reservedSystemCpus: text(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a cpuset such as "0-1" or "0-3,64-67"').describe(
-    'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); the rest are exclusive to Guaranteed pods.',
+    'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); whole cores on EKS engine nodes (CPU n and n + cores share a core); the rest are exclusive to Guaranteed pods.',
   ),
   hugepages2Mi: int(0, 1_000_000).describe("Number of 2 MiB hugepages preallocated at boot; at most half the node's memory."),
   kernel: kernelSchema(),
 });
 
-/** reservedSystemCpus must leave CPUs for pods; hugepages at most half the node's memory. */
+/**
+ * reservedSystemCpus must leave CPUs for pods and, where the threads per core are known (EKS engine
+ * nodes, whose kubelet runs the static CPU manager with full-pcpus-only), reserve whole cores;
+ * hugepages at most half the node's memory.
+ */
 export function engineNodeTuningRules(
   r: Rules<{ reservedSystemCpus?: string; hugepages2Mi?: number }>,
-  size: { name: string; vcpus: number; memoryGiB: number } | undefined,
+  size: { name: string; vcpus: number; memoryGiB: number; threadsPerCore?: number } | undefined,
 ): void {
   if (!size) return;
   const { reservedSystemCpus, hugepages2Mi } = r.value;
@@ -154,6 +162,9 @@ export function engineNodeTuningRules(
     const cpus = parseCpuSet(reservedSystemCpus!);
     if (cpus.length === 0 || Math.max(...cpus) >= size.vcpus || cpus.length >= size.vcpus) {
       r.problem("reservedSystemCpus", reservedSystemCpus, `CPUs below ${size.vcpus} on ${size.name}, leaving some for pods`);
+    } else if (size.threadsPerCore !== undefined) {
+      const split = splitCoresProblem(cpus, { vcpus: size.vcpus, threadsPerCore: size.threadsPerCore });
+      if (split) r.problem("reservedSystemCpus", reservedSystemCpus, `${split} on ${size.name}`);
     }
   }
   const maxPages = Math.floor((size.memoryGiB * 1024 * MAX_HUGEPAGES_SHARE) / 2);

@@ -48,6 +48,45 @@ export function parseCpuSet(spec: string): number[] {
   });
 }
 
+/** Formats CPU numbers as a cpuset, ranges collapsed ([0, 1, 8, 9] -> "0-1,8-9"). */
+export function formatCpuSet(cpus: number[]): string {
+  const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+/**
+ * Hyperthread siblings of a CPU as Linux numbers them on EC2's Intel instances: the first thread of
+ * every core comes first, then the second threads in the same order, so CPU n and n + cores share a
+ * core (c6i.4xlarge: 8 cores, 16 threads, CPU 0's sibling is 8; c6i.metal: CPU 0's sibling is 64).
+ * Check on a node with /sys/devices/system/cpu/cpu0/topology/thread_siblings_list.
+ */
+export function cpuSiblings(cpu: number, topology: { vcpus: number; threadsPerCore: number }): number[] {
+  const cores = topology.vcpus / topology.threadsPerCore;
+  const core = cpu % cores;
+  return Array.from({ length: topology.threadsPerCore }, (_, thread) => core + thread * cores);
+}
+
+/**
+ * Why a reserved cpuset splits cores, or undefined when it reserves whole cores only. With the
+ * kubelet's `full-pcpus-only` the CPU manager hands out whole cores; a half-reserved core would leave
+ * its other thread to be shared (kubelet CPU manager docs, static policy options).
+ */
+export function splitCoresProblem(cpus: number[], topology: { vcpus: number; threadsPerCore: number }): string | undefined {
+  const set = new Set(cpus);
+  const split = cpus.find((c) => cpuSiblings(c, topology).some((s) => !set.has(s)));
+  if (split === undefined) return undefined;
+  const others = cpuSiblings(split, topology).filter((s) => s !== split);
+  const whole = formatCpuSet(cpus.flatMap((c) => cpuSiblings(c, topology)));
+  return `whole cores (full-pcpus-only): CPU ${split} shares its core with ${others.join(",")}, e.g. "${whole}"`;
+}
+
 export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 export function parseIpv4Cidr(cidr: string): { base: number; prefix: number } | undefined {
