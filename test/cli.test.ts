@@ -60,13 +60,15 @@ describe.concurrent("usage mistakes answered in one line, writing nothing", () =
   });
 
   it("render refuses a missing --config-dir and an --out folder it would wipe", async () => {
-    const missing = expectUsageAnswer(await tool("tools/render.ts", "--stack", "dev", "--config-dir", path.join(scratch, "absent")));
-    expect(missing).toBe(`--config-dir ${path.join(scratch, "absent")}: no such folder`);
-
     const precious = path.join(scratch, "precious");
     mkdirSync(precious);
     writeFileSync(path.join(precious, "notes.txt"), "keep me");
-    const wipe = expectUsageAnswer(await tool("tools/render.ts", "--stack", "dev", "--out", precious));
+    const [absentDir, wipeOut] = await Promise.all([
+      tool("tools/render.ts", "--stack", "dev", "--config-dir", path.join(scratch, "absent")),
+      tool("tools/render.ts", "--stack", "dev", "--out", precious),
+    ]);
+    expect(expectUsageAnswer(absentDir)).toBe(`--config-dir ${path.join(scratch, "absent")}: no such folder`);
+    const wipe = expectUsageAnswer(wipeOut);
     expect(wipe).toMatch(/^--out .*precious is a folder with other content \(no inventory\.json\)/);
     expect(existsSync(path.join(precious, "notes.txt"))).toBe(true);
   });

@@ -119,13 +119,15 @@ export function replaceableDir(dir: string, flag: string, marker: string): strin
  * Runs a tool's main: a usage mistake or an invalid stack configuration prints its message alone
  * (exit 2 or 1); anything else is a bug in the tool and prints its stack trace (exit 1).
  */
-export function runMain(main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(err instanceof UsageError ? 2 : 1);
-    }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
+export function runMain(main: () => Promise<void> | void): void {
+  Promise.resolve()
+    .then(main)
+    .catch((err: unknown) => {
+      if (err instanceof UsageError || err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(err instanceof UsageError ? 2 : 1);
+      }
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exit(1);
+    });
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { parseFlags, runMain } from "./cli";
 import { configurationDoc, stackFileJsonSchema, withPulumiYamlConfig } from "./config-schema";
 import { REPO_ROOT } from "./harness";
 
@@ -45,8 +46,12 @@ export function staleFiles(): string[] {
     .map(([file]) => file);
 }
 
+const USAGE = "npm run gen:config [-- --check]";
+
 function main(): void {
-  if (process.argv.includes("--check")) {
+  // Strict: a misspelt --check must not silently rewrite the files instead of checking them.
+  const flags = parseFlags(USAGE, { check: { type: "boolean" } });
+  if (flags.check) {
     const stale = staleFiles();
     if (stale.length > 0) {
       console.error(`stale: ${stale.join(", ")}; run npm run gen:config`);
@@ -60,4 +65,4 @@ function main(): void {
   console.log(`wrote ${Object.keys(files).join(", ")}`);
 }
 
-if (require.main === module) main();
+if (require.main === module) runMain(main);

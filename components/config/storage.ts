@@ -92,7 +92,7 @@ function at(value: Record<string, unknown>, dotted: string): unknown {
 
 export function storageSchema({ prod }: TierContext) {
   const fastSsd = section({
-    iops: int(GP3.minIops, GP3.maxIops).describe("Provisioned IOPS of the fast-ssd gp3 class (3000–16000)."),
+    iops: int(GP3.minIops, GP3.maxIops).describe("Provisioned IOPS of the fast-ssd gp3 class (3000–16000); above 3000, every claim on the class needs at least iops/500 GiB (gp3 gives at most 500 IOPS per GiB)."),
     throughput: int(GP3.minThroughput, GP3.maxThroughput, "125–1000 MiB/s").describe("Throughput of the fast-ssd gp3 class in MiB/s (125–1000, at most iops/4)."),
   });
   const efs = section({
