@@ -81,6 +81,8 @@ export const vpcId = foundation.aws?.vpcId;
 export const clusterName = foundation.aws?.clusterName;
 export const kubeconfig = foundation.aws?.kubeconfig;
 export const efsFileSystemId = foundation.aws?.efsFileSystemId;
+/** Set the repository variable CI_RUNNER_PROJECT_<STACK> to this (docs/ci-cd.md). */
+export const ciRunnerProject = foundation.aws?.ciRunnerProject;
 export const storageClasses = cluster.storage.classes;
 /** What nodes labelled node-type=high-performance must offer; on an existing cluster, prepare them accordingly. */
 export const engineNodeRequirements = requirementsOf(foundation.engineNodeTuning);

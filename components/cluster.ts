@@ -25,7 +25,18 @@ export interface ClusterArgs extends ClusterConfig {
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
-const EKS_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+const EKS_CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/**
+ * The EKS access policy of each CI role. A preview with server-side apply sends every object as a
+ * dry-run patch, and Kubernetes authorizes a dry-run exactly as the real write (Kubernetes docs, API
+ * concepts, "Dry-run authorization", read 2026-11-30): AmazonEKSViewPolicy's read verbs would refuse
+ * them. The program writes cluster-scoped objects (namespaces, StorageClasses, a PriorityClass, the
+ * charts' CRDs, ClusterRoles and webhooks), which only AmazonEKSClusterAdminPolicy covers (EKS User
+ * Guide, "Review access policy permissions", read 2026-11-30). The preview role stays read-only on
+ * AWS; who may assume it (this repository's pull requests, never forks) is what limits it.
+ */
+export const CI_ACCESS_POLICIES = { preview: EKS_CLUSTER_ADMIN_POLICY, deploy: EKS_CLUSTER_ADMIN_POLICY } as const;
 
 /**
  * EKS control plane (API access entries, private endpoint in prod, all control-plane logs, KMS
@@ -74,12 +85,16 @@ export class Cluster extends pulumi.ComponentResource {
       new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, parent);
     }
 
-    const adminEntries = Object.fromEntries(
-      args.adminRoleArns.map((arn, i) => [
-        `admin-${i}`,
-        { principalArn: arn, accessPolicies: { admin: { policyArn: EKS_ADMIN_POLICY, accessScope: { type: "cluster" } } } },
-      ]),
-    );
+    // One access entry per principal, each with one cluster-wide access policy.
+    const entry = (principalArn: string, policyArn: string) => ({
+      principalArn,
+      accessPolicies: { admin: { policyArn, accessScope: { type: "cluster" } } },
+    });
+    const principalEntries = {
+      ...Object.fromEntries(args.adminRoleArns.map((arn, i) => [`admin-${i}`, entry(arn, EKS_CLUSTER_ADMIN_POLICY)])),
+      "ci-preview": entry(args.ciAccess.previewRoleArn, CI_ACCESS_POLICIES.preview),
+      "ci-deploy": entry(args.ciAccess.deployRoleArn, CI_ACCESS_POLICIES.deploy),
+    };
 
     const cluster = new eks.Cluster(
       name,
@@ -94,7 +109,7 @@ export class Cluster extends pulumi.ComponentResource {
         authenticationMode: eks.AuthenticationMode.Api,
         accessEntries: {
           nodes: { principalArn: nodeRole.arn, type: eks.AccessEntryType.EC2Linux },
-          ...adminEntries,
+          ...principalEntries,
         },
         endpointPrivateAccess: true,
         endpointPublicAccess: args.endpointPublicAccess,

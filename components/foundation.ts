@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStore, BackupStoreHandle } from "./backup-store";
+import { CiRunner } from "./ci-runner";
 import { Cluster } from "./cluster";
 import { EksPlatformConfig, ExistingPlatformConfig, instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, memoryReservation } from "./config";
 import { ExistingCluster } from "./existing-cluster";
@@ -26,6 +27,8 @@ export interface ClusterFoundation {
     clusterName: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string>;
     efsFileSystemId: pulumi.Output<string>;
+    /** CodeBuild project of the in-network CI runner: the repository variable CI_RUNNER_PROJECT_<STACK>. */
+    ciRunnerProject: pulumi.Output<string>;
   };
 }
 
@@ -38,7 +41,10 @@ export interface BackupClient {
   formerParentUrn?: pulumi.Input<string>;
 }
 
-/** The EKS mode: VPC, cluster with its node groups, storage and the database's backup store, then the workloads on that cluster. */
+/**
+ * The EKS mode: VPC, cluster with its node groups, storage, the database's backup store and the CI
+ * runner that reaches the cluster's private endpoint, then the workloads on that cluster.
+ */
 export function eksFoundation(
   config: EksPlatformConfig,
   opts: { protect: boolean; tags: Record<string, string>; backupClient: BackupClient },
@@ -68,6 +74,15 @@ export function eksFoundation(
     protect,
     tags,
   });
+  // CI's way into the private API endpoint: a runner in the same private subnets.
+  const ciRunner = new CiRunner("hft", {
+    ...config.ciRunner,
+    projectName: `${config.cluster.name}-ci-runner`,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+    tags,
+  });
   const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
   const { database, namespace, serviceAccount, prefix, formerParentUrn } = backupClient;
   const backups = new BackupStore(backupClient.database, {
@@ -92,7 +107,13 @@ export function eksFoundation(
     engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: instanceMemoryReservation(config.engineNodes.instanceType) },
     ready: [storage],
     backupStore: backups.handle,
-    aws: { vpcId: network.vpcId, clusterName: cluster.name, kubeconfig: cluster.kubeconfig, efsFileSystemId: storage.efsFileSystemId },
+    aws: {
+      vpcId: network.vpcId,
+      clusterName: cluster.name,
+      kubeconfig: cluster.kubeconfig,
+      efsFileSystemId: storage.efsFileSystemId,
+      ciRunnerProject: ciRunner.projectName,
+    },
   };
 }
 

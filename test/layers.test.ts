@@ -14,14 +14,14 @@ describe("layers (ARCHITECTURE.md): workloads receive what they need, they do no
     for (const workload of ["components/timescaledb.ts", "components/engine.ts", "components/redis.ts", "components/monitoring.ts", "components/postgres-operator.ts"]) {
       const imports = importsOf(workload);
       expect(imports, workload).not.toContain("@pulumi/aws");
-      for (const platform of ["./cluster", "./node-bootstrap", "./nodegroup", "./network", "./storage", "./foundation", "./backup-store"]) {
+      for (const platform of ["./cluster", "./node-bootstrap", "./nodegroup", "./network", "./storage", "./foundation", "./backup-store", "./ci-runner"]) {
         expect(imports, `${workload} imports ${platform}`).not.toContain(platform);
       }
     }
   });
 
   it("keeps the platform side from importing a workload", () => {
-    for (const platform of ["components/foundation.ts", "components/backup-store.ts", "components/cluster.ts", "components/node-bootstrap.ts", "components/storage.ts"]) {
+    for (const platform of ["components/foundation.ts", "components/backup-store.ts", "components/cluster.ts", "components/node-bootstrap.ts", "components/storage.ts", "components/ci-runner.ts"]) {
       const imports = importsOf(platform);
       for (const workload of ["./timescaledb", "./engine", "./redis", "./monitoring", "./postgres-operator"]) {
         expect(imports, `${platform} imports ${workload}`).not.toContain(workload);

@@ -23,6 +23,8 @@ function replaced(input: PreflightInput): PreflightInput {
   const inventory = JSON.parse(JSON.stringify(input.run.inventory).replaceAll("registry.example.com/hft-trading-engine:v1.0.0", REAL_IMAGE)) as StackRun["inventory"];
   const raw = structuredClone(input.raw) as Record<string, any>;
   raw.engine.image = REAL_IMAGE;
+  raw.cluster.ciAccess = { previewRoleArn: "arn:aws:iam::123456789012:role/hft-ci-preview-prod", deployRoleArn: "arn:aws:iam::123456789012:role/hft-ci-deploy-prod" };
+  raw.ciRunner = { ...raw.ciRunner, repository: "acme/hft-platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f" };
   return { ...input, raw, run: { ...input.run, inventory }, secure: input.secure.map((s) => ({ ...s, ciphertext: "v1:3q2+7w3q2+7w3q2+:c2VjcmV0IGNpcGhlcnRleHQ=" })) };
 }
 
@@ -34,6 +36,10 @@ describe("preflight of prod", () => {
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[0].pagerduty.routingKey' <value> --stack prod",
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[1].slack.apiUrl' <value> --stack prod",
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[2].webhook.url' <value> --stack prod",
+      "pulumi config set --path 'cluster.ciAccess.previewRoleArn' <arn in this stack's account> --stack prod",
+      "pulumi config set --path 'cluster.ciAccess.deployRoleArn' <arn in this stack's account> --stack prod",
+      "pulumi config set --path 'ciRunner.repository' <owner>/<repository> --stack prod",
+      "pulumi config set --path 'ciRunner.connectionArn' <arn in this stack's account> --stack prod",
     ]);
     expect(exitCode(preflightChecks(prod))).toBe(1);
   });
@@ -48,18 +54,26 @@ describe("preflight of prod", () => {
     expect(result.checks.find((c) => c.group === "Container images" && c.what === REAL_IMAGE)?.command).toBe(`crane digest ${REAL_IMAGE}`);
   });
 
+  it("asks to confirm the CI roles, the runner's connection and its repository variable", () => {
+    const ci = lines(prod).filter((c) => c.group === "CI and access").map((c) => c.command);
+    expect(ci).toContain("aws iam get-role --role-name hft-ci-deploy-prod --query Role.Arn --output text");
+    expect(ci.some((c) => c.startsWith("aws codeconnections get-connection --region us-east-1 --connection-arn arn:aws:codeconnections:"))).toBe(true);
+    expect(ci).toContain("gh variable list --repo example-org/hft-platform | grep CI_RUNNER_PROJECT_PROD");
+  });
+
   it("only warns about the same placeholders outside production", () => {
     const development = { ...prod, config: { ...prod.config, tier: "development" } } as PreflightInput;
     const result = preflightChecks(development);
-    expect(result.checks.filter((c) => c.kind === "placeholder")).toHaveLength(4);
+    expect(result.checks.filter((c) => c.kind === "placeholder")).toHaveLength(8);
     expect(exitCode(result)).toBe(0);
     expect(formatReport(result, "Pulumi.prod.yaml")).toMatch(/^ {2}! engine\.image = /m);
   });
 
   it("treats a documentation range in an allow-list as a placeholder", () => {
-    const raw = structuredClone(prod.raw) as Record<string, any>;
+    const operator = replaced(prod);
+    const raw = structuredClone(operator.raw) as Record<string, any>;
     raw.engine.exposure.sourceRanges = ["10.0.0.0/8", "198.51.100.0/24"];
-    const found = lines({ ...replaced(prod), raw }, "placeholder");
+    const found = lines({ ...operator, raw }, "placeholder");
     expect(found.map((c) => c.command)).toEqual(["pulumi config set --path 'engine.exposure.sourceRanges[1]' <cidr> --stack prod"]);
   });
 
@@ -110,7 +124,7 @@ describe("preflight CLI", () => {
   it("exits 1 on prod while placeholders remain, one line per check with its command", () => {
     const result = cli("--stack", "prod");
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/^preflight prod \(tier production, Pulumi\.prod\.yaml\): 4 placeholder\(s\)/);
+    expect(result.stdout).toMatch(/^preflight prod \(tier production, Pulumi\.prod\.yaml\): 8 placeholder\(s\)/);
     expect(result.stdout).toContain("  ✗ engine.image = registry.example.com/hft-trading-engine:v1.0.0: registry.example.com is reserved for documentation: pulumi config set --path 'engine.image'");
     expect(result.stdout).toMatch(/^ {2}· aws-ebs-csi-driver v1\.51\.1-eksbuild\.1: aws eks describe-addon-versions /m);
   });

@@ -19,9 +19,10 @@ describe("dev differs from prod where it saves money", () => {
     expect(inv.all("aws:ec2/flowLog:FlowLog")).toHaveLength(0);
   });
 
-  it("opens the public endpoint to the configured CIDRs only", () => {
+  it("keeps the API endpoint private, like prod: CI reaches it through the stack's runner", () => {
     const cluster = inv.one("eks:index:Cluster", "hft").inputs as any;
-    expect(cluster).toMatchObject({ name: "hft-dev", endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    expect(cluster).toMatchObject({ name: "hft-dev", endpointPublicAccess: false, endpointPrivateAccess: true });
+    expect(cluster.publicAccessCidrs).toBeUndefined();
     // Security settings do not relax in dev.
     expect(cluster.enabledClusterLogTypes).toHaveLength(5);
     expect(cluster.vpcCniOptions.enableNetworkPolicy).toBe(true);

@@ -206,8 +206,14 @@ describe("prod storage", () => {
   });
 
   it("opens NFS to the nodes' security group only", () => {
-    const rules = inv.all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs as any);
+    const all = inv.all("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs as any);
+    const efsSecurityGroup = (inv.all("aws:efs/mountTarget:MountTarget")[0].inputs as any).securityGroups[0];
+    const rules = all.filter((r) => r.securityGroupId === efsSecurityGroup);
     expect(rules).toHaveLength(1);
+    // The only other way in anywhere: the CI runner to the Kubernetes API (test/ci-runner.shared.ts).
+    expect(all.filter((r) => r.securityGroupId !== efsSecurityGroup)).toEqual([
+      expect.objectContaining({ fromPort: 443, toPort: 443, description: "Kubernetes API from the hft-prod-ci-runner CI runner" }),
+    ]);
     expect(rules[0]).toMatchObject({ ipProtocol: "tcp", fromPort: 2049, toPort: 2049 });
     expect(rules[0].referencedSecurityGroupId).toMatch(/^sg-/);
     expect(rules[0].cidrIpv4).toBeUndefined();

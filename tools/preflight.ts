@@ -52,6 +52,10 @@ const RESERVED_HOST = /(^|\.)(example\.(com|net|org)|example|invalid|test|localh
 /** Address blocks reserved for documentation (RFC 5737, RFC 3849): no real client sends from them. */
 const DOCUMENTATION_CIDRS = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./, /^2001:db8:/i];
 const CIDR = /^[0-9a-f.:]+\/\d{1,3}$/i;
+/** AWS's documentation account (IAM User Guide examples): no real role or connection lives in it. */
+const DOCUMENTATION_ACCOUNT = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:111122223333:/;
+/** GitHub's reserved example owners: no repository of a team's is there. */
+const EXAMPLE_REPOSITORY = /^(example-org|example|octo-org|your-org)\//;
 /** How the stack files mark a secret still to be set (see the comment above the receivers in Pulumi.prod.yaml). */
 const PLACEHOLDER_CIPHERTEXT = /placeholder/i;
 
@@ -119,6 +123,13 @@ export function preflightChecks(input: PreflightInput): PreflightResult {
     });
   }
 
+  // ARNs in AWS's documentation account and example repositories (the CI roles, the runner's connection).
+  for (const p of paths.filter((p) => typeof p.value === "string")) {
+    const value = p.value as string;
+    if (DOCUMENTATION_ACCOUNT.test(value)) add("Placeholders", "placeholder", `${p.path} = ${value}: 111122223333 is AWS's documentation account`, `pulumi config set --path ${quote(p.path)} <arn in this stack's account>${at}`);
+    else if (p.path.endsWith(".repository") && EXAMPLE_REPOSITORY.test(value)) add("Placeholders", "placeholder", `${p.path} = ${value}: an example repository`, `pulumi config set --path ${quote(p.path)} <owner>/<repository>${at}`);
+  }
+
   if (config.clusterMode === "eks") eksChecks(input, add);
   else {
     const { kubeconfig, kubernetesVersion } = config.existingCluster;
@@ -148,8 +159,21 @@ function eksChecks(input: PreflightInput, add: (group: string, kind: CheckKind, 
   const k8s = config.cluster.kubernetesVersion;
   add("AWS account", "confirm", `credentials for the account that will own the stack (region ${region || "from the environment"})`, `aws sts get-caller-identity`);
   if (config.cluster.adminRoleArns.length === 0) {
-    add("AWS account", "review", "cluster.adminRoleArns is empty: only the identity that runs `pulumi up` can reach the cluster's API", `pulumi config set --path 'cluster.adminRoleArns[0]' arn:aws:iam::<account>:role/<role> --stack ${input.stack}`);
+    add(
+      "AWS account",
+      "review",
+      "cluster.adminRoleArns is empty: people reach the cluster's API only as the identity that created it; CI reaches it through cluster.ciAccess",
+      `pulumi config set --path 'cluster.adminRoleArns[0]' arn:aws:iam::<account>:role/<role> --stack ${input.stack}`,
+    );
   }
+  const { previewRoleArn, deployRoleArn } = config.cluster.ciAccess;
+  for (const arn of [previewRoleArn, deployRoleArn, ...config.cluster.adminRoleArns]) {
+    add("CI and access", "confirm", `${arn} exists (an EKS access entry is made for it)`, `aws iam get-role --role-name ${arn.split("/").pop()} --query Role.Arn --output text`);
+  }
+  const runner = config.ciRunner;
+  add("CI and access", "confirm", `ciRunner.connectionArn is AVAILABLE (its GitHub handshake is done once, in the console)`, `aws codeconnections get-connection${inRegion} --connection-arn ${runner.connectionArn} --query Connection.ConnectionStatus --output text`);
+  const variable = `CI_RUNNER_PROJECT_${input.stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  add("CI and access", "confirm", `repository variable ${variable} names this stack's runner (pulumi stack output ciRunnerProject) after the bootstrap (docs/ci-cd.md)`, `gh variable list --repo ${runner.repository} | grep ${variable}`);
   for (const invoke of run.invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter")) {
     const name = String(invoke.inputs.name);
     add("AMI", "confirm", `cluster.nodeAmiRelease ${config.cluster.nodeAmiRelease} for Kubernetes ${k8s}: the SSM parameter the program reads`, `aws ssm get-parameter${inRegion} --name ${name} --query Parameter.Value --output text`);

@@ -1,4 +1,4 @@
-import { bool, cidr, cidrList, list, section, text, TierContext, withRules } from "./fields";
+import { bool, cidr, cidrList, documentationRangeProblem, list, section, text, TierContext, withRules } from "./fields";
 import { EKS_KUBERNETES_RANGE } from "./kubernetes-versions";
 import { cidrsOverlap } from "./primitives";
 
@@ -11,14 +11,24 @@ export interface ClusterConfig {
   serviceCidr: string;
   /** Public API endpoint (development only); the private endpoint is always on. */
   endpointPublicAccess: boolean;
-  /** CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0. */
+  /** CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0 nor a documentation range. */
   publicAccessCidrs: string[];
   /** IAM role ARNs granted cluster-admin through EKS access entries. */
   adminRoleArns: string[];
+  /** The CI roles' Kubernetes access through EKS access entries (docs/ci-cd.md). */
+  ciAccess: CiAccessConfig;
   /** EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes. */
   nodeAmiRelease: string;
   /** Managed addon versions, pinned. */
   addons: AddonVersions;
+}
+
+/** The roles the workflows assume through GitHub's OIDC token; each gets an EKS access entry. */
+export interface CiAccessConfig {
+  /** Role of preview.yml: its server-side dry-runs need the same Kubernetes verbs as the writes. */
+  previewRoleArn: string;
+  /** Role of up.yml: applies everything the program manages. */
+  deployRoleArn: string;
 }
 
 export interface AddonVersions {
@@ -41,6 +51,9 @@ export function kubernetesVersion(what: "EKS" | "Kubernetes", range: { min: numb
   );
 }
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const roleArn = () => text(ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+
 const addonVersion = () => text(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, 'an exact EKS addon version such as "v1.20.4-eksbuild.1"');
 
 export function clusterSchema({ prod }: TierContext) {
@@ -51,10 +64,14 @@ export function clusterSchema({ prod }: TierContext) {
     kubernetesVersion: kubernetesVersion("EKS", EKS_KUBERNETES_RANGE).describe('EKS Kubernetes minor version, quoted, e.g. "1.34"; one EKS still runs (kubernetes-versions.ts).'),
     serviceCidr: cidr(12, 24).describe("Service IPv4 CIDR, /12 to /24, not overlapping the VPC; nodes need it in their NodeConfig."),
     endpointPublicAccess: bool().describe("Public API endpoint (development only); the private endpoint is always on."),
-    publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on, never 0.0.0.0/0."),
-    adminRoleArns: list(text(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)"))
+    publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on; never 0.0.0.0/0 nor an RFC 5737 documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)."),
+    adminRoleArns: list(text(ROLE_ARN, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)"))
       .default([])
       .describe("IAM role ARNs granted cluster-admin through EKS access entries."),
+    ciAccess: section({
+      previewRoleArn: roleArn().describe("Role preview.yml assumes (e.g. hft-ci-preview-<stack>); its dry-runs need cluster-wide write verbs: AmazonEKSClusterAdminPolicy."),
+      deployRoleArn: roleArn().describe("Role up.yml assumes (e.g. hft-ci-deploy-<stack>): AmazonEKSClusterAdminPolicy."),
+    }).describe("The CI roles' Kubernetes access, each through an EKS access entry (docs/ci-cd.md)."),
     nodeAmiRelease: text(/^v\d{8}$/, 'an EKS AL2023 AMI release such as "v20251103"').describe(
       'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',
     ),
@@ -77,8 +94,22 @@ export function clusterSchema({ prod }: TierContext) {
       r.problem("publicAccessCidrs", [], "at least one CIDR when endpointPublicAccess is true");
     }
     if (r.valid("publicAccessCidrs")) {
-      for (const range of c.publicAccessCidrs) if (range.endsWith("/0")) r.problem("publicAccessCidrs", range, "specific CIDRs, not the whole internet");
+      for (const range of c.publicAccessCidrs) {
+        if (range.endsWith("/0")) r.problem("publicAccessCidrs", range, "specific CIDRs, not the whole internet");
+        const documentation = documentationRangeProblem(range);
+        if (documentation) r.problem("publicAccessCidrs", range, documentation);
+      }
     }
+    // EKS keeps one access entry per principal: a role listed twice would fail at deployment.
+    const principals: [string, string][] = [
+      ...(r.valid("adminRoleArns") ? c.adminRoleArns.map((arn, i): [string, string] => [`adminRoleArns[${i}]`, arn]) : []),
+      ...(r.valid("ciAccess.previewRoleArn") ? [["ciAccess.previewRoleArn", c.ciAccess.previewRoleArn] as [string, string]] : []),
+      ...(r.valid("ciAccess.deployRoleArn") ? [["ciAccess.deployRoleArn", c.ciAccess.deployRoleArn] as [string, string]] : []),
+    ];
+    principals.forEach(([key, arn], i) => {
+      const earlier = principals.slice(0, i).find(([, other]) => other === arn);
+      if (earlier) r.problem(key, arn, `a role without an access entry already (${earlier[0]} has this one; EKS allows one access entry per principal)`);
+    });
     if (r.valid("addons.kubeProxy", "kubernetesVersion") && !c.addons.kubeProxy.startsWith(`v${c.kubernetesVersion}.`)) {
       r.problem("addons.kubeProxy", c.addons.kubeProxy, `a kube-proxy build of Kubernetes ${c.kubernetesVersion} (v${c.kubernetesVersion}.x-eksbuild.N)`);
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bool, cidrList, cpuAllowed, int, list, oneOf, pinnedImage, quantity, Rules, section, sizeAllowed, text, TierContext, withRules } from "./fields";
+import { bool, cidrList, cpuAllowed, documentationRangeProblem, int, list, oneOf, pinnedImage, quantity, Rules, section, sizeAllowed, text, TierContext, withRules } from "./fields";
 import { MemoryReservation, totalReservedMi } from "./nodes";
 import { GiB, MiB, parseCpuSet, parseQuantity, TiB } from "./primitives";
 
@@ -97,12 +97,16 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
   const exposure = withRules(
     section({
       internal: existing ? internal.optional() : internal,
-      sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0."),
+      sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0 nor an RFC 5737 documentation range."),
     }),
     (r) => {
       if (!r.valid("sourceRanges")) return;
       if (r.value.sourceRanges.length === 0) r.problem("sourceRanges", [], "at least one client CIDR for the load balancer");
-      for (const range of r.value.sourceRanges) if (range.endsWith("/0")) r.problem("sourceRanges", range, "specific client CIDRs, not the whole internet");
+      for (const range of r.value.sourceRanges) {
+        if (range.endsWith("/0")) r.problem("sourceRanges", range, "specific client CIDRs, not the whole internet");
+        const documentation = documentationRangeProblem(range);
+        if (documentation) r.problem("sourceRanges", range, documentation);
+      }
     },
   );
   const fields = section({

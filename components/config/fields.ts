@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CREDENTIAL_HINT, NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
-import { DURATION, IPV4_CIDR, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
+import { documentationRange, DURATION, IPV4_CIDR, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
 
 /**
  * Field builders. Each field has ONE "allowed" text that every failure of it reports (type, pattern,
@@ -60,6 +60,12 @@ export function cidr(minPrefix: number, maxPrefix: number) {
 /** A list of client or admin CIDRs. */
 export function cidrList() {
   return list(text(IPV4_CIDR, "IPv4 CIDRs such as 203.0.113.0/24 (no host bits set)", (v) => parseIpv4Cidr(v) !== undefined));
+}
+
+/** Why a client allow-list entry reaches no client, if it does: it lies in an RFC 5737 documentation range. */
+export function documentationRangeProblem(range: string): string | undefined {
+  const documentation = documentationRange(range);
+  return documentation && `the addresses of real clients: ${range} lies in ${documentation}, an RFC 5737 documentation range that no client is in`;
 }
 
 export function list<T extends z.ZodType>(item: T) {

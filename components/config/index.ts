@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CiRunnerConfig, ciRunnerSchema } from "./ci-runner";
 import { ClusterConfig, clusterSchema, serviceRangeRule } from "./cluster";
 import { EngineConfig, EngineHost, engineHostRules, engineSchema } from "./engine";
 import { ConfigError, formatIssues, plaintextCredentialLine, PROJECT } from "./errors";
@@ -23,6 +24,7 @@ import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
 
 export * from "./aws-regions";
+export * from "./ci-runner";
 export * from "./cluster";
 export * from "./engine";
 export * from "./errors";
@@ -78,6 +80,8 @@ export interface EksPlatformConfig extends WorkloadsConfig {
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
   storage: StorageConfig;
+  /** The CI runner inside the VPC that reaches the private API endpoint. */
+  ciRunner: CiRunnerConfig;
   /** Backups (and the plugin charts they need) exist where S3 and EKS Pod Identity do. */
   timescaledb: TimescaleDbConfig & { charts: Required<TimescaleDbCharts>; backup: TimescaleDbBackupConfig };
 }
@@ -95,6 +99,7 @@ export const EKS_SECTIONS = {
   systemNodes: "the cluster's own nodes run the system workloads",
   engineNodes: "describe the prepared engine nodes in existingCluster.engineNode (see the engineNodeRequirements output)",
   storage: "map the cluster's StorageClasses in existingCluster.storageClasses",
+  ciRunner: "CI reaches a cluster that exists through that cluster's own network; no runner is created",
 } as const;
 
 /** A path below the project directory: no absolute paths, no "..", no empty segments. */
@@ -166,6 +171,7 @@ export function platformSchema({ prod, mode }: SchemaMode) {
     systemNodes: eks ? systemNodesSchema({ prod }).describe("The system node group (eks mode).") : other,
     engineNodes: eks ? engineNodesSchema({ prod }).describe("The engine node group, c6i (eks mode).") : other,
     storage: eks ? storageSchema({ prod }).describe("StorageClasses and the EFS file system (eks mode).") : other,
+    ciRunner: eks ? ciRunnerSchema().describe("The CodeBuild-hosted GitHub Actions runner inside the VPC that runs this stack's preview and deploy jobs (eks mode).") : other,
     monitoring: monitoringSchema({ prod }).describe("The Prometheus stack: charts, Prometheus, Alertmanager and its receivers, exporters, adapter."),
     redis: redisSchema({ prod }).describe("Redis, with Sentinel in production."),
     timescaledb: timescaleDbSchema({ prod, backups: !existing }).describe("TimescaleDB on CloudNativePG."),

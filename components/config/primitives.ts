@@ -115,6 +115,18 @@ export function cidrsOverlap(a: string, b: string): boolean {
   return x.base < yEnd && y.base < xEnd;
 }
 
+/**
+ * The RFC 5737 documentation ranges (TEST-NET-1, -2 and -3, RFC 5737 section 3): addresses for
+ * examples, which no client or runner is ever in.
+ */
+export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"] as const;
+
+/** The documentation range a valid CIDR lies in (the range itself or a part of it), if any. */
+export function documentationRange(cidr: string): string | undefined {
+  const { prefix } = parseIpv4Cidr(cidr)!;
+  return DOCUMENTATION_RANGES.find((range) => prefix >= parseIpv4Cidr(range)!.prefix && cidrsOverlap(cidr, range));
+}
+
 /** Repository part of an image reference: optional registry host (and port), then path components. */
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 

@@ -1,0 +1,3 @@
+import { ciRunnerSuite } from "./ci-runner.shared";
+
+ciRunnerSuite("dev");

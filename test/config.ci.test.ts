@@ -1,0 +1,140 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { documentationRange } from "../components/config";
+import { REPO_ROOT } from "../tools/harness";
+import { eksConfig, expectRejected, existingConfig, problems, StackName } from "./stack-config";
+
+const publicEndpoint = { "cluster.endpointPublicAccess": true };
+const DOCUMENTATION = /RFC 5737 documentation range that no client is in/;
+
+describe("allow-lists refuse ranges no client is in", () => {
+  it("knows the three RFC 5737 ranges and their parts, and nothing else", () => {
+    expect(documentationRange("192.0.2.0/24")).toBe("192.0.2.0/24");
+    expect(documentationRange("198.51.100.0/24")).toBe("198.51.100.0/24");
+    expect(documentationRange("203.0.113.128/25")).toBe("203.0.113.0/24");
+    expect(documentationRange("203.0.113.7/32")).toBe("203.0.113.0/24");
+    // Neighbours and a range that merely contains one are real addresses.
+    expect(documentationRange("203.0.112.0/24")).toBeUndefined();
+    expect(documentationRange("198.51.0.0/16")).toBeUndefined();
+    expect(documentationRange("10.0.0.0/8")).toBeUndefined();
+  });
+
+  for (const range of ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "203.0.113.64/26"]) {
+    it(`refuses ${range} for the API allow-list and the load balancer`, () => {
+      expectRejected("dev", { ...publicEndpoint, "cluster.publicAccessCidrs": [range] }, "cluster.publicAccessCidrs", DOCUMENTATION);
+      expectRejected("dev", { "engine.exposure.sourceRanges": [range] }, "engine.exposure.sourceRanges", DOCUMENTATION);
+      expectRejected("prod", { "engine.exposure.sourceRanges": ["10.0.0.0/8", range] }, "engine.exposure.sourceRanges", DOCUMENTATION);
+    });
+  }
+
+  it("refuses the whole internet for both", () => {
+    expectRejected("dev", { ...publicEndpoint, "cluster.publicAccessCidrs": ["0.0.0.0/0"] }, "cluster.publicAccessCidrs", /not the whole internet/);
+    expectRejected("dev", { "engine.exposure.sourceRanges": ["0.0.0.0/0"] }, "engine.exposure.sourceRanges", /not the whole internet/);
+  });
+
+  it("accepts real ranges", () => {
+    const dev = eksConfig("dev", { ...publicEndpoint, "cluster.publicAccessCidrs": ["100.26.0.0/16"], "engine.exposure.sourceRanges": ["10.20.0.0/16", "100.26.4.0/24"] });
+    expect(dev.cluster.publicAccessCidrs).toEqual(["100.26.0.0/16"]);
+    expect(dev.engine.exposure.sourceRanges).toEqual(["10.20.0.0/16", "100.26.4.0/24"]);
+  });
+
+  it("no stack file ships a documentation range or the whole internet in an allow-list", () => {
+    for (const stack of ["dev", "prod"] as StackName[]) {
+      const config = eksConfig(stack);
+      for (const range of [...config.cluster.publicAccessCidrs, ...config.engine.exposure.sourceRanges]) {
+        expect(documentationRange(range), `${stack}: ${range}`).toBeUndefined();
+        expect(range.endsWith("/0")).toBe(false);
+      }
+    }
+  });
+});
+
+describe("a copy of Pulumi.dev.yaml with 203.0.113.0/24 in the API allow-list", () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), "hft-allow-list-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("is refused by the render, naming the key and the stack file, and nothing is written", () => {
+    const dev = readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
+    const copy = dev.replace("    endpointPublicAccess: false\n", "    endpointPublicAccess: true\n    publicAccessCidrs:\n      - 203.0.113.0/24\n");
+    expect(copy).not.toBe(dev);
+    writeFileSync(path.join(scratch, "Pulumi.dev-office.yaml"), copy);
+    const out = path.join(scratch, "out");
+
+    const result = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "tools/render.ts", "--stack", "dev-office", "--config-dir", scratch, "--out", out],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    );
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Invalid stack configuration in Pulumi.dev-office.yaml (1 problem)");
+    expect(result.stderr).toMatch(
+      /hft-platform:cluster\.publicAccessCidrs: "203\.0\.113\.0\/24" is not allowed; allowed: the addresses of real clients: 203\.0\.113\.0\/24 lies in 203\.0\.113\.0\/24, an RFC 5737 documentation range that no client is in \(set it in Pulumi\.dev-office\.yaml\)/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("cluster.ciAccess", () => {
+  const arn = (name: string) => `arn:aws:iam::210987654321:role/${name}`;
+
+  it("is required in eks mode, each role an IAM role ARN", () => {
+    expectRejected("prod", { "cluster.ciAccess": undefined }, "cluster.ciAccess", /missing|an object/);
+    expectRejected("prod", { "cluster.ciAccess.previewRoleArn": "hft-ci-preview-prod" }, "cluster.ciAccess.previewRoleArn", /an IAM role ARN/);
+    expectRejected("prod", { "cluster.ciAccess.deployRoleArn": "arn:aws:iam::210987654321:user/deployer" }, "cluster.ciAccess.deployRoleArn", /an IAM role ARN/);
+    expectRejected("prod", { "cluster.ciAccess.deployRoleArn": undefined }, "cluster.ciAccess.deployRoleArn", /an IAM role ARN/);
+  });
+
+  it("refuses a role that already has an access entry: EKS keeps one per principal", () => {
+    const same = { "cluster.ciAccess.previewRoleArn": arn("hft-ci"), "cluster.ciAccess.deployRoleArn": arn("hft-ci") };
+    expectRejected("prod", same, "cluster.ciAccess.deployRoleArn", /ciAccess\.previewRoleArn has this one/);
+    const asAdmin = problems("prod", { "cluster.adminRoleArns": [arn("ops")], "cluster.ciAccess.previewRoleArn": arn("ops") });
+    expect(asAdmin).toEqual([expect.stringMatching(/^hft-platform:cluster\.ciAccess\.previewRoleArn: .*adminRoleArns\[0\] has this one.*Pulumi\.prod\.yaml/)]);
+  });
+
+  it("reads the stack files' roles", () => {
+    expect(eksConfig("prod", { "cluster.ciAccess.previewRoleArn": arn("p"), "cluster.ciAccess.deployRoleArn": arn("d") }).cluster.ciAccess).toEqual({
+      previewRoleArn: arn("p"),
+      deployRoleArn: arn("d"),
+    });
+  });
+});
+
+describe("ciRunner", () => {
+  it("defaults the compute, image, timeout and log retention", () => {
+    const runner = eksConfig("prod", {
+      "ciRunner.computeType": undefined,
+      "ciRunner.buildTimeoutMinutes": undefined,
+    }).ciRunner;
+    expect(runner).toMatchObject({
+      computeType: "BUILD_GENERAL1_MEDIUM",
+      image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
+      buildTimeoutMinutes: 120,
+      logRetentionDays: 90,
+    });
+  });
+
+  it("checks the repository, the connection and the limits", () => {
+    expectRejected("prod", { "ciRunner.repository": "https://github.com/acme/hft" }, "ciRunner.repository", /owner\/name/);
+    expectRejected("prod", { "ciRunner.connectionArn": "arn:aws:codestar:us-east-1:210987654321:connection/abc" }, "ciRunner.connectionArn", /CodeConnections connection ARN/);
+    expectRejected("prod", { "ciRunner.computeType": "BUILD_GENERAL1_HUGE" }, "ciRunner.computeType", /BUILD_GENERAL1_MEDIUM/);
+    expectRejected("prod", { "ciRunner.image": "ubuntu:latest" }, "ciRunner.image", /curated image/);
+    expectRejected("prod", { "ciRunner.buildTimeoutMinutes": 3000 }, "ciRunner.buildTimeoutMinutes", /from 5 to 2160/);
+    expectRejected("prod", { "ciRunner.logRetentionDays": 10 }, "ciRunner.logRetentionDays", /one of 1, 3, 5/);
+    expectRejected("prod", { ciRunner: undefined }, "ciRunner", /missing|an object/);
+  });
+
+  it("accepts a connection made before the CodeConnections rename", () => {
+    const legacy = "arn:aws:codestar-connections:eu-west-1:210987654321:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    expect(eksConfig("prod", { "ciRunner.connectionArn": legacy }).ciRunner.connectionArn).toBe(legacy);
+  });
+
+  it("is EKS-only: an existing cluster is reached through its own network", () => {
+    expectRejected("local", { ciRunner: { repository: "acme/hft" } }, "ciRunner", /EKS-only/);
+    expect(existingConfig("local").clusterMode).toBe("existing");
+  });
+});
