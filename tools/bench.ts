@@ -106,7 +106,7 @@ async function timeNpmTest(checkout: string, label: string): Promise<string> {
   const counts = testCounts(t.output).join("; ") || "no vitest summary";
   if (t.status !== 0) process.stderr.write(t.output.split("\n").slice(-30).join("\n") + "\n");
   const verdict = t.status === 0 ? "pass" : `FAIL (exit ${t.status})`;
-  return `  ${label.padEnd(44)} ${t.seconds.toFixed(1).padStart(6)} s wall, ${t.cpu.toFixed(1)} s CPU (Node processes)   ${verdict}, tests: ${counts}`;
+  return `  ${label.padEnd(44)} ${t.seconds.toFixed(1).padStart(6)} s wall, ${t.cpu.toFixed(1)} s CPU (Node processes that exited themselves; vitest ends its workers)   ${verdict}, tests: ${counts}`;
 }
 
 async function main(): Promise<void> {
