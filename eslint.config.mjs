@@ -7,6 +7,11 @@ export default defineConfig(
   { ignores: ["node_modules/", "**/node_modules/", "out/", "bin/", "eslint.config.mjs"] },
   js.configs.recommended,
   {
+    // tools/run.cjs is plain CommonJS for Node: it has to run before any TypeScript can.
+    files: ["**/*.cjs"],
+    languageOptions: { globals: { __dirname: "readonly", __filename: "readonly", process: "readonly", console: "readonly" } },
+  },
+  {
     files: ["**/*.ts", "**/*.mts"],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {

@@ -9,7 +9,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), "hft-capacity-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function render(stack: string, configDir: string, out: string) {
-  return spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "tools/render.ts", "--stack", stack, "--config-dir", configDir, "--out", out], {
+  return spawnSync(process.execPath, [path.join(REPO_ROOT, "tools/run.cjs"), "tools/render.ts", "--stack", stack, "--config-dir", configDir, "--out", out], {
     cwd: REPO_ROOT,
     encoding: "utf8",
   });

@@ -20,7 +20,7 @@ interface Run {
 
 function tool(script: string, ...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), script, ...args], { cwd: REPO_ROOT, encoding: "utf8" }, (err, stdout, stderr) =>
+    execFile(process.execPath, [path.join(REPO_ROOT, "tools/run.cjs"), script, ...args], { cwd: REPO_ROOT, encoding: "utf8" }, (err, stdout, stderr) =>
       done({ status: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr }),
     );
   });

@@ -65,7 +65,7 @@ describe("a copy of Pulumi.dev.yaml with 203.0.113.0/24 in the API allow-list", 
 
     const result = spawnSync(
       process.execPath,
-      [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "tools/render.ts", "--stack", "dev-office", "--config-dir", scratch, "--out", out],
+      [path.join(REPO_ROOT, "tools/run.cjs"), "tools/render.ts", "--stack", "dev-office", "--config-dir", scratch, "--out", out],
       { cwd: REPO_ROOT, encoding: "utf8" },
     );
 

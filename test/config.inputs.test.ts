@@ -36,9 +36,8 @@ const render = promisify(execFile);
 
 /** `npm run render` on a stack file in the temporary folder: exit code, output, and whether out/<stack> appeared. */
 async function renderStack(name: string): Promise<{ code: number; output: string; wroteOut: boolean }> {
-  const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
   try {
-    const { stdout, stderr } = await render(tsx, ["tools/render.ts", "--stack", name, "--config-dir", dir], { cwd: REPO_ROOT });
+    const { stdout, stderr } = await render(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), "tools/render.ts", "--stack", name, "--config-dir", dir], { cwd: REPO_ROOT });
     return { code: 0, output: stdout + stderr, wroteOut: existsSync(path.join(REPO_ROOT, "out", name)) };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

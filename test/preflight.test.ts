@@ -119,7 +119,7 @@ describe("preflight of prod", () => {
 
 describe("preflight CLI", () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "tools/preflight.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools/run.cjs"), "tools/preflight.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 
   it("exits 1 on prod while placeholders remain, one line per check with its command", () => {
     const result = cli("--stack", "prod");

@@ -8,7 +8,7 @@
  * --base or an unknown --stack is answered in one line before anything is checked out (exit 2).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseFlags, requireFlag, runMain, shownPath, stackNames, stacksIn, UsageError, unknownStack } from "./cli";
@@ -16,6 +16,7 @@ import { ModelDiff, modelDiff, modelDiffLine } from "./capacity/report";
 import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { Finding } from "./policy-engine";
+import { renderBoth } from "./diff-render";
 import { runGate } from "./policy-gate";
 
 export interface FieldChange {
@@ -158,16 +159,6 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
   return lines.join("\n");
 }
 
-/** Renders one stack of a checkout into a folder; returns the inventory or why it failed. */
-function renderCheckout(checkout: string, stack: string, out: string): InventoryEntry[] | string {
-  const tsx = path.join(checkout, "node_modules", "tsx", "dist", "cli.mjs");
-  const result = spawnSync(process.execPath, [tsx, "tools/render.ts", "--stack", stack, "--out", out], { cwd: checkout, encoding: "utf8" });
-  const inventory = path.join(out, "inventory.json");
-  // A schema error still writes the inventory: the diff can show what caused it.
-  if (!existsSync(inventory)) return (result.stderr || result.stdout).trim().split("\n").slice(0, 5).join(" ") || "render failed";
-  return JSON.parse(readFileSync(inventory, "utf8")) as InventoryEntry[];
-}
-
 /** The commit --base names, resolved before anything is checked out. */
 function baseCommit(ref: string): string {
   // A ref starting with "-" would be read by git as an option.
@@ -186,19 +177,6 @@ function stacksAt(commit: string): string[] {
   return stackNames(execFileSync("git", ["ls-tree", "--name-only", commit], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n"));
 }
 
-/** A detached worktree of the base commit, sharing node_modules when the lock file is the same. */
-function checkoutBase(commit: string, scratch: string): string {
-  const dir = path.join(scratch, "base");
-  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, commit], { cwd: REPO_ROOT, stdio: "pipe" });
-  const lock = (root: string) => readFileSync(path.join(root, "package-lock.json"), "utf8");
-  if (existsSync(path.join(dir, "package-lock.json")) && lock(dir) === lock(REPO_ROOT)) {
-    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-  } else {
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "pipe" });
-  }
-  return dir;
-}
-
 const USAGE = "npm run diff -- --base <git-ref> [--json] [--stack <name> ...]";
 
 async function main(): Promise<void> {
@@ -213,21 +191,18 @@ async function main(): Promise<void> {
   const started = Date.now();
   const scratch = mkdtempSync(path.join(tmpdir(), "hft-diff-"));
   try {
-    const baseDir = checkoutBase(commit, scratch);
+    const renders = await renderBoth({ repoRoot: REPO_ROOT, commit, ref: base, stacks, baseStacks: stacksAt(commit), headStacks: stacksIn(REPO_ROOT), scratch });
     const diffs: StackDiff[] = [];
-    for (const stack of stacks) {
+    for (const { stack, base: before = { inventory: [] }, head: after = { inventory: [] } } of renders) {
       const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
-      const outBase = path.join(scratch, "out-base", stack);
-      const outHead = path.join(scratch, "out-head", stack);
-      const before = existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) ? renderCheckout(baseDir, stack, outBase) : [];
-      const after = existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)) ? renderCheckout(REPO_ROOT, stack, outHead) : [];
-      if (typeof before === "string") diffs.push({ ...empty, error: `base render failed: ${before}` });
-      else if (typeof after === "string") diffs.push({ ...empty, error: `head render failed: ${after}` });
+      if ("error" in before) diffs.push({ ...empty, error: `base render failed: ${before.error}` });
+      else if ("error" in after) diffs.push({ ...empty, error: `head render failed: ${after.error}` });
       else
         diffs.push({
-          ...diffInventories(stack, before, after),
-          policy: await policyDiff(stack, before.length ? outBase : undefined, outHead),
-          models: modelDiff(stack, before, after, baseDir, REPO_ROOT),
+          ...diffInventories(stack, before.inventory, after.inventory),
+          policy: await policyDiff(stack, inventoryFile(before), inventoryFile(after)),
+          // The base's models read its own stack file, kept with its render.
+          models: modelDiff(stack, before.inventory, after.inventory, "configDir" in before ? before.configDir : REPO_ROOT, REPO_ROOT),
         });
     }
     console.log(values.json ? JSON.stringify({ base, stacks: diffs }, null, 2) : markdownReport(diffs, base));
@@ -239,12 +214,14 @@ async function main(): Promise<void> {
 }
 
 /** The working tree's pack over both renders, so a finding that changes is caused by the resources. */
-async function policyDiff(stack: string, baseOut: string | undefined, headOut: string): Promise<StackDiff["policy"]> {
+async function policyDiff(stack: string, baseInventory: string | undefined, headInventory: string | undefined): Promise<StackDiff["policy"]> {
   const config = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
   if (!existsSync(config)) return undefined;
-  const findings = async (out: string | undefined) =>
-    out ? (await runGate({ stack, inventory: path.join(out, "inventory.json"), config })).violations : [];
-  return diffFindings(await findings(baseOut), await findings(headOut));
+  const findings = async (inventory: string | undefined) => (inventory ? (await runGate({ stack, inventory, config })).violations : []);
+  return diffFindings(await findings(baseInventory), await findings(headInventory));
 }
+
+/** A side's inventory file; none when the stack does not exist on that side. */
+const inventoryFile = (side: object): string | undefined => ("inventoryFile" in side && typeof side.inventoryFile === "string" ? side.inventoryFile : undefined);
 
 if (require.main === module) runMain(main);

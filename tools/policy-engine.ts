@@ -5,7 +5,9 @@
  * resource's inputs, stack rules given every resource with parent and dependencies resolved.
  * No official offline harness exists (pulumi/pulumi-policy#445); this is the gate's and the tests'.
  */
-import Ajv from "ajv";
+import { existsSync } from "node:fs";
+import Ajv, { ValidateFunction } from "ajv";
+import standaloneCode from "ajv/dist/standalone";
 import {
   EnforcementLevel,
   PolicyResource,
@@ -17,6 +19,7 @@ import {
   UnknownValueError,
 } from "@pulumi/policy";
 import { HftPolicy, HftResourcePolicy, HftStackPolicy } from "../policy/rules";
+import { cacheFile, contentKey, loadCachedModule, packageVersion, writeAtomic, writeCodeCaches } from "./build-cache";
 
 /** A resource as the engine registers it; `props` are its inputs. */
 export interface EngineResource {
@@ -53,6 +56,32 @@ export class PolicyConfigError extends Error {
 
 function isLevel(value: unknown): value is EnforcementLevel {
   return typeof value === "string" && (LEVELS as readonly string[]).includes(value);
+}
+
+const AJV_OPTIONS = { allErrors: true, strict: false } as const;
+
+/**
+ * Each configurable rule's validator of its settings. Compiling them all costs more than running the
+ * gate, so they are compiled once into one module of the build cache (ajv standalone code), keyed by
+ * the rules' schemas, ajv's version and its options.
+ */
+function configValidators(policies: HftPolicy[]): Map<string, ValidateFunction> {
+  const schemas = policies
+    .filter((p) => p.configSchema)
+    .map((p) => ({ name: p.name, schema: { type: "object", properties: p.configSchema?.properties ?? {}, required: p.configSchema?.required ?? [] } }));
+  const file = cacheFile("ajv", `rules-${contentKey(packageVersion("ajv"), JSON.stringify(AJV_OPTIONS), JSON.stringify(schemas))}.js`);
+  // Exported as v0, v1, ... in the rules' order: rule names are not identifiers.
+  const exportName = (i: number) => `v${i}`;
+  let module: Record<string, ValidateFunction>;
+  if (existsSync(file)) {
+    module = loadCachedModule(file) as Record<string, ValidateFunction>;
+  } else {
+    const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+    schemas.forEach((s, i) => ajv.addSchema(s.schema, exportName(i)));
+    writeAtomic(file, standaloneCode(ajv, Object.fromEntries(schemas.map((_, i) => [exportName(i), exportName(i)]))));
+    module = Object.fromEntries(schemas.map((_, i) => [exportName(i), ajv.getSchema(exportName(i))!]));
+  }
+  return new Map(schemas.map((s, i) => [s.name, module[exportName(i)]]));
 }
 
 /**
@@ -101,19 +130,19 @@ export function reconcileConfig(policies: HftPolicy[], file: PolicyConfigFile): 
     Object.assign(current.properties, properties);
   }
 
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validators = configValidators(policies);
   for (const policy of policies) {
     const current = settings.get(policy.name)!;
     const declared = policy.configSchema?.properties ?? {};
     for (const key of Object.keys(current.properties)) {
       if (!(key in declared)) problems.push(`${policy.name}: "${key}" is not a setting of this rule`);
     }
-    if (!policy.configSchema) continue;
-    const validate = ajv.compile({ type: "object", properties: declared, required: policy.configSchema.required ?? [] });
-    if (!validate(current.properties)) {
+    const validate = validators.get(policy.name);
+    if (validate && !validate(current.properties)) {
       for (const e of validate.errors ?? []) problems.push(`${policy.name}: ${e.instancePath || "config"} ${e.message ?? "is invalid"}`);
     }
   }
+  writeCodeCaches();
   if (problems.length > 0) throw new PolicyConfigError(problems);
   return settings;
 }
@@ -162,7 +191,13 @@ class NotApplicable extends Error {
 }
 
 function notApplicable(reason?: string): never {
-  throw new NotApplicable(reason ?? "not applicable");
+  // Thrown for most rule and resource pairs and caught at once, never shown: without a stack trace,
+  // whose capture would otherwise be most of the gate's time.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const signal = new NotApplicable(reason ?? "not applicable");
+  Error.stackTraceLimit = limit;
+  throw signal;
 }
 
 /** Props as the analyzer server presents them: behind the unknown-checking proxy. */

@@ -85,9 +85,9 @@ async function main(): Promise<void> {
   writeFileSync(path.join(staging, "iam-report.json"), JSON.stringify(iam, null, 2) + "\n");
   writeModels(staging, models);
 
-  const leaked = run.generatedSecrets.filter((secret) =>
-    [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))].some((text) => text.includes(secret)),
-  );
+  // Serialised once, not once per secret.
+  const written = [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))];
+  const leaked = run.generatedSecrets.filter((secret) => written.some((text) => text.includes(secret)));
   if (leaked.length > 0) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(`${leaked.length} generated secret value(s) would be written in plain text: wrap them in pulumi.secret()`);

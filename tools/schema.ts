@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import Ajv, { AnySchema, ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type Ajv from "ajv";
+import type { AnySchema, ValidateFunction } from "ajv";
+import { cacheFile, contentKey, loadCachedModule, packageVersion, writeAtomic, writeCodeCaches } from "./build-cache";
 import { SECRET_PLACEHOLDER } from "./inventory";
 
 /**
@@ -42,9 +43,36 @@ const CUSTOM_RESOURCE_MODELS: Record<string, string> = {
  */
 export const CRD_SCHEMA_DIR = path.join(__dirname, "schemas");
 
-const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
-addFormats(ajv);
 const compiled = new Map<string, ValidateFunction>();
+const ajvOptions = { strict: false, allErrors: true, logger: false } as const;
+let ajvInstance: Ajv | undefined;
+
+/** Ajv itself is loaded only to compile a schema the cache lacks. */
+async function ajv(): Promise<Ajv> {
+  if (!ajvInstance) {
+    const [{ default: AjvClass }, { default: addFormats }] = await Promise.all([import("ajv"), import("ajv-formats")]);
+    // `code.source` keeps each validator's source, so it can be cached as a module (ajv standalone code).
+    ajvInstance = new AjvClass({ ...ajvOptions, code: { source: true } });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
+
+/**
+ * The compiled validator of a vendored CRD schema, from the build cache when the same schema file
+ * was compiled by the same code: keyed by the file, this module (which makes the schema strict and
+ * sets ajv's options) and ajv's and ajv-formats' versions.
+ */
+export async function crdValidator(file: string, cacheDir = cacheFile("ajv", "")): Promise<ValidateFunction> {
+  const text = readFileSync(file);
+  const cached = path.join(cacheDir, `${contentKey(packageVersion("ajv"), packageVersion("ajv-formats"), readFileSync(__filename), text)}.js`);
+  if (existsSync(cached)) return loadCachedModule(cached) as ValidateFunction;
+  const instance = await ajv();
+  const validate = instance.compile(structural(JSON.parse(text.toString("utf8"))) as AnySchema);
+  const { default: standaloneCode } = await import("ajv/dist/standalone");
+  writeAtomic(cached, standaloneCode(instance, validate));
+  return validate;
+}
 
 /**
  * A CRD schema made as strict as the API server's strict field validation: unknown fields are errors
@@ -59,30 +87,32 @@ function structural(schema: unknown): unknown {
   return node;
 }
 
-function crdSchemaModel(group: string, version: string, kind: string): ModelClass | undefined {
+async function crdSchemaModel(group: string, version: string, kind: string): Promise<ModelClass | undefined> {
   const key = `${group}_${version}_${kind}`;
   let validate = compiled.get(key);
   if (!validate) {
     const file = path.join(CRD_SCHEMA_DIR, `${key}.json`);
     if (!existsSync(file)) return undefined;
-    validate = ajv.compile(structural(JSON.parse(readFileSync(file, "utf8"))) as AnySchema);
+    validate = await crdValidator(file);
     compiled.set(key, validate);
   }
   const check = validate;
   return class {
     constructor(private readonly data: Record<string, unknown>) {}
     validate(): void {
-      if (!check(this.data)) throw new Error(ajv.errorsText(check.errors, { dataVar: kind, separator: "; " }));
+      // Worded as ajv's errorsText with the kind as the data variable, without loading ajv for it.
+      if (!check(this.data)) throw new Error((check.errors ?? []).map((e) => `${kind}${e.instancePath} ${e.message}`).join("; "));
     }
   };
 }
 
 async function loadModel(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const crdModel = group ? crdSchemaModel(group, version, kind) : undefined;
+  const crdModel = group ? await crdSchemaModel(group, version, kind) : undefined;
   if (crdModel) return crdModel;
   const pkg = CUSTOM_RESOURCE_MODELS[group] ?? "kubernetes-models";
-  const specifier = group ? `${pkg}/${group}/${version}` : `${pkg}/${version}`;
+  // One module per kind: a group's index would load every model of the group.
+  const specifier = group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`;
   try {
     const module = (await import(specifier)) as Record<string, unknown>;
     const model = module[kind];
@@ -116,5 +146,6 @@ export async function validateObjects(objects: { file: string; object: Record<st
       finding(err instanceof Error ? err.message : String(err));
     }
   }
+  writeCodeCaches();
   return report;
 }

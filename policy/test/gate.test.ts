@@ -165,7 +165,7 @@ describe("invalid input", () => {
 
 describe("the command line", () => {
   const gate = (...args: string[]) =>
-    spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 
   it("writes the report, names each violating rule and resource, and fails on a mandatory violation", () => {
     const reportFile = path.join(dir, "report.json");
@@ -188,7 +188,7 @@ describe("the command line", () => {
 
 describe("inventories the gate refuses (exit 2, one line)", () => {
   const gate = (...args: string[]) =>
-    spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), [path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   const RENDER = path.join(REPO_ROOT, "out", "prod", "inventory.json");
   /** The inventory with every URN moved to another stack, as that stack's render would name them. */
   const restamped = (inventory: InventoryEntry[], stack: string) =>

@@ -1,0 +1,102 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { median, testCounts } from "../tools/bench";
+import { concurrency } from "../tools/check";
+import { REPO_ROOT } from "../tools/harness";
+import { BUILDS, sourceHash, sources } from "../tools/run.cjs";
+import { CRD_SCHEMA_DIR, crdValidator } from "../tools/schema";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "hft-build-cache-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function write(root: string, file: string, text: string): void {
+  mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  writeFileSync(path.join(root, file), text);
+}
+
+describe("the compiled-tools cache (tools/run.cjs)", () => {
+  it("hashes every .ts file of the tree, wherever it is added, and nothing from node_modules, out or dot-folders", () => {
+    const root = path.join(scratch, "tree");
+    write(root, "index.ts", "export const a = 1;\n");
+    write(root, "components/config/index.ts", "export const b = 2;\n");
+    write(root, "node_modules/x/y.ts", "");
+    write(root, "out/prod/z.ts", "");
+    write(root, ".git/w.ts", "");
+    write(root, "README.md", "");
+    expect(sources(root)).toEqual([path.join("components", "config", "index.ts"), "index.ts"]);
+
+    const before = sourceHash(sources(root), root);
+    expect(sourceHash(sources(root), root)).toBe(before);
+    write(root, "tools/new-tool.ts", "export {};\n");
+    const added = sourceHash(sources(root), root);
+    expect(added).not.toBe(before);
+    write(root, "components/config/index.ts", "export const b = 3;\n");
+    expect(sourceHash(sources(root), root)).not.toBe(added);
+  });
+
+  it("runs a tool from the build of the current sources", () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), "tools/policy-gate.ts", "--stack"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(result.stderr).toMatch(/--stack needs a value/);
+    expect(readdirSync(BUILDS)).toContain(sourceHash(sources()));
+  });
+
+  it("runs tools joined by + in order, stopping at the first that fails", () => {
+    const a = path.join(scratch, "a.ts");
+    const b = path.join(scratch, "b.ts");
+    writeFileSync(a, 'console.log("a");\n');
+    writeFileSync(b, 'console.log("b"); process.exitCode = 3;\n');
+    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(run(a, "+", b, "+", a)).toMatchObject({ status: 3, stdout: "a\nb\n" });
+    expect(run(b, "+", a)).toMatchObject({ status: 3, stdout: "b\n" });
+    expect(run(a, "+", a)).toMatchObject({ status: 0, stdout: "a\na\n" }); // a tool already loaded still runs again
+  });
+});
+
+describe("cached CRD validators", () => {
+  it("judge and word findings exactly as the freshly compiled validator does", async () => {
+    const file = path.join(CRD_SCHEMA_DIR, "postgresql.cnpg.io_v1_Cluster.json");
+    const cacheDir = path.join(scratch, "ajv");
+    const fresh = await crdValidator(file, cacheDir);
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    const cached = await crdValidator(file, cacheDir);
+    expect(cached).not.toBe(fresh);
+
+    const bad = { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "c" }, spec: { instances: "three", storage: { sise: "1Gi" } } };
+    expect(fresh(bad)).toBe(false);
+    expect(cached(bad)).toBe(false);
+    expect(cached.errors).toEqual(fresh.errors);
+    expect(cached.errors?.map((e) => e.message)).toContain("must be integer");
+    expect(cached({ apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "c" }, spec: { instances: 3 } })).toBe(true);
+  });
+});
+
+describe("bench figures", () => {
+  it("takes the median of odd and even counts", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it("reads vitest's test counts from its summary", () => {
+    expect(testCounts(" Test Files  27 passed (27)\n      Tests  507 passed (507)\n   Duration  40s\n")).toEqual(["507 passed (507)"]);
+    expect(testCounts("\x1b[2m      Tests \x1b[22m \x1b[1m\x1b[32m507 passed\x1b[39m\x1b[22m\x1b[90m (507)\x1b[39m\n")).toEqual(["507 passed (507)"]);
+  });
+});
+
+describe("stacks side by side", () => {
+  it("never runs more tasks at once than the limit, and answers each task's own promise", async () => {
+    const run = concurrency(2);
+    let running = 0;
+    let most = 0;
+    const task = (value: number) => async () => {
+      most = Math.max(most, ++running);
+      await new Promise((done) => setTimeout(done, 5 * (5 - value)));
+      running--;
+      return value;
+    };
+    expect(await Promise.all([1, 2, 3, 4, 5].map((v) => run(task(v))))).toEqual([1, 2, 3, 4, 5]);
+    expect(most).toBe(2);
+  });
+});
