@@ -22,6 +22,7 @@ const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
+const vm = require("node:vm");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "hft-platform");
@@ -101,6 +102,69 @@ function prune(current) {
 function compiledSources() {
   const files = sources();
   return build(files, sourceHash(files));
+}
+
+const CODE_CACHE = path.join(CACHE, "v8");
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+function makeRequire(mod) {
+  const require = (id) => mod.require(id);
+  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  require.resolve.paths = (request) => Module._resolveLookupPaths(request, mod);
+  require.main = process.mainModule;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}
+
+/**
+ * Compiling the SDKs' JavaScript is most of a render's start-up; Node 20 keeps no compile cache, so
+ * V8's code cache of every package module is kept in CODE_CACHE, keyed by path, size and mtime (an
+ * npm install that changes a file changes the key), and written once the tool has run, so it holds
+ * the functions the run compiled too.
+ */
+function installCodeCache() {
+  const compile = Module.prototype._compile;
+  const produced = [];
+  Module.prototype._compile = function compileWithCodeCache(content, filename) {
+    if (!filename.includes(NODE_MODULES)) return compile.call(this, content, filename);
+    let stat;
+    try {
+      stat = fs.statSync(filename);
+    } catch {
+      return compile.call(this, content, filename);
+    }
+    const key = createHash("sha1").update(`${filename}\0${stat.size}\0${stat.mtimeMs}`).digest("hex");
+    const file = path.join(CODE_CACHE, key.slice(0, 2), `${key}.bin`);
+    let cachedData;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    let script;
+    try {
+      script = new vm.Script(Module.wrap(content), { filename, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    } catch {
+      // Not CommonJS (an ES module that Node loads through require()): Node's own path handles it.
+      return compile.call(this, content, filename);
+    }
+    if (cachedData === undefined || script.cachedDataRejected) produced.push({ script, file });
+    const fn = script.runInThisContext({ displayErrors: true });
+    return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
+  };
+  process.on("exit", () => {
+    for (const { script, file } of produced) {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const staging = `${file}.${process.pid}`;
+        fs.writeFileSync(staging, script.createCachedData());
+        fs.renameSync(staging, file);
+      } catch {
+        // A cache that cannot be written only costs the next run its speed.
+      }
+    }
+  });
 }
 
 function installHooks(compiledDir) {
@@ -183,6 +247,7 @@ function main() {
     }
     return;
   }
+  if (process.env.HFT_CODE_CACHE !== "off") installCodeCache();
   installHooks(compiledSources());
 
   const node = process.argv[0];
