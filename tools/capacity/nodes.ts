@@ -17,7 +17,7 @@ import { InventoryEntry } from "../inventory";
 import { instanceType, InstanceType, maxPods } from "../data/instance-types";
 import { parseCpuList, reservedCpusProblem, socketOf } from "./cpus";
 import { quantity } from "./pods";
-import { NodeGroupModel, Taint } from "./types";
+import { NodeGroupModel, NodeGroupShape, Taint } from "./types";
 
 const Mi = 1024 ** 2;
 const Gi = 1024 ** 3;
@@ -52,16 +52,8 @@ export interface KubeletSettings {
   topologyManagerPolicy?: string;
 }
 
-export interface NodeFacts {
-  name: string;
-  instanceType: string;
+export interface NodeFacts extends NodeGroupShape {
   type: InstanceType;
-  nodes: number;
-  minSize: number;
-  maxSize: number;
-  zones: string[];
-  labels: Record<string, string>;
-  taints: Taint[];
   kubelet: KubeletSettings;
   hugepages2Mi: number;
   /** Where the kubelet settings came from, for the report. */

@@ -58,7 +58,8 @@ export interface Workload {
   pod: PodTemplate;
 }
 
-export interface NodeGroupModel {
+/** A node group as the render declares it: its instances, sizes, zones and scheduling marks. */
+export interface NodeGroupShape {
   name: string;
   instanceType: string;
   nodes: number;
@@ -67,6 +68,9 @@ export interface NodeGroupModel {
   zones: string[];
   labels: Record<string, string>;
   taints: Taint[];
+}
+
+export interface NodeGroupModel extends NodeGroupShape {
   allocatable: { cpu: number; memory: number; hugepages2Mi: number; pods: number };
   /** Static CPU manager: exclusive CPUs per NUMA node, and whether a container must get whole cores. */
   staticCpu?: { cpusPerNuma: number[]; threadsPerCore: number; fullPcpusOnly: boolean; singleNumaNode: boolean };
