@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TimescaleDbBackupConfig, TimescaleDbConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
-import { AlertRule, MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
+import { MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { resources } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
 import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
+import { timescaleDbAlerts } from "./timescaledb-alerts";
 
 export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "backup"> {
   /** Exact version of the CloudNativePG operator's chart. */
@@ -73,7 +74,6 @@ const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
 export const BACKUP_PREFIX = "cnpg";
 /** CloudNativePG runs every instance under a service account named after the Cluster: the identity the backup role is for. */
 export const BACKUP_CLIENT = { namespace: DATA_NAMESPACE, serviceAccount: CLUSTER_NAME } as const;
-const REPLICATION_LAG_ALERT_SECONDS = 5;
 
 /**
  * TimescaleDB as a CloudNativePG Cluster: the operator stack, a Cluster on the fastSsd class with a
@@ -438,100 +438,6 @@ export class TimescaleDb extends pulumi.ComponentResource {
     const monitoringArgs = { name: CLUSTER_NAME, namespace: DATA_NAMESPACE, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     // Instances only: bootstrap and join Jobs carry the cluster label too, without a metrics port.
     podMonitor(monitoringArgs, { ...podSelector, ...CNPG_INSTANCE_POD }, [{ port: "metrics", interval: "30s" }]);
-    prometheusRule(monitoringArgs, "timescaledb", timescaleDbAlerts(args));
+    prometheusRule(monitoringArgs, "timescaledb", timescaleDbAlerts(args, { namespace: DATA_NAMESPACE, cluster: CLUSTER_NAME }));
   }
-}
-
-/** Alerts on what loses data or availability: instances, replication, WAL archiving and backups (when on), disk. */
-export function timescaleDbAlerts(args: Pick<TimescaleDbArgs, "instances" | "synchronous" | "backups">): AlertRule[] {
-  const sel = `namespace="${DATA_NAMESPACE}", pod=~"${CLUSTER_NAME}-[0-9]+"`;
-  const volumes = `namespace="${DATA_NAMESPACE}", persistentvolumeclaim=~"${CLUSTER_NAME}-[0-9]+(-wal)?"`;
-  const rules: AlertRule[] = [
-    {
-      alert: "TimescaleDBInstanceDown",
-      expr: `cnpg_collector_up{${sel}} == 0`,
-      for: "1m",
-      severity: "critical",
-      summary: "A TimescaleDB instance is not running PostgreSQL",
-      description: "{{ $labels.pod }} reports PostgreSQL down; CloudNativePG fails over if it is the primary.",
-    },
-    {
-      alert: "TimescaleDBInstancesMissing",
-      expr: `count(cnpg_collector_up{${sel}} == 1) < ${args.instances} or absent(cnpg_collector_up{${sel}})`,
-      for: "5m",
-      severity: "critical",
-      summary: "Fewer TimescaleDB instances are up than configured",
-      description: `Expected ${args.instances} running instance(s); check pending pods, nodes and volumes in ${DATA_NAMESPACE}.`,
-    },
-    {
-      alert: "TimescaleDBReplicationLag",
-      expr: `max by (pod) (cnpg_pg_replication_lag{${sel}}) > ${REPLICATION_LAG_ALERT_SECONDS}`,
-      for: "2m",
-      severity: "warning",
-      summary: "A TimescaleDB standby is lagging",
-      description: `{{ $labels.pod }} replays WAL {{ $value }}s behind the primary (threshold ${REPLICATION_LAG_ALERT_SECONDS}s).`,
-    },
-    ...(args.backups ? backupAlerts(sel, args.backups) : []),
-    {
-      alert: "TimescaleDBVolumeFillingUp",
-      expr: `kubelet_volume_stats_available_bytes{${volumes}} / kubelet_volume_stats_capacity_bytes{${volumes}} < 0.15`,
-      for: "10m",
-      severity: "warning",
-      summary: "A TimescaleDB volume is over 85% full",
-      description: "{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; grow timescaledb.storage in the stack file.",
-    },
-    {
-      alert: "TimescaleDBVolumeNearlyFull",
-      expr: `kubelet_volume_stats_available_bytes{${volumes}} / kubelet_volume_stats_capacity_bytes{${volumes}} < 0.05`,
-      for: "5m",
-      severity: "critical",
-      summary: "A TimescaleDB volume is over 95% full",
-      description: "{{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free; PostgreSQL stops when it fills.",
-    },
-  ];
-  if (args.synchronous.number > 0) {
-    rules.push({
-      alert: "TimescaleDBSynchronousStandbysMissing",
-      expr: `max(cnpg_collector_sync_replicas{${sel}, value="observed"}) < ${args.synchronous.number}`,
-      for: "1m",
-      severity: "critical",
-      summary: "Too few synchronous standbys",
-      description:
-        args.synchronous.dataDurability === "required"
-          ? "Commits wait for a synchronous standby that is not there: writes are blocked."
-          : "Commits are acknowledged without a synchronous standby: a failover now can lose them.",
-    });
-  }
-  return rules;
-}
-
-/** WAL archiving and base backups: failing, failed, or too old. */
-function backupAlerts(sel: string, backups: Pick<TimescaleDbBackups, "maxAgeHours" | "schedule">): AlertRule[] {
-  const lastBackup = `barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{${sel}}`;
-  return [
-    {
-      alert: "TimescaleDBWALArchivingFailing",
-      expr: `increase(cnpg_pg_stat_archiver_failed_count{${sel}}[10m]) > 0`,
-      for: "10m",
-      severity: "critical",
-      summary: "WAL archiving to S3 is failing",
-      description: "{{ $labels.pod }} cannot archive WAL: point-in-time recovery stops at the last archived segment and pg_wal fills up.",
-    },
-    {
-      alert: "TimescaleDBBackupFailed",
-      expr: `max(barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp{${sel}}) > max(${lastBackup})`,
-      for: "5m",
-      severity: "critical",
-      summary: "The last TimescaleDB base backup failed",
-      description: "The newest backup attempt failed after the last successful one; see the Backup resources in hft-data.",
-    },
-    {
-      alert: "TimescaleDBBackupTooOld",
-      expr: `time() - max(${lastBackup}) > ${backups.maxAgeHours * 3600} or absent(${lastBackup})`,
-      for: "15m",
-      severity: "critical",
-      summary: "No recent TimescaleDB base backup",
-      description: `The newest base backup is older than ${backups.maxAgeHours}h (schedule "${backups.schedule}").`,
-    },
-  ];
 }
