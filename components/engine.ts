@@ -9,6 +9,7 @@ import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitori
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
+import { applicationConfig, ENGINE_PORTS as PORTS, engineAlerts, fluentBitConfig } from "./engine-files";
 
 export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
 export const TRADING_NAMESPACE = "hft-trading";
@@ -48,7 +49,6 @@ export interface TradingEngineArgs extends EngineConfig {
   tier: Tier;
 }
 
-const PORTS = { http: 8080, websocket: 8443, metrics: 9090, logShipper: 2020 } as const;
 const PRIORITY_CLASS = "high-priority";
 /** Pod label carrying the stack's tier. */
 const TIER_LABEL = "hft-platform/tier";
@@ -271,7 +271,7 @@ export class TradingEngine extends pulumi.ComponentResource {
 
     const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, [{ port: "metrics", interval: args.metricsInterval }]);
-    prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args), "10s");
+    prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args, TRADING_NAMESPACE), "10s");
 
     this.registerOutputs({ statefulSetName: this.statefulSetName, externalServiceName: this.externalServiceName });
   }
@@ -518,86 +518,3 @@ function maxQuantity(a: string, b: string): string {
 function configHash(data: Record<string, string>): string {
   return createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
 }
-
-/** application.yaml: the engine's settings from the stack config and the data stores' endpoints (never credentials). */
-function applicationConfig(args: TradingEngineArgs): pulumi.Output<object> {
-  return pulumi.all([args.redis.host, args.database.host, args.redis.sentinel?.host]).apply(([redisHost, databaseHost, sentinelHost]) => ({
-    server: { host: "0.0.0.0", port: PORTS.http, websocketPort: PORTS.websocket, threads: args.threads },
-    trading: {
-      symbols: args.symbols,
-      risk_limits: {
-        max_order_size: args.risk.maxOrderSize,
-        max_position_size: args.risk.maxPositionSize,
-        max_daily_loss: args.risk.maxDailyLoss,
-      },
-      latency: { target_p99_us: args.latency.targetP99Us, target_p999_us: args.latency.targetP999Us },
-    },
-    features: args.features,
-    network: { tcp_nodelay: true, so_reuseaddr: true, buffer_size: 2097152, host_network: args.hostNetwork },
-    redis: {
-      host: redisHost,
-      port: args.redis.port,
-      ...(args.redis.sentinel && sentinelHost
-        ? { sentinel: { host: sentinelHost, port: args.redis.sentinel.port, master_name: args.redis.sentinel.masterName } }
-        : {}),
-      password_env: "REDIS_PASSWORD",
-    },
-    database: { host: databaseHost, port: args.database.port, name: args.database.database, url_env: "DATABASE_URL" },
-    logging: { level: args.logLevel, format: "json", output: "/var/log/trading/app.log" },
-    metrics: { enabled: true, port: PORTS.metrics, interval: args.metricsInterval },
-  }));
-}
-
-function fluentBitConfig(): string {
-  return `[SERVICE]
-    Flush         1
-    Log_Level     info
-    HTTP_Server   On
-    HTTP_Listen   0.0.0.0
-    HTTP_Port     ${PORTS.logShipper}
-    Health_Check  On
-
-[INPUT]
-    Name          tail
-    Path          /var/log/trading/*.log
-    DB            /fluent-bit/state/tail.db
-    Mem_Buf_Limit 50MB
-    Refresh_Interval 5
-
-[OUTPUT]
-    Name          stdout
-    Match         *
-    Format        json_lines
-`;
-}
-
-function engineAlerts(args: TradingEngineArgs): Parameters<typeof prometheusRule>[2] {
-  const p99Seconds = args.latency.targetP99Us / 1e6;
-  return [
-    {
-      alert: "HighLatency",
-      expr: `histogram_quantile(0.99, sum by (le, pod) (rate(latency_seconds_bucket{namespace="${TRADING_NAMESPACE}"}[1m]))) > ${p99Seconds}`,
-      for: "1m",
-      severity: "critical",
-      summary: "Trading engine p99 latency above target",
-      description: `p99 latency of {{ $labels.pod }} is {{ $value | humanizeDuration }}, above the ${args.latency.targetP99Us}µs target`,
-    },
-    {
-      alert: "HighErrorRate",
-      expr: `sum by (pod) (rate(errors_total{namespace="${TRADING_NAMESPACE}"}[5m])) > 0.01`,
-      for: "2m",
-      severity: "warning",
-      summary: "Trading engine error rate high",
-      description: "{{ $labels.pod }} logs {{ $value }} errors per second",
-    },
-    {
-      alert: "PodNotReady",
-      expr: `kube_pod_status_ready{namespace="${TRADING_NAMESPACE}", condition="false", pod=~"trading-engine-.*"} == 1`,
-      for: "5m",
-      severity: "warning",
-      summary: "Trading engine pod not ready",
-      description: "{{ $labels.pod }} has not been ready for 5 minutes",
-    },
-  ];
-}
-
