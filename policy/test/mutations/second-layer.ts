@@ -7,11 +7,10 @@ import { K8S, POD_TYPES } from "../../kubernetes";
 import { AWS } from "../../policies/aws";
 import { DATA } from "../../policies/data-protection";
 import { IAM } from "../../policies/iam";
-import { Entry, find, Inventory, Mutation, named, ofType, remove } from "./kit";
+import { enginePod, Entry, find, Inventory, Mutation, named, ofType, remove } from "./kit";
 
 const theEngine = (inv: Inventory) => find(inv, "engine workload trading-engine", (e) => POD_TYPES.includes(e.type) && e.inputs.metadata?.name === "trading-engine");
-const podOf = (e: Entry) => e.inputs.spec.template.spec;
-const mainContainer = (e: Entry) => podOf(e).containers.find((c: { name: string }) => c.name === "trading-engine");
+const mainContainer = (e: Entry) => enginePod(e).containers.find((c: { name: string }) => c.name === "trading-engine");
 const engineGroup = (inv: Inventory) => find(inv, "node group hft-engine", (e) => e.type === AWS.nodeGroup && e.name === "hft-engine");
 
 /** The launch template the engine node group depends on. */
@@ -42,8 +41,8 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-dedicated-nodes",
     apply: (inv) => {
       const e = theEngine(inv);
-      delete podOf(e).tolerations;
-      delete podOf(e).nodeSelector;
+      delete enginePod(e).tolerations;
+      delete enginePod(e).nodeSelector;
       return e.urn;
     },
   },
@@ -52,7 +51,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-guaranteed-qos",
     apply: (inv) => {
       const e = theEngine(inv);
-      delete podOf(e).tolerations;
+      delete enginePod(e).tolerations;
       mainContainer(e).resources.requests.memory = "8Gi";
       return e.urn;
     },
@@ -71,7 +70,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-anti-affinity",
     apply: (inv) => {
       const e = theEngine(inv);
-      delete podOf(e).affinity.podAntiAffinity;
+      delete enginePod(e).affinity.podAntiAffinity;
       return e.urn;
     },
   },
@@ -80,7 +79,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-priority-class",
     apply: (inv) => {
       const e = theEngine(inv);
-      delete podOf(e).priorityClassName;
+      delete enginePod(e).priorityClassName;
       return e.urn;
     },
   },
@@ -89,7 +88,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-dns-config",
     apply: (inv) => {
       const e = theEngine(inv);
-      podOf(e).dnsConfig.options = podOf(e).dnsConfig.options.map((o: { name: string }) => (o.name === "ndots" ? { name: "ndots", value: "5" } : o));
+      enginePod(e).dnsConfig.options = enginePod(e).dnsConfig.options.map((o: { name: string }) => (o.name === "ndots" ? { name: "ndots", value: "5" } : o));
       return e.urn;
     },
   },
@@ -98,7 +97,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     rule: "engine-dns-config",
     apply: (inv) => {
       const e = theEngine(inv);
-      Object.assign(podOf(e), { hostNetwork: true, dnsPolicy: "ClusterFirst" });
+      Object.assign(enginePod(e), { hostNetwork: true, dnsPolicy: "ClusterFirst" });
       return e.urn;
     },
   },
