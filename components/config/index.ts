@@ -160,7 +160,16 @@ export interface SchemaMode {
 }
 
 /** The project's keys (without the `hft-platform:` prefix) for a tier and cluster mode. */
-export function platformSchema({ prod, mode }: SchemaMode) {
+const schemas = new Map<string, ReturnType<typeof buildPlatformSchema>>();
+
+export function platformSchema(m: SchemaMode) {
+  const key = `${m.prod}/${m.mode}`;
+  let s = schemas.get(key);
+  if (!s) schemas.set(key, (s = buildPlatformSchema(m)));
+  return s;
+}
+
+function buildPlatformSchema({ prod, mode }: SchemaMode) {
   const eks = mode === "eks";
   const existing = mode === "existing";
   const other = z.unknown().optional();
