@@ -167,7 +167,68 @@ function installCodeCache() {
   });
 }
 
+/**
+ * Modules of @pulumi/pulumi that load with it but run only to serialize a function's closure
+ * (pulumi.runtime.serializeFunction, computeCodePaths), which no tool here does: TypeScript's
+ * compiler and npm's Arborist, about a third of the SDK's loading time. Each loads when first used:
+ * the TypeScript shim behind a proxy (its importers read it only inside functions), codePaths as
+ * its exported functions (runtime/index.js copies them at load). test/run-cjs.test.ts checks these
+ * names against the installed SDK, so an upgrade that changes them fails there, not in a render.
+ */
+const DEFERRED = {
+  [path.join("@pulumi", "pulumi", "typescript-shim.js")]: { proxy: true },
+  [path.join("@pulumi", "pulumi", "runtime", "closure", "codePaths.js")]: { functions: ["computeCodePaths", "findWorkspaceRoot", "packageArchivePath"] },
+};
+const DEFERRED_REQUESTS = /(typescript-shim|closure\/codePaths)$/;
+
+function deferLoading() {
+  const load = Module._load;
+  const standIns = new Map();
+  Module._load = function loadDeferred(request, parent, isMain) {
+    if (!DEFERRED_REQUESTS.test(request) || !parent) return load.call(this, request, parent, isMain);
+    const filename = Module._resolveFilename(request, parent, isMain);
+    const spec = Object.entries(DEFERRED).find(([suffix]) => filename.endsWith(`${NODE_MODULES}${suffix}`))?.[1];
+    if (!spec || Module._cache[filename]) return load.call(this, request, parent, isMain);
+    if (!standIns.has(filename)) {
+      let loaded;
+      const real = () => (loaded ??= load.call(this, filename, parent, false));
+      standIns.set(filename, spec.proxy ? lazyProxy(real) : lazyFunctions(real, spec.functions, filename));
+    }
+    return standIns.get(filename);
+  };
+}
+
+/** An object that is the module once anything is asked of it. */
+function lazyProxy(real) {
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => real()[key],
+      has: (_, key) => key in real(),
+      ownKeys: () => Reflect.ownKeys(real()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+        return descriptor && { ...descriptor, configurable: true };
+      },
+    },
+  );
+}
+
+/** The module's named functions, each loading the module on its first call. */
+function lazyFunctions(real, names, filename) {
+  const exports = { __esModule: true };
+  for (const name of names) {
+    exports[name] = (...args) => {
+      const fn = real()[name];
+      if (typeof fn !== "function") throw new Error(`tools/run.cjs: ${filename} no longer exports the function ${name}; update DEFERRED`);
+      return fn(...args);
+    };
+  }
+  return exports;
+}
+
 function installHooks(compiledDir) {
+  deferLoading();
   Module._extensions[".ts"] = function loadTypeScript(module, filename) {
     const rel = path.relative(ROOT, filename);
     let code;
@@ -232,6 +293,9 @@ function commands(args) {
   return list;
 }
 
+/** Whether this process's requires go through the hooks (main installs them), as runTools needs. */
+let hooksInstalled = false;
+
 function main() {
   const list = commands(process.argv.slice(2));
   if (list.some((c) => c.length === 0)) {
@@ -249,7 +313,17 @@ function main() {
   }
   if (process.env.HFT_CODE_CACHE !== "off") installCodeCache();
   installHooks(compiledSources());
+  hooksInstalled = true;
 
+  runTools(list);
+}
+
+/**
+ * Runs tools (each a script and its arguments) one after another in this process, through the
+ * hooks `main` installed: each starts once the one before it has nothing left to do and has not failed.
+ */
+function runTools(list) {
+  if (!hooksInstalled) throw new Error("tools/run.cjs: runTools needs the hooks of a process started by tools/run.cjs");
   const node = process.argv[0];
   const next = () => {
     const [script, ...args] = list.shift();
@@ -259,13 +333,20 @@ function main() {
     process.argv = [node, file, ...args];
     Module.runMain();
   };
-  // The next tool starts once the one before has nothing left to do and has not failed.
   process.on("beforeExit", () => {
     if (list.length > 0 && !process.exitCode) next();
   });
   next();
 }
 
-if (require.main === module) main();
+/** A worker thread running `tool` (a .ts file) through this runner, as `node tools/run.cjs <tool>` would. */
+function startWorker(tool) {
+  if (!hooksInstalled) throw new Error("tools/run.cjs: startWorker needs the hooks of a process started by tools/run.cjs");
+  const { Worker } = require("node:worker_threads");
+  return new Worker(__filename, { argv: [tool] });
+}
 
-module.exports = { sources, sourceHash, BUILDS };
+// Exported before main runs: the tools it starts (check.ts) require this module back.
+module.exports = { sources, sourceHash, BUILDS, DEFERRED, runTools, startWorker, canRunTools: () => hooksInstalled };
+
+if (require.main === module) main();
