@@ -2,12 +2,14 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { createRequire } from "node:module";
 import { afterAll, describe, expect, it } from "vitest";
 import { median, testCounts } from "../tools/bench";
+import { cachedVerdict, CACHE_DIR } from "../tools/build-cache";
 import { concurrency } from "../tools/check";
 import { REPO_ROOT } from "../tools/harness";
-import { BUILDS, sourceHash, sources } from "../tools/run.cjs";
-import { CRD_SCHEMA_DIR, crdValidator } from "../tools/schema";
+import { BUILDS, DEFERRED, sourceHash, sources } from "../tools/run.cjs";
+import { CRD_SCHEMA_DIR, crdValidator, validateObjects } from "../tools/schema";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-build-cache-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -52,6 +54,78 @@ describe("the compiled-tools cache (tools/run.cjs)", () => {
     expect(run(a, "+", b, "+", a)).toMatchObject({ status: 3, stdout: "a\nb\n" });
     expect(run(b, "+", a)).toMatchObject({ status: 3, stdout: "b\n" });
     expect(run(a, "+", a)).toMatchObject({ status: 0, stdout: "a\na\n" }); // a tool already loaded still runs again
+  });
+
+  it("defers the SDK's closure modules by the names the installed SDK exports, and they still work when used", () => {
+    const sdk = createRequire(require.resolve("@pulumi/pulumi"));
+    for (const [suffix, spec] of Object.entries(DEFERRED)) {
+      const real = sdk(path.join(REPO_ROOT, "node_modules", suffix)) as Record<string, unknown>;
+      if (spec.functions) {
+        expect(Object.keys(real).sort()).toEqual([...spec.functions].sort());
+        for (const name of spec.functions) expect(typeof real[name]).toBe("function");
+      } else {
+        expect(typeof real.createSourceFile).toBe("function"); // the TypeScript compiler behind the shim
+      }
+    }
+    const tool = path.join(scratch, "closure.ts");
+    writeFileSync(
+      tool,
+      [
+        `const pulumi = require(${JSON.stringify(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"))});`,
+        'const loaded = () => Object.keys(require.cache).filter((f) => /node_modules.(typescript|@npmcli.arborist)./.test(f)).length;',
+        "const before = loaded();",
+        "pulumi.runtime.serializeFunction(() => 42).then((s) => console.log(before, loaded() > 0, s.text.includes('42')));",
+        "",
+      ].join("\n"),
+    );
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), tool], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("0 true true\n");
+  });
+
+  it("renders and gates a single stack in the check's own process, failing as the render does", () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), "tools/check.ts", "--stack", "nosuch"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^unknown stack "nosuch": stacks are dev, local, prod/);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("verdicts of the render's checks", () => {
+  const kind = `test-verdicts-${process.pid}`;
+  afterAll(() => rmSync(path.join(CACHE_DIR, kind), { recursive: true, force: true }));
+
+  it("judges an input once, keeps nothing when the judge throws, and judges afresh with HFT_CHECK_CACHE=off", async () => {
+    let judged = 0;
+    const judge = (verdict: string) => () => {
+      judged++;
+      return Promise.resolve(verdict);
+    };
+    expect(await cachedVerdict(kind, "a", judge("Allowed"))).toBe("Allowed");
+    expect(await cachedVerdict(kind, "a", judge("Denied"))).toBe("Allowed");
+    expect(await cachedVerdict(kind, "b", judge("Denied"))).toBe("Denied");
+    expect(judged).toBe(2);
+
+    await expect(cachedVerdict(kind, "c", () => Promise.reject(new Error("model error")))).rejects.toThrow("model error");
+    expect(await cachedVerdict(kind, "c", judge("Allowed"))).toBe("Allowed");
+    expect(judged).toBe(3);
+
+    process.env.HFT_CHECK_CACHE = "off";
+    try {
+      expect(await cachedVerdict(kind, "a", judge("Denied"))).toBe("Denied");
+    } finally {
+      delete process.env.HFT_CHECK_CACHE;
+    }
+    expect(judged).toBe(4);
+  });
+
+  it("gives a schema error again from the cache, word for word, and judges a changed object anew", async () => {
+    const bad = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", labels: { tier: 3 } }, data: { a: "b" } };
+    const first = await validateObjects([{ file: "cm.yaml", object: bad }]);
+    expect(first.errors).toHaveLength(1);
+    expect(await validateObjects([{ file: "cm.yaml", object: structuredClone(bad) }])).toEqual(first);
+    const fixed = { ...bad, metadata: { name: "cm", labels: { tier: "3" } } };
+    expect((await validateObjects([{ file: "cm.yaml", object: fixed }])).errors).toEqual([]);
   });
 });
 

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../tools/harness";
+import { installMocks } from "../tools/mocks";
 import { kubernetesManifests } from "../tools/render";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-render-"));
@@ -80,6 +82,33 @@ describe("render CLI", () => {
     expect(inventory.some((r: any) => r.type === "eks:index:Cluster")).toBe(true);
     expect(existsSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"))).toBe(true);
     expect(readFileSync(path.join(out, "charts/monitoring/kube-prometheus-stack.yaml"), "utf8")).toMatch(/^chart: kube-prometheus-stack$/m);
+
+    // The next render writes over this one's files: what it does not write again is gone.
+    const before = readFileSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"), "utf8");
+    mkdirSync(path.join(out, "manifests/retired"));
+    writeFileSync(path.join(out, "manifests/retired/ConfigMap-old.yaml"), "kind: ConfigMap\n");
+    writeFileSync(path.join(out, "policy-report.json"), "{}\n");
+    expect(render("dev-copy", scratch, out).status).toBe(0);
+    expect(existsSync(path.join(out, "manifests/retired"))).toBe(false);
+    expect(existsSync(path.join(out, "policy-report.json"))).toBe(false);
+    expect(existsSync(`${out}.partial`)).toBe(false);
+    expect(readFileSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"), "utf8")).toBe(before);
+    expect(JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"))).toEqual(inventory);
+  });
+});
+
+describe("the offline harness", () => {
+  it("tracks the SDK's promises without a stack trace for each, and leaves the stack limit as it was", async () => {
+    await installMocks("dev");
+    const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise(p: Promise<unknown>, ctx: string): Promise<unknown> };
+    const limit = Error.stackTraceLimit;
+    const tracked = Promise.resolve(1);
+    expect(await debuggable.debuggablePromise(tracked, "a test")).toBe(1);
+    const debug = tracked as unknown as { _debugCtx: string; _debugStackTrace: string };
+    expect(debug._debugCtx).toBe("a test");
+    expect(debug._debugStackTrace).toMatch(/^Error/);
+    expect(debug._debugStackTrace).not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The local cache of things derived from the sources (compiled tools, schema validators, the base
- * side of a diff, typecheck and lint state): node_modules/.cache/hft-platform/. Every entry is keyed
+ * The local cache of things derived from the sources (compiled tools, schema validators, the
+ * verdicts of the render's checks, the base side of a diff, typecheck and lint state):
+ * node_modules/.cache/hft-platform/. Every entry is keyed
  * by a hash of what it was made from, so a stale entry is never read, only left behind;
  * `rm -rf node_modules/.cache/hft-platform` starts cold. docs/development.md describes it.
  */
@@ -63,4 +64,28 @@ export function loadCachedModule(file: string): unknown {
 /** Writes the code caches of the modules loaded since the last call; call once they have done their work. */
 export function writeCodeCaches(): void {
   for (const { script, file } of codeCachesToWrite.splice(0)) writeAtomic(file, script.createCachedData());
+}
+
+let lockFile: Buffer | undefined;
+
+/** The installed dependencies as pinned (package-lock.json): part of the key of anything a library computed. */
+export function dependenciesKey(): Buffer {
+  return (lockFile ??= readFileSync(path.join(__dirname, "..", "package-lock.json")));
+}
+
+/**
+ * A pure check's verdict on one input, kept under `kind/` by the key of everything it was judged
+ * from (the caller's key must cover the input, the checking code and the libraries). A check that
+ * throws keeps nothing. HFT_CHECK_CACHE=off judges every input afresh.
+ */
+export async function cachedVerdict<T>(kind: string, key: string, judge: () => Promise<T>): Promise<T> {
+  if (process.env.HFT_CHECK_CACHE === "off") return judge();
+  const file = cacheFile(kind, `${key}.json`);
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { verdict: T }).verdict;
+  } catch {
+    const verdict = await judge();
+    writeAtomic(file, JSON.stringify({ verdict }));
+    return verdict;
+  }
 }

@@ -5,8 +5,10 @@
  * rules, KMS key-policy trust). Each path is a request a real client makes (or must not be able
  * to make) with the decision it must get; a path that gets another decision is a violation.
  */
+import { readFileSync } from "node:fs";
 import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import { cachedVerdict, contentKey, dependenciesKey } from "./build-cache";
 import { CSI_DRIVER_IAM } from "./data/csi-driver-iam";
 import { InventoryEntry } from "./inventory";
 
@@ -64,8 +66,19 @@ export function defaultKeyPolicy(account: string): PolicyDocument {
 /** Context keys of the form `kms:EncryptionContext:<key>` that the simulator's request validation drops (it only knows `prefix/<key>` variables). */
 const UNVALIDATED_CONTEXT = /^kms:EncryptionContext:/i;
 
-/** One request through the simulator. Policies that fail validation, or an invalid request, throw: a model error is not a decision. */
-export async function decide(request: IamRequest): Promise<Decision> {
+let codeKey: string | undefined;
+
+/**
+ * One request through the simulator, or its decision when the same request was decided by the same
+ * code and libraries before (tools/build-cache.ts). Policies that fail validation, or an invalid
+ * request, throw: a model error is not a decision.
+ */
+export function decide(request: IamRequest): Promise<Decision> {
+  codeKey ??= contentKey(dependenciesKey(), readFileSync(__filename));
+  return cachedVerdict("iam", contentKey(codeKey, JSON.stringify(request)), () => simulate(request));
+}
+
+async function simulate(request: IamRequest): Promise<Decision> {
   const context = request.context ?? {};
   const simulation = {
     request: { principal: request.principal, action: request.action, resource: { resource: request.resource, accountId: request.resourceAccount }, contextVariables: context },

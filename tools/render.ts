@@ -12,15 +12,14 @@
  *
  * A usage mistake or an invalid stack configuration writes nothing (see tools/cli.ts).
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
-import { modelStack, utilizationTable, writeModels } from "./capacity/report";
-import { checkIamPaths } from "./iam-check";
+import { modelFiles, modelStack, utilizationTable } from "./capacity/report";
 import { InventoryEntry } from "./inventory";
-import { validateObjects } from "./schema";
+import { PendingChecks, startChecks } from "./render-checks";
 
 export interface Manifest {
   file: string;
@@ -58,36 +57,64 @@ async function main(): Promise<void> {
   const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
   const stack = requireStack(flags.stack, configDir, USAGE);
   const outDir = flags.out === undefined ? path.join(REPO_ROOT, "out", stack) : replaceableDir(flags.out, "--out", "inventory.json");
-  const started = Date.now();
 
-  // Stale output from an earlier render must not be mistaken for this one's.
-  rmSync(outDir, { recursive: true, force: true });
+  // Stale output from an earlier render must not be mistaken for this one's: it waits aside, as the
+  // folder this render writes into (on the disks measured, overwriting a file costs a tenth of creating one).
+  const staging = `${outDir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  if (existsSync(outDir)) renameSync(outDir, staging);
+  const checks = startChecks();
+  try {
+    await render(stack, configDir, { outDir, staging }, checks);
+  } catch (err) {
+    checks.cancel();
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Removes every file under `dir` that is not in `keep` (paths relative to `dir`), and folders left empty. */
+function removeOthers(dir: string, keep: Set<string>, at = ""): void {
+  for (const entry of readdirSync(path.join(dir, at), { withFileTypes: true })) {
+    const rel = path.join(at, entry.name);
+    if (entry.isDirectory()) {
+      removeOthers(dir, keep, rel);
+      if (readdirSync(path.join(dir, rel)).length === 0) rmdirSync(path.join(dir, rel));
+    } else if (!keep.has(rel)) {
+      rmSync(path.join(dir, rel));
+    }
+  }
+}
+
+async function render(stack: string, configDir: string, { outDir, staging }: { outDir: string; staging: string }, checks: PendingChecks): Promise<void> {
+  const started = Date.now();
   const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
+  // Checked on the side while the models run and the files are written.
+  const checked = checks.run({ manifests, inventory: run.inventory });
   const charts = helmCharts(run.inventory);
   // Capacity and cost: a stack that does not fit fails here, before anything is written.
   const models = modelStack(stack, run.inventory, configDir);
 
-  const staging = `${outDir}.partial`;
-  rmSync(staging, { recursive: true, force: true });
+  const written = new Set<string>();
+  const write = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
+    writeFileSync(path.join(staging, rel), text);
+    written.add(rel);
+  };
   for (const [folder, files] of [["manifests", manifests], ["charts", charts]] as const) {
-    for (const m of files) {
-      const file = path.join(staging, folder, m.file);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, stringify(m.object, { sortMapEntries: false }));
-    }
+    for (const m of files) write(path.join(folder, m.file), stringify(m.object, { sortMapEntries: false }));
   }
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(path.join(staging, "inventory.json"), JSON.stringify(run.inventory, null, 2) + "\n");
-  const schema = await validateObjects(manifests);
-  writeFileSync(path.join(staging, "schema-report.json"), JSON.stringify(schema, null, 2) + "\n");
-  const iam = await checkIamPaths(run.inventory);
-  writeFileSync(path.join(staging, "iam-report.json"), JSON.stringify(iam, null, 2) + "\n");
-  writeModels(staging, models);
+  write("inventory.json", JSON.stringify(run.inventory, null, 2) + "\n");
+  const { schema, iam } = await checked;
+  write("schema-report.json", JSON.stringify(schema, null, 2) + "\n");
+  write("iam-report.json", JSON.stringify(iam, null, 2) + "\n");
+  for (const [file, text] of Object.entries(modelFiles(models))) write(file, text);
+  removeOthers(staging, written);
 
   // Serialised once, not once per secret.
-  const written = [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))];
-  const leaked = run.generatedSecrets.filter((secret) => written.some((text) => text.includes(secret)));
+  const texts = [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))];
+  const leaked = run.generatedSecrets.filter((secret) => texts.some((text) => text.includes(secret)));
   if (leaked.length > 0) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(`${leaked.length} generated secret value(s) would be written in plain text: wrap them in pulumi.secret()`);

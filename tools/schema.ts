@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type Ajv from "ajv";
 import type { AnySchema, ValidateFunction } from "ajv";
-import { cacheFile, contentKey, loadCachedModule, packageVersion, writeAtomic, writeCodeCaches } from "./build-cache";
+import { cachedVerdict, cacheFile, contentKey, dependenciesKey, loadCachedModule, packageVersion, writeAtomic, writeCodeCaches } from "./build-cache";
 import { SECRET_PLACEHOLDER } from "./inventory";
 
 /**
@@ -122,29 +122,41 @@ async function loadModel(apiVersion: string, kind: string): Promise<ModelClass |
   }
 }
 
+let modelsKey: string | undefined;
+
+/** What decides a verdict besides the object: the installed model packages and ajv, this module, the vendored CRD schemas. */
+function validatorsKey(): string {
+  const crds = () => readdirSync(CRD_SCHEMA_DIR).sort().flatMap((f) => [f, readFileSync(path.join(CRD_SCHEMA_DIR, f))]);
+  return (modelsKey ??= contentKey(dependenciesKey(), readFileSync(__filename), ...crds()));
+}
+
+/** The schema's objection to one object, or "" when it is valid; the models load only for an object not judged before. */
+async function schemaVerdict(apiVersion: string, kind: string, data: Record<string, unknown>): Promise<string> {
+  return cachedVerdict("schema", contentKey(validatorsKey(), JSON.stringify(data)), async () => {
+    const Model = await loadModel(apiVersion, kind);
+    if (!Model) return `no schema for ${apiVersion} ${kind}: add its model package to tools/schema.ts or its CRD schema to tools/schemas/`;
+    try {
+      new Model(data).validate();
+      return "";
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  });
+}
+
 export async function validateObjects(objects: { file: string; object: Record<string, unknown> }[]): Promise<SchemaReport> {
   const report: SchemaReport = { checked: 0, redacted: {}, errors: [] };
   for (const { file, object } of objects) {
     const apiVersion = String(object.apiVersion);
     const kind = String(object.kind);
     const name = String((object.metadata as { name?: string } | undefined)?.name);
-    const finding = (message: string) => report.errors.push({ file, apiVersion, kind, name, message });
     report.checked++;
-
-    const Model = await loadModel(apiVersion, kind);
-    if (!Model) {
-      finding(`no schema for ${apiVersion} ${kind}: add its model package to tools/schema.ts or its CRD schema to tools/schemas/`);
-      continue;
-    }
     // A secret's value is redacted whole; validate the rest of the object.
     const redactedKeys = Object.keys(object).filter((k) => object[k] === SECRET_PLACEHOLDER);
     if (redactedKeys.length) report.redacted[file] = redactedKeys;
     const data = Object.fromEntries(Object.entries(object).filter(([k]) => !redactedKeys.includes(k)));
-    try {
-      new Model(data).validate();
-    } catch (err) {
-      finding(err instanceof Error ? err.message : String(err));
-    }
+    const message = await schemaVerdict(apiVersion, kind, data);
+    if (message) report.errors.push({ file, apiVersion, kind, name, message });
   }
   writeCodeCaches();
   return report;

@@ -1,6 +1,4 @@
 /** The capacity and cost models as the render and the diff use them: check, write, print, compare. */
-import { writeFileSync } from "node:fs";
-import * as path from "node:path";
 import { ConfigError } from "../../components/config";
 import { costOfRender, CostReport } from "../cost";
 import { readStackConfig } from "../harness";
@@ -45,9 +43,9 @@ export function modelStack(stack: string, inventory: InventoryEntry[], configDir
   return { capacity, cost: costOfRender(stack, inventory, capacity) };
 }
 
-export function writeModels(dir: string, models: StackModels): void {
-  writeFileSync(path.join(dir, "capacity.json"), JSON.stringify(models.capacity, null, 2) + "\n");
-  writeFileSync(path.join(dir, "cost.json"), JSON.stringify(models.cost, null, 2) + "\n");
+/** The files capacity.json and cost.json of out/<stack>/, by name. */
+export function modelFiles(models: StackModels): Record<string, string> {
+  return { "capacity.json": JSON.stringify(models.capacity, null, 2) + "\n", "cost.json": JSON.stringify(models.cost, null, 2) + "\n" };
 }
 
 const GiB = 1024 ** 3;
