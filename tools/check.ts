@@ -39,7 +39,6 @@ function checkCommand(stack: string): string[] {
   return [path.join(REPO_ROOT, "tools", "run.cjs"), ...checkTools(stack).flatMap((tool, i) => (i === 0 ? tool : ["+", ...tool]))];
 }
 
-
 function checkStack(stack: string): Promise<StackResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, checkCommand(stack), { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
