@@ -170,10 +170,10 @@ function installCodeCache() {
 /**
  * Modules of @pulumi/pulumi that load with it but run only to serialize a function's closure
  * (pulumi.runtime.serializeFunction, computeCodePaths), which no tool here does: TypeScript's
- * compiler and npm's Arborist (with their dependencies, 466 of the 1,493 modules a prod render loaded; 0.07 s of it
- * with the code cache). Each loads when first used: the TypeScript shim behind a proxy (its
- * importers read it only inside functions), codePaths as its exported functions (runtime/index.js
- * copies them at load). test/build-cache.test.ts checks these names against the installed SDK, so
+ * compiler and npm's Arborist: with their dependencies, 466 of the 1,493 modules a prod render
+ * loaded, 0.07 s of it with the code cache. Each loads when first used: the TypeScript shim behind
+ * a proxy (its importers read it only inside functions), codePaths as its exported functions
+ * (runtime/index.js copies them at load). test/build-cache.test.ts checks these names against the installed SDK, so
  * an upgrade that changes them fails there, not in a render.
  */
 const DEFERRED = {
