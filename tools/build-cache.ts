@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { Script } from "node:vm";
+import { threadId } from "node:worker_threads";
 
 export const CACHE_DIR = path.join(__dirname, "..", "node_modules", ".cache", "hft-platform");
 
@@ -25,10 +26,10 @@ export function cacheFile(kind: string, name: string): string {
   return path.join(CACHE_DIR, kind, name);
 }
 
-/** Writes aside, then renames, so a concurrent run never reads half an entry. */
+/** Writes aside, then renames, so a concurrent run (or thread) never reads half an entry. */
 export function writeAtomic(file: string, text: string | Buffer): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const staging = `${file}.${process.pid}.partial`;
+  const staging = `${file}.${process.pid}-${threadId}.partial`;
   writeFileSync(staging, text);
   try {
     renameSync(staging, file);

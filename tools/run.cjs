@@ -23,6 +23,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
 const vm = require("node:vm");
+const { threadId } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "hft-platform");
@@ -157,7 +158,8 @@ function installCodeCache() {
     for (const { script, file } of produced) {
       try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        const staging = `${file}.${process.pid}`;
+        // The render's worker thread may write the same module's cache as it exits.
+        const staging = `${file}.${process.pid}-${threadId}`;
         fs.writeFileSync(staging, script.createCachedData());
         fs.renameSync(staging, file);
       } catch {
