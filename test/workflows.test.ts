@@ -107,6 +107,17 @@ describe("every workflow", () => {
     for (const step of pulumiSteps) expect(step.with).toMatchObject({ upsert: true, policyPacks: "policy" });
   });
 
+  it("installs the Pulumi CLI of the SDK version package-lock.json pins, not the newest 3.x", () => {
+    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+    const sdk = lock.packages["node_modules/@pulumi/pulumi"].version;
+    expect(readFileSync(path.join(REPO_ROOT, ".pulumi.version"), "utf8")).toBe(`${sdk}\n`);
+    // Without either input, pulumi/actions v7.0.0 installs "^3" (src/config.ts at 8e5e406f, read 2026-11-30).
+    for (const step of allJobs.flatMap(({ job }) => stepsUsing(job, "pulumi/actions"))) {
+      expect(step.with).toMatchObject({ "pulumi-version-file": ".pulumi.version" });
+      expect(step.with).not.toHaveProperty("pulumi-version");
+    }
+  });
+
   it("runs every job that assumes an AWS role on an in-network CodeBuild runner", () => {
     const cloudJobs = allJobs.filter(({ job }) => stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0);
     expect(cloudJobs.map(({ file, name }) => `${file}:${name}`).sort()).toEqual(["preview.yml:preview", "up.yml:dev", "up.yml:prod"]);
