@@ -3,13 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { EngineConfig, parseQuantity, Tier } from "./config";
+import { EngineConfig, Tier } from "./config";
 import { AppIdentity, ENGINE_NODE_SELECTOR, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { applicationConfig, ENGINE_PORTS as PORTS, engineAlerts, fluentBitConfig } from "./engine-files";
+import { engineGuardrails, PRIORITY_CLASS } from "./engine-guardrails";
 
 export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
 export const TRADING_NAMESPACE = "hft-trading";
@@ -49,12 +50,11 @@ export interface TradingEngineArgs extends EngineConfig {
   tier: Tier;
 }
 
-const PRIORITY_CLASS = "high-priority";
 /** Pod label carrying the stack's tier. */
 const TIER_LABEL = "hft-platform/tier";
 
 /**
- * The trading engine: namespace guardrails (quota, limits, priority), configuration and generated
+ * The trading engine: namespace guardrails (engine-guardrails.ts), configuration and generated
  * credentials, the latency-pinned StatefulSet with its log shipper, services, autoscaling,
  * disruption budget, network policies, and its scrape target and alerts.
  */
@@ -70,7 +70,7 @@ export class TradingEngine extends pulumi.ComponentResource {
     const ns = args.namespace;
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace: ns, labels: { ...labels, ...extra } });
 
-    this.guardrails(name, args, labels, k8sOpts);
+    engineGuardrails(name, args, labels, k8sOpts);
 
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -276,58 +276,6 @@ export class TradingEngine extends pulumi.ComponentResource {
     this.registerOutputs({ statefulSetName: this.statefulSetName, externalServiceName: this.externalServiceName });
   }
 
-  /** Quota, default limits and the priority class of the trading namespace. */
-  private guardrails(name: string, args: TradingEngineArgs, labels: Record<string, string>, k8sOpts: pulumi.CustomResourceOptions): void {
-    new k8s.core.v1.ResourceQuota(
-      `${name}-quota`,
-      {
-        metadata: { name: "hft-resource-quota", namespace: args.namespace, labels },
-        spec: {
-          hard: {
-            "requests.cpu": args.quota.cpu,
-            "limits.cpu": args.quota.cpu,
-            "requests.memory": args.quota.memory,
-            "limits.memory": args.quota.memory,
-            persistentvolumeclaims: String(args.quota.persistentVolumeClaims),
-            "services.loadbalancers": String(args.quota.loadBalancers),
-            "services.nodeports": String(args.quota.nodePorts),
-          },
-        },
-      },
-      k8sOpts,
-    );
-    new k8s.core.v1.LimitRange(
-      `${name}-limits`,
-      {
-        metadata: { name: "hft-limit-range", namespace: args.namespace, labels },
-        spec: {
-          limits: [
-            {
-              type: "Container",
-              // The reference's container minimum (1 CPU, 2Gi) would reject its own log-shipper sidecar.
-              min: { cpu: "50m", memory: "64Mi" },
-              max: { cpu: String(Math.max(8, args.cpu)), memory: maxQuantity("16Gi", args.memory) },
-              default: { cpu: "4", memory: "8Gi" },
-              defaultRequest: { cpu: "2", memory: "4Gi" },
-            },
-            { type: "Pod", max: { cpu: String(Math.max(16, args.cpu + 1)), memory: maxQuantity("32Gi", args.memory) } },
-          ],
-        },
-      },
-      k8sOpts,
-    );
-    new k8s.scheduling.v1.PriorityClass(
-      `${name}-priority`,
-      {
-        metadata: { name: PRIORITY_CLASS, labels },
-        value: 1000000,
-        globalDefault: false,
-        description: "Trading engine pods: scheduled first, preempted last",
-      },
-      k8sOpts,
-    );
-  }
-
   private podSpec(
     args: TradingEngineArgs,
     refs: Record<"config" | "logShipperConfig" | "secret" | "serviceAccount" | "referenceData", pulumi.Input<string>>,
@@ -508,11 +456,6 @@ function claimTemplate(claimName: string, size: string, storageClassName: string
     metadata: { name: claimName, labels },
     spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: size } } },
   };
-}
-
-/** The larger of two quantities, keeping the LimitRange from rejecting a configured engine. */
-function maxQuantity(a: string, b: string): string {
-  return parseQuantity(a)! >= parseQuantity(b)! ? a : b;
 }
 
 function configHash(data: Record<string, string>): string {
