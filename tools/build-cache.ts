@@ -1,9 +1,9 @@
 /**
  * The local cache of things derived from the sources (compiled tools, schema validators, the
  * verdicts of the render's checks, the base side of a diff, typecheck and lint state):
- * node_modules/.cache/hft-platform/. Every entry is keyed
- * by a hash of what it was made from, so a stale entry is never read, only left behind;
- * `rm -rf node_modules/.cache/hft-platform` starts cold. docs/development.md describes it.
+ * node_modules/.cache/hft-platform/. Every entry is keyed by a hash of what it was made from, so a
+ * stale entry is never read, only left behind; `rm -rf node_modules/.cache/hft-platform` starts
+ * cold. docs/development.md describes it.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";

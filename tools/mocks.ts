@@ -234,10 +234,6 @@ interface RegisterResourceRequest {
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 
-/**
- * Installs the mocks for a stack and records every registration (with its parent, which the mock
- * callbacks themselves do not see) into the returned session.
- */
 const WITHOUT_STACK = Symbol.for("hft-platform.promiseWithoutStack");
 
 /**
@@ -264,6 +260,10 @@ function skipPromiseStacks(): void {
   debuggable[WITHOUT_STACK] = true;
 }
 
+/**
+ * Installs the mocks for a stack and records every registration (with its parent, which the mock
+ * callbacks themselves do not see) into the returned session.
+ */
 export async function installMocks(stack: string): Promise<MockSession> {
   skipPromiseStacks();
   const session: MockSession = { inventory: [], generatedSecrets: [], invokes: [] };
