@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../tools/harness";
 import { installMocks } from "../tools/mocks";
+import { runChecks } from "../tools/render-checks";
 import { kubernetesManifests } from "../tools/render";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-render-"));
@@ -94,6 +95,37 @@ describe("render CLI", () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(readFileSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"), "utf8")).toBe(before);
     expect(JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"))).toEqual(inventory);
+  });
+});
+
+describe("the render's checks on a worker", () => {
+  const badConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", labels: { tier: 3 } } };
+  // A tool started by tools/run.cjs, as the render is, so the checks run on a worker thread.
+  function onWorker(input: string): { status: number | null; stdout: string; stderr: string } {
+    const tool = path.join(scratch, `checks-${Math.random().toString(36).slice(2)}.ts`);
+    writeFileSync(
+      tool,
+      [
+        `const { startChecks } = require(${JSON.stringify(path.join(REPO_ROOT, "tools", "render-checks.ts"))});`,
+        `startChecks().run(${input}).then((r) => console.log(JSON.stringify(r)), (e) => { console.log("failed: " + e.message.split("\\n")[0]); });`,
+        "",
+      ].join("\n"),
+    );
+    return spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), tool], { cwd: REPO_ROOT, encoding: "utf8" });
+  }
+
+  it("report what the same checks report in the render's own thread", async () => {
+    const input = { manifests: [{ file: "cm.yaml", object: badConfigMap }], inventory: [] };
+    const result = onWorker(JSON.stringify(input));
+    expect(result.stderr).toBe("");
+    const reports = JSON.parse(result.stdout);
+    expect(reports.schema.errors).toHaveLength(1);
+    expect(reports).toEqual(await runChecks(input));
+  });
+
+  it("fail the render with the worker's error when a check throws", () => {
+    const result = onWorker(`{ manifests: [], inventory: null }`);
+    expect(result.stdout).toMatch(/^failed: TypeError: /);
   });
 });
 

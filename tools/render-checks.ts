@@ -43,15 +43,19 @@ export function startChecks(): PendingChecks {
   const worker = startWorker(__filename);
   // Idle until asked, it does not keep a failed render's process alive.
   worker.unref();
+  // Listened for from the start: a worker that fails before it is asked fails the render when it asks.
+  const reports = new Promise<RenderChecks>((done, fail) => {
+    worker.once("message", (reply: Reply) => ("checks" in reply ? done(reply.checks) : fail(new Error(reply.error))));
+    worker.once("error", fail);
+    worker.once("exit", (code) => fail(new Error(`the render's checks stopped (exit ${code}) before reporting`)));
+  });
+  reports.catch(() => undefined);
   return {
-    run: (input) =>
-      new Promise((done, fail) => {
-        worker.ref();
-        worker.once("error", fail);
-        worker.once("exit", (code) => fail(new Error(`the render's checks stopped (exit ${code}) before reporting`)));
-        worker.once("message", (reply: Reply) => ("checks" in reply ? done(reply.checks) : fail(new Error(reply.error))));
-        worker.postMessage(input);
-      }),
+    run: (input) => {
+      worker.ref();
+      worker.postMessage(input);
+      return reports;
+    },
     cancel: () => void worker.terminate(),
   };
 }
