@@ -89,6 +89,15 @@ describe.concurrent("usage mistakes answered in one line, writing nothing", () =
     expect(line).toMatch(/^--base "no-such-ref-xyz" is not a commit in this repository: /);
   });
 
+  it("a reader that stops early (| head) ends the render quietly, not with a trace", async () => {
+    const out = path.join(scratch, "head");
+    const command = `"${process.execPath}" tools/run.cjs tools/render.ts --stack local --out "${out}" | head -c 12`;
+    const run = await new Promise<Run>((done) =>
+      execFile("sh", ["-c", command], { cwd: REPO_ROOT, encoding: "utf8" }, (err, stdout, stderr) => done({ status: err ? 1 : 0, stdout, stderr })),
+    );
+    expect(run).toEqual({ status: 0, stdout: "render local", stderr: "" });
+  });
+
   it("an unexpected error is a bug: it keeps its stack trace", async () => {
     const script = path.join(scratch, "bug.ts");
     writeFileSync(script, `import { runMain } from ${JSON.stringify(path.join(REPO_ROOT, "tools", "cli"))};\nrunMain(async () => { throw new TypeError("boom"); });\n`);

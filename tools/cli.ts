@@ -115,11 +115,18 @@ export function replaceableDir(dir: string, flag: string, marker: string): strin
   return resolved;
 }
 
+/** A reader that stops early (`| head`) ends the tool quietly, as it would a shell command. */
+function quietWhenReaderLeaves(err: NodeJS.ErrnoException): void {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(process.exitCode ?? 0);
+}
+
 /**
  * Runs a tool's main: a usage mistake or an invalid stack configuration prints its message alone
  * (exit 2 or 1); anything else is a bug in the tool and prints its stack trace (exit 1).
  */
 export function runMain(main: () => Promise<void> | void): void {
+  if (!process.stdout.listeners("error").includes(quietWhenReaderLeaves)) process.stdout.on("error", quietWhenReaderLeaves);
   Promise.resolve()
     .then(main)
     .catch((err: unknown) => {
