@@ -119,6 +119,22 @@ describe("verdicts of the render's checks", () => {
     expect(judged).toBe(4);
   });
 
+  it("empties a kind's folder, once a run, when it holds more verdicts than it keeps", async () => {
+    const small = `${kind}-small`;
+    const folder = path.join(CACHE_DIR, small);
+    try {
+      mkdirSync(folder, { recursive: true });
+      for (const key of ["a", "b", "c"]) writeFileSync(path.join(folder, `${key}.json`), '{"verdict":"old"}');
+      expect(await cachedVerdict(small, "a", () => Promise.resolve("new"), 2)).toBe("old"); // a verdict found adds nothing
+      expect(await cachedVerdict(small, "d", () => Promise.resolve("new"), 2)).toBe("new");
+      expect(readdirSync(folder)).toEqual(["d.json"]);
+      expect(await cachedVerdict(small, "e", () => Promise.resolve("new"), 1)).toBe("new"); // sized once a run
+      expect(readdirSync(folder).sort()).toEqual(["d.json", "e.json"]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("gives a schema error again from the cache, word for word, and judges a changed object anew", async () => {
     const bad = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", labels: { tier: 3 } }, data: { a: "b" } };
     const first = await validateObjects([{ file: "cm.yaml", object: bad }]);

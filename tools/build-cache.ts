@@ -6,7 +6,7 @@
  * cold. docs/development.md describes it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { Script } from "node:vm";
@@ -74,18 +74,29 @@ export function dependenciesKey(): Buffer {
   return (lockFile ??= readFileSync(path.join(__dirname, "..", "package-lock.json")));
 }
 
+/** Verdicts a kind keeps (a few dozen bytes each): past this its folder starts afresh. */
+export const VERDICTS_KEPT = 20_000;
+const sizedThisRun = new Set<string>();
+
 /**
  * A pure check's verdict on one input, kept under `kind/` by the key of everything it was judged
  * from (the caller's key must cover the input, the checking code and the libraries). A check that
- * throws keeps nothing. HFT_CHECK_CACHE=off judges every input afresh.
+ * throws keeps nothing. HFT_CHECK_CACHE=off judges every input afresh. Each edit of the program
+ * adds the verdicts of the objects it changed, so the first new verdict of a run sizes the folder
+ * and empties it when it holds more than `keep`.
  */
-export async function cachedVerdict<T>(kind: string, key: string, judge: () => Promise<T>): Promise<T> {
+export async function cachedVerdict<T>(kind: string, key: string, judge: () => Promise<T>, keep = VERDICTS_KEPT): Promise<T> {
   if (process.env.HFT_CHECK_CACHE === "off") return judge();
   const file = cacheFile(kind, `${key}.json`);
   try {
     return (JSON.parse(readFileSync(file, "utf8")) as { verdict: T }).verdict;
   } catch {
     const verdict = await judge();
+    if (!sizedThisRun.has(kind)) {
+      sizedThisRun.add(kind);
+      const dir = path.dirname(file);
+      if (existsSync(dir) && readdirSync(dir).length > keep) rmSync(dir, { recursive: true, force: true });
+    }
     writeAtomic(file, JSON.stringify({ verdict }));
     return verdict;
   }
