@@ -15,7 +15,9 @@ export default defineConfig(
     files: ["**/*.ts", "**/*.mts"],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // The root tsconfig includes policy/: one program for the whole tree, where the project service
+      // would build policy/tsconfig.json's as well (1.3 s of a cold lint).
+      parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname },
     },
     plugins: { pulumi },
     rules: {
