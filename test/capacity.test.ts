@@ -4,7 +4,7 @@ import { cpuSiblings } from "../components/config/primitives";
 import { reservedCpusProblem, socketOf } from "../tools/capacity/cpus";
 import { allocatable, kubeletFromUserData, NodeFacts, nodeadmReservedCpu, nodeadmReservedMemory } from "../tools/capacity/nodes";
 import { place } from "../tools/capacity/place";
-import { podRequests } from "../tools/capacity/pods";
+import { podRequests, unconstrainedPod } from "../tools/capacity/pods";
 import { NodeGroupModel, PodTemplate, Workload } from "../tools/capacity/types";
 import { instanceType, maxPods } from "../tools/data/instance-types";
 
@@ -47,17 +47,7 @@ function group(name: string, nodes: number, zones: string[], cpu = 4, memoryGiB 
 }
 
 function pod(name: string, cpu: number, extra: Partial<PodTemplate> = {}): PodTemplate {
-  return {
-    labels: { app: name },
-    requests: { cpu, memory: Gi, hugepages2Mi: 0 },
-    exclusiveCpus: [],
-    tolerations: [],
-    nodeSelector: {},
-    nodeAffinity: [],
-    antiAffinity: [],
-    spread: [],
-    ...extra,
-  };
+  return unconstrainedPod({ app: name }, { cpu, memory: Gi, hugepages2Mi: 0 }, extra);
 }
 
 const workload = (name: string, replicas: number, template: PodTemplate, extra: Partial<Workload> = {}): Workload => ({

@@ -78,6 +78,11 @@ interface PodSpec {
   topologySpreadConstraints?: { labelSelector: LabelSelector; topologyKey: string; maxSkew: number; whenUnsatisfiable?: string }[];
 }
 
+/** A pod of these labels and requests that no taint, selector, affinity or spread constrains; `rest` says what differs. */
+export function unconstrainedPod(labels: Record<string, string>, requests: Requests, rest: Partial<PodTemplate> = {}): PodTemplate {
+  return { labels, requests, exclusiveCpus: [], tolerations: [], nodeSelector: {}, nodeAffinity: [], antiAffinity: [], spread: [], ...rest };
+}
+
 /** A pod template from a Kubernetes PodSpec: only the required (hard) scheduling rules bind. */
 export function templateFromSpec(labels: Record<string, string>, spec: PodSpec): PodTemplate {
   const { requests, exclusiveCpus } = podRequests(spec.containers, spec.initContainers);

@@ -17,7 +17,7 @@
  *   `resources`, `podDisruptionBudget.minAvailable`; startupapicheck is a Job (disabled here).
  * - plugin-barman-cloud 0.7.0: one Deployment, `replicaCount` (default 1), `resources`.
  */
-import { podRequests, quantity } from "../capacity/pods";
+import { podRequests, quantity, unconstrainedPod } from "../capacity/pods";
 import { PodTemplate, Workload } from "../capacity/types";
 
 type Values = Record<string, unknown>;
@@ -41,17 +41,7 @@ function template(workload: string, containers: (Resources | undefined)[], extra
     containers.map((resources) => ({ resources })),
     init.map((resources) => ({ resources })),
   );
-  return {
-    labels: { "hft.model/workload": workload },
-    requests,
-    exclusiveCpus,
-    tolerations: [],
-    nodeSelector: {},
-    nodeAffinity: [],
-    antiAffinity: [],
-    spread: [],
-    ...extra,
-  };
+  return unconstrainedPod({ "hft.model/workload": workload }, requests, { exclusiveCpus, ...extra });
 }
 
 /** minAvailable a PDB value block guarantees at `replicas` (maxUnavailable counts down from replicas). */

@@ -22,22 +22,14 @@
  * what is configurable; the requests themselves need `kubectl -n kube-system get deploy,ds -o yaml` on a
  * cluster running the pinned versions.
  */
+import { unconstrainedPod } from "../capacity/pods";
 import { PodTemplate, Workload } from "../capacity/types";
 
 const Mi = 1024 ** 2;
 const everyTaint = [{ operator: "Exists" as const }];
 
 function pod(name: string, cpu: number, memory: number, tolerateAll: boolean): PodTemplate {
-  return {
-    labels: { "app.kubernetes.io/name": name },
-    requests: { cpu, memory, hugepages2Mi: 0 },
-    exclusiveCpus: [],
-    tolerations: tolerateAll ? everyTaint : [],
-    nodeSelector: {},
-    nodeAffinity: [],
-    antiAffinity: [],
-    spread: [],
-  };
+  return unconstrainedPod({ "app.kubernetes.io/name": name }, { cpu, memory, hugepages2Mi: 0 }, tolerateAll ? { tolerations: everyTaint } : {});
 }
 
 const ds = (name: string, cpu: number, memory: number): Workload => ({
