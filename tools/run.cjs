@@ -23,7 +23,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
 const vm = require("node:vm");
-const { threadId } = require("node:worker_threads");
+const { threadId, workerData } = require("node:worker_threads");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "hft-platform");
@@ -298,6 +298,8 @@ function commands(args) {
 
 /** Whether this process's requires go through the hooks (main installs them), as runTools needs. */
 let hooksInstalled = false;
+/** The build the hooks read the tools from (undefined when the sources do not compile). */
+let compiledDir;
 
 function main() {
   const list = commands(process.argv.slice(2));
@@ -315,7 +317,9 @@ function main() {
     return;
   }
   if (process.env.HFT_CODE_CACHE !== "off") installCodeCache();
-  installHooks(compiledSources());
+  // A worker this runner started compiles nothing: it is handed the build its process already uses.
+  compiledDir = workerData?.hftBuild ?? compiledSources();
+  installHooks(compiledDir);
   hooksInstalled = true;
 
   runTools(list);
@@ -346,7 +350,7 @@ function runTools(list) {
 function startWorker(tool) {
   if (!hooksInstalled) throw new Error("tools/run.cjs: startWorker needs the hooks of a process started by tools/run.cjs");
   const { Worker } = require("node:worker_threads");
-  return new Worker(__filename, { argv: [tool] });
+  return new Worker(__filename, { argv: [tool], workerData: { hftBuild: compiledDir } });
 }
 
 // Exported before main runs: the tools it starts (check.ts) require this module back.
