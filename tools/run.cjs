@@ -24,6 +24,7 @@ const path = require("node:path");
 const Module = require("node:module");
 const vm = require("node:vm");
 const { threadId, workerData } = require("node:worker_threads");
+const { requireSupportedNode } = require("./node-version.cjs");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache", "hft-platform");
@@ -59,7 +60,7 @@ function sourceHash(files, root = ROOT) {
   return hash.digest("hex").slice(0, 16);
 }
 
-const ESBUILD_OPTIONS = { format: "cjs", platform: "node", target: "node20", supported: { "dynamic-import": false } };
+const ESBUILD_OPTIONS = { format: "cjs", platform: "node", target: "node22", supported: { "dynamic-import": false } };
 
 /** Compiles every source into BUILDS/<hash>/ (written aside, then renamed: concurrent runs are safe). */
 function build(files, hash) {
@@ -119,7 +120,7 @@ function makeRequire(mod) {
 }
 
 /**
- * Compiling the SDKs' JavaScript is most of a render's start-up; Node 20 keeps no compile cache, so
+ * Compiling the SDKs' JavaScript is most of a render's start-up, so
  * V8's code cache of every package module is kept in CODE_CACHE, keyed by path, size and mtime (an
  * npm install that changes a file changes the key), and written once the tool has run, so it holds
  * the functions the run compiled too.
@@ -251,6 +252,15 @@ function installHooks(compiledDir) {
 
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function resolveWithImportCondition(request, parent, ...rest) {
+    // Node 22 deprecates its built-in punycode with a warning on stderr (DEP0040); the packages that
+    // require it (ajv-formats-draft2019, uri-js) depend on the userland package of the same API.
+    if (request === "punycode") {
+      try {
+        return resolve.call(this, "punycode/", parent, ...rest);
+      } catch {
+        // not installed beside the requirer: the built-in, as before
+      }
+    }
     try {
       return resolve.call(this, request, parent, ...rest);
     } catch (err) {
@@ -302,6 +312,7 @@ let hooksInstalled = false;
 let compiledDir;
 
 function main() {
+  requireSupportedNode();
   const list = commands(process.argv.slice(2));
   if (list.some((c) => c.length === 0)) {
     console.error("usage: node tools/run.cjs <tool.ts> [args...] [+ <tool.ts> [args...] ...]");
