@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRule } from "./k8s/monitoring";
 import type { TradingEngineArgs } from "./engine";
+import { ENGINE_METRICS, LATENCY_BUCKET_SERIES, LATENCY_COUNT_SERIES, latencyBucketsSeconds } from "./engine-metrics";
 
 export const ENGINE_PORTS = { http: 8080, websocket: 8443, metrics: 9090, logShipper: 2020 } as const;
 
@@ -30,7 +31,14 @@ export function applicationConfig(args: TradingEngineArgs): pulumi.Output<object
     },
     database: { host: databaseHost, port: args.database.port, name: args.database.database, url_env: "DATABASE_URL" },
     logging: { level: args.logLevel, format: "json", output: "/var/log/trading/app.log" },
-    metrics: { enabled: true, port: ENGINE_PORTS.metrics, interval: args.metricsInterval },
+    metrics: {
+      enabled: true,
+      port: ENGINE_PORTS.metrics,
+      interval: args.metricsInterval,
+      // The contract the alerts and the HPA rely on (engine-metrics.ts): these names, these bounds.
+      latency_histogram: { name: ENGINE_METRICS.latency, unit: "seconds", buckets: latencyBucketsSeconds(args.latency.bucketsUs) },
+      error_counter: { name: ENGINE_METRICS.errors },
+    },
   }));
 }
 
@@ -57,20 +65,39 @@ export function fluentBitConfig(): string {
 `;
 }
 
+/** Engine pods by their StatefulSet's names (trading-engine-0, -1, …). */
+const ENGINE_POD = 'pod=~"trading-engine-[0-9]+"';
+
 export function engineAlerts(args: TradingEngineArgs, namespace: string): AlertRule[] {
   const p99Seconds = args.latency.targetP99Us / 1e6;
+  const ns = `namespace="${namespace}"`;
   return [
     {
       alert: "HighLatency",
-      expr: `histogram_quantile(0.99, sum by (le, pod) (rate(latency_seconds_bucket{namespace="${namespace}"}[1m]))) > ${p99Seconds}`,
+      expr: `histogram_quantile(0.99, sum by (le, pod) (rate(${LATENCY_BUCKET_SERIES}{${ns}}[1m]))) > ${p99Seconds}`,
       for: "1m",
       severity: "critical",
       summary: "Trading engine p99 latency above target",
       description: `p99 latency of {{ $labels.pod }} is {{ $value | humanizeDuration }}, above the ${args.latency.targetP99Us}µs target`,
     },
     {
+      // Without the histogram the latency alert cannot fire and the HPA cannot scale (down or up).
+      alert: "EngineMetricsAbsent",
+      expr:
+        `(max by (namespace, pod) (kube_pod_status_ready{${ns}, ${ENGINE_POD}, condition="true"}) == 1)` +
+        ` unless on (namespace, pod) max by (namespace, pod) (${LATENCY_COUNT_SERIES}{${ns}})` +
+        ` or absent(${LATENCY_COUNT_SERIES}{${ns}})`,
+      for: "2m",
+      severity: "critical",
+      summary: "The trading engine's latency metrics are missing",
+      description:
+        "{{ if $labels.pod }}{{ $labels.pod }} is ready but exports no " +
+        `${ENGINE_METRICS.latency} histogram{{ else }}No engine pod exports ${ENGINE_METRICS.latency}{{ end }}: ` +
+        "the latency alert is blind and the HPA cannot read latency_p99. Check the ServiceMonitor target and the engine's metrics port.",
+    },
+    {
       alert: "HighErrorRate",
-      expr: `sum by (pod) (rate(errors_total{namespace="${namespace}"}[5m])) > 0.01`,
+      expr: `sum by (pod) (rate(${ENGINE_METRICS.errors}{${ns}}[5m])) > 0.01`,
       for: "2m",
       severity: "warning",
       summary: "Trading engine error rate high",
@@ -78,7 +105,7 @@ export function engineAlerts(args: TradingEngineArgs, namespace: string): AlertR
     },
     {
       alert: "PodNotReady",
-      expr: `kube_pod_status_ready{namespace="${namespace}", condition="false", pod=~"trading-engine-.*"} == 1`,
+      expr: `kube_pod_status_ready{${ns}, condition="false", ${ENGINE_POD}} == 1`,
       for: "5m",
       severity: "warning",
       summary: "Trading engine pod not ready",
@@ -86,4 +113,3 @@ export function engineAlerts(args: TradingEngineArgs, namespace: string): AlertR
     },
   ];
 }
-

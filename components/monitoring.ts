@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
+import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
 import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
@@ -37,7 +38,7 @@ const RECEIVER_SECRET_DIR = `/etc/alertmanager/secrets/${RECEIVER_SECRET}`;
 export const ENGINE_LATENCY_METRIC = {
   name: "latency_p99",
   unit: "microseconds",
-  histogram: "latency_seconds_bucket",
+  histogram: LATENCY_BUCKET_SERIES,
   window: "1m",
 } as const;
 

@@ -54,16 +54,23 @@ export function timescaleDbAlerts(
     },
   ];
   if (args.synchronous.number > 0) {
+    // cnpg_collector_sync_replicas{value="observed"} is the count synchronous_standby_names asks
+    // for (its help text: "Number of requested synchronous replicas"), so it stays at the configured
+    // number while standbys are gone. cnpg_pg_replication_streaming_replicas is the primary's row
+    // count of pg_stat_replication: the standbys actually connected (CloudNativePG
+    // config/manager/default-monitoring.yaml, pg_replication; read 2026-12-07).
+    const primary = `cnpg_pg_replication_in_recovery{${sel}} == 0`;
     rules.push({
       alert: "TimescaleDBSynchronousStandbysMissing",
-      expr: `max(cnpg_collector_sync_replicas{${sel}, value="observed"}) < ${args.synchronous.number}`,
+      expr: `max(cnpg_pg_replication_streaming_replicas{${sel}} and on (pod) (${primary})) < ${args.synchronous.number}`,
       for: "1m",
       severity: "critical",
-      summary: "Too few synchronous standbys",
+      summary: "Too few standbys stream from the primary",
       description:
-        args.synchronous.dataDurability === "required"
+        `{{ $value }} standby(s) stream from the primary; ${args.synchronous.number} must be synchronous. ` +
+        (args.synchronous.dataDurability === "required"
           ? "Commits wait for a synchronous standby that is not there: writes are blocked."
-          : "Commits are acknowledged without a synchronous standby: a failover now can lose them.",
+          : "Commits are acknowledged without a synchronous standby: a failover now can lose them."),
     });
   }
   return rules;

@@ -68,6 +68,19 @@ describe("engine config", () => {
     expectRejected("prod", { "engine.quota.persistentVolumeClaims": 10 }, "engine.quota.persistentVolumeClaims", /at least 11/);
   });
 
+  it("holds the latency histogram to the metrics contract: ascending bounds with every objective among them", () => {
+    // A client library's default buckets (5 ms and up): every sub-millisecond p99 would read as ms.
+    const defaults = [5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000];
+    expect(problems("prod", { "engine.latency.bucketsUs": defaults })).toEqual([
+      expect.stringMatching(/bucketsUs: .* allowed: bounds that include every latency objective, here targetP99Us \(100\), targetP999Us \(500\), hpaP99Us \(80\):/),
+      expect.stringMatching(/bucketsUs: .* allowed: at least 4 bounds at or below targetP99Us \(100\); found 0 \(set it in Pulumi.prod.yaml\)$/),
+    ]);
+    expectRejected("prod", { "engine.latency.bucketsUs": [10, 20, 30, 40, 50, 60, 70, 100, 500] }, "engine.latency.bucketsUs", /here hpaP99Us \(80\):/);
+    expectRejected("prod", { "engine.latency.bucketsUs": [10, 80, 50, 100, 500] }, "engine.latency.bucketsUs", /strictly ascending/);
+    expectRejected("prod", { "engine.latency.bucketsUs": [1.5, 80, 100, 500] }, "engine.latency.bucketsUs", /whole microseconds/);
+    expect(problems("prod", { "engine.latency.bucketsUs": [25, 50, 60, 80, 100, 500] })).toEqual([]);
+  });
+
   it("checks latency objectives, risk limits and exposure", () => {
     expectRejected("prod", { "engine.latency.hpaP99Us": 150 }, "engine.latency.hpaP99Us", /at most targetP99Us \(100\)/);
     expectRejected("prod", { "engine.latency.targetP999Us": 50 }, "engine.latency.targetP999Us", /at least targetP99Us/);

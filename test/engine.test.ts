@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { parsePlatformConfig } from "../components/config";
 import { TradingEngine, TradingEngineArgs } from "../components/engine";
 import { installMocks, MockSession } from "../tools/mocks";
@@ -187,6 +188,12 @@ describe("trading engine StatefulSet", () => {
     expect(app).toContain("master_name: hft");
     expect(app).toContain("host: timescaledb-rw.hft-data.svc.cluster.local");
     expect(app).not.toMatch(/password:|secret:/i);
+    // The metrics contract the alerts and the HPA read: names and prod's bounds in seconds, 100 µs among them.
+    const metrics = parse(app).metrics;
+    expect(metrics.latency_histogram).toMatchObject({ name: "latency_seconds", unit: "seconds" });
+    expect(metrics.latency_histogram.buckets).toContain(0.0001);
+    expect(metrics.latency_histogram.buckets.filter((b: number) => b <= 0.0001)).toHaveLength(10);
+    expect(metrics.error_counter).toEqual({ name: "errors_total" });
     expect(sts().spec.template.metadata.annotations["hft-platform/config-hash"]).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -236,7 +243,7 @@ describe("trading engine services, scaling and policies", () => {
     const monitor = inv.k8s("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "trading-engine");
     expect(monitor.spec.endpoints).toEqual([{ port: "metrics", path: "/metrics", interval: "1s", scrapeTimeout: "1s" }]);
     const rules = inv.k8s("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "trading-engine").spec.groups[0].rules;
-    expect(rules.map((r: any) => r.alert)).toEqual(["HighLatency", "HighErrorRate", "PodNotReady"]);
+    expect(rules.map((r: any) => r.alert)).toEqual(["HighLatency", "EngineMetricsAbsent", "HighErrorRate", "PodNotReady"]);
     expect(rules[0]).toMatchObject({ for: "1m", labels: { severity: "critical" } });
     expect(rules[0].expr).toMatch(/> 0\.0001$/);
   });

@@ -22,8 +22,12 @@ export interface EngineConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   symbols: string[];
   risk: { maxOrderSize: number; maxPositionSize: number; maxDailyLoss: number };
-  /** Latency objectives in microseconds: alerts fire above targetP99Us; the HPA scales on hpaP99Us. */
-  latency: { targetP99Us: number; targetP999Us: number; hpaP99Us: number };
+  /**
+   * Latency objectives in microseconds: alerts fire above targetP99Us; the HPA scales on hpaP99Us.
+   * bucketsUs are the upper bounds of the engine's latency histogram (its metrics contract,
+   * docs/workloads.md): every objective is a bound, so a quantile is judged at a bucket edge.
+   */
+  latency: { targetP99Us: number; targetP999Us: number; hpaP99Us: number; bucketsUs: number[] };
   /** Application feature flags, written to application.yaml. */
   features: Record<string, boolean>;
   /** Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception). */
@@ -77,15 +81,46 @@ const latency = withRules(
     targetP99Us: int(1, 1_000_000).describe("p99 latency objective in microseconds; alerts fire above it."),
     targetP999Us: int(1, 1_000_000).describe("p99.9 latency objective in microseconds; at least targetP99Us."),
     hpaP99Us: int(1, 1_000_000).describe("p99 latency the autoscaler scales out on; at most targetP99Us."),
+    bucketsUs: list(int(1, 10_000_000, "upper bounds in whole microseconds from 1 to 10000000")).describe(
+      "Upper bounds (µs) of the engine's latency_seconds histogram buckets, ascending; each objective is one of them, with at least 4 bounds at or below targetP99Us.",
+    ),
   }),
   (r) => {
-    const { targetP99Us, targetP999Us, hpaP99Us } = r.value;
+    const { targetP99Us, targetP999Us, hpaP99Us, bucketsUs } = r.value;
     if (r.valid("targetP99Us", "targetP999Us") && targetP999Us < targetP99Us) r.problem("targetP999Us", targetP999Us, `at least targetP99Us (${targetP99Us})`);
     if (r.valid("targetP99Us", "hpaP99Us") && hpaP99Us > targetP99Us) {
       r.problem("hpaP99Us", hpaP99Us, `at most targetP99Us (${targetP99Us}): scale out before the latency alert fires`);
     }
+    if (r.valid("bucketsUs", "targetP99Us", "targetP999Us", "hpaP99Us")) latencyBucketRules(r, bucketsUs, { targetP99Us, targetP999Us, hpaP99Us });
   },
 );
+
+/** Most buckets a histogram may have: each is a series per engine pod, scraped every second. */
+const MAX_LATENCY_BUCKETS = 40;
+/** Bounds at or below the p99 target, so a p99 under it is measured rather than read as one bucket. */
+const MIN_BUCKETS_BELOW_TARGET = 4;
+
+/**
+ * histogram_quantile interpolates linearly inside the bucket the quantile falls in: with a client
+ * library's default buckets (5 ms and up) every p99 under 5 ms reads as a few ms, the latency alert
+ * fires forever and the HPA sits at its maximum. Bounds at each objective make "above target" exact.
+ */
+function latencyBucketRules(r: Rules<{ bucketsUs: number[] }>, buckets: number[], objectives: Record<"targetP99Us" | "targetP999Us" | "hpaP99Us", number>): void {
+  const ascending = buckets.every((b, i) => i === 0 || b > buckets[i - 1]);
+  if (buckets.length === 0 || buckets.length > MAX_LATENCY_BUCKETS || !ascending) {
+    r.problem("bucketsUs", buckets, `from 1 to ${MAX_LATENCY_BUCKETS} strictly ascending upper bounds in microseconds`);
+    return;
+  }
+  const missing = Object.entries(objectives).filter(([, value]) => !buckets.includes(value));
+  if (missing.length > 0) {
+    const named = missing.map(([key, value]) => `${key} (${value})`).join(", ");
+    r.problem("bucketsUs", buckets, `bounds that include every latency objective, here ${named}: an objective between two bounds is only interpolated`);
+  }
+  const below = buckets.filter((b) => b <= objectives.targetP99Us).length;
+  if (below < MIN_BUCKETS_BELOW_TARGET) {
+    r.problem("bucketsUs", buckets, `at least ${MIN_BUCKETS_BELOW_TARGET} bounds at or below targetP99Us (${objectives.targetP99Us}); found ${below}`);
+  }
+}
 
 const features = withRules(z.record(z.string(), bool(), { error: "an object of feature flags (camelCase name: true or false)" }), (r) => {
   for (const key of Object.keys(r.value)) if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) r.problem(key, key, "camelCase feature names");
