@@ -4,6 +4,7 @@ import { ENGINE_APP, TRADING_NAMESPACE, TradingEngine } from "./components/engin
 import { eksFoundation, existingClusterFoundation } from "./components/foundation";
 import { selectorLabels, standardLabels } from "./components/k8s/labels";
 import { PlatformNamespace } from "./components/k8s/namespace";
+import { WorkloadCluster } from "./components/k8s/workload-cluster";
 import { Monitoring } from "./components/monitoring";
 import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
 import { Redis } from "./components/redis";
@@ -24,58 +25,64 @@ const backupClient = {
   formerParentUrn: pulumi.createUrn("timescaledb", "hft:platform:TimescaleDb"),
 };
 const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags, backupClient }) : existingClusterFoundation(config);
-const cluster = foundation.workloads;
-// Volumes need their StorageClasses.
-const afterStorage = { dependsOn: foundation.ready };
+// The platform-only bootstrap has no Kubernetes provider: nothing below runs until the first full `up`.
+const workloads = foundation.workloads && deployWorkloads(foundation.workloads);
 
-const monitoring = new Monitoring("hft", { ...config.monitoring, cluster, protect }, afterStorage);
+/** Monitoring, the data stores and the engine on the foundation's cluster: the same in both modes. */
+function deployWorkloads(cluster: WorkloadCluster) {
+  // Volumes need their StorageClasses.
+  const afterStorage = { dependsOn: foundation.ready };
 
-// The engine's namespace exists before the data stores, which put the engine's client Secrets in it.
-const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
-  name: TRADING_NAMESPACE,
-  labels: standardLabels({ name: TRADING_NAMESPACE, component: "trading" }),
-  // Host networking is not allowed below "privileged": the documented exception for the engine.
-  podSecurity: config.engine.hostNetwork ? "privileged" : "restricted",
-  provider: cluster.provider,
-});
-const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector: selectorLabels(ENGINE_APP) };
+  const monitoring = new Monitoring("hft", { ...config.monitoring, cluster, protect }, afterStorage);
 
-const redis = new Redis("hft", { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, cluster }, afterStorage);
+  // The engine's namespace exists before the data stores, which put the engine's client Secrets in it.
+  const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
+    name: TRADING_NAMESPACE,
+    labels: standardLabels({ name: TRADING_NAMESPACE, component: "trading" }),
+    // Host networking is not allowed below "privileged": the documented exception for the engine.
+    podSecurity: config.engine.hostNetwork ? "privileged" : "restricted",
+    provider: cluster.provider,
+  });
+  const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector: selectorLabels(ENGINE_APP) };
 
-// Backups go to the foundation's store: only the eks mode has the S3 and Pod Identity they need.
-const { charts, backup, ...timescaledbConfig } = config.timescaledb;
-const store = foundation.backupStore;
-const timescaledb = new TimescaleDb(
-  "timescaledb",
-  {
-    ...timescaledbConfig,
-    charts: { cloudnativePg: charts.cloudnativePg },
-    ...engineClient,
-    monitoring: monitoring.handle,
-    cluster,
-    backups:
-      store && backup && charts.barmanCloud && charts.certManager
-        ? { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, store }
-        : undefined,
-    protect,
-  },
-  afterStorage,
-);
+  const redis = new Redis("hft", { ...config.redis, ...engineClient, monitoring: monitoring.handle, protect, cluster }, afterStorage);
 
-const engine = new TradingEngine(
-  "trading-engine",
-  {
-    ...config.engine,
-    namespace: tradingNamespace.name,
-    redis: redis.endpoint,
-    database: timescaledb.endpoint,
-    monitoring: monitoring.handle,
-    cluster,
-    protect,
-    tier: config.tier,
-  },
-  afterStorage,
-);
+  // Backups go to the foundation's store: only the eks mode has the S3 and Pod Identity they need.
+  const { charts, backup, ...timescaledbConfig } = config.timescaledb;
+  const store = foundation.backupStore;
+  const timescaledb = new TimescaleDb(
+    "timescaledb",
+    {
+      ...timescaledbConfig,
+      charts: { cloudnativePg: charts.cloudnativePg },
+      ...engineClient,
+      monitoring: monitoring.handle,
+      cluster,
+      backups:
+        store && backup && charts.barmanCloud && charts.certManager
+          ? { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, store }
+          : undefined,
+      protect,
+    },
+    afterStorage,
+  );
+
+  const engine = new TradingEngine(
+    "trading-engine",
+    {
+      ...config.engine,
+      namespace: tradingNamespace.name,
+      redis: redis.endpoint,
+      database: timescaledb.endpoint,
+      monitoring: monitoring.handle,
+      cluster,
+      protect,
+      tier: config.tier,
+    },
+    afterStorage,
+  );
+  return { monitoring, redis, timescaledb, engine };
+}
 
 export const vpcId = foundation.aws?.vpcId;
 export const clusterName = foundation.aws?.clusterName;
@@ -83,18 +90,18 @@ export const kubeconfig = foundation.aws?.kubeconfig;
 export const efsFileSystemId = foundation.aws?.efsFileSystemId;
 /** Set the repository variable CI_RUNNER_PROJECT_<STACK> to this (docs/ci-cd.md). */
 export const ciRunnerProject = foundation.aws?.ciRunnerProject;
-export const storageClasses = cluster.storage.classes;
+export const storageClasses = foundation.workloads?.storage.classes;
 /** What nodes labelled node-type=high-performance must offer; on an existing cluster, prepare them accordingly. */
 export const engineNodeRequirements = requirementsOf(foundation.engineNodeTuning);
-export const prometheusUrl = monitoring.prometheusUrl;
-export const redisEndpoint = redis.endpoint;
-export const timescaledbEndpoint = pulumi.output({
-  host: timescaledb.endpoint.host,
-  port: timescaledb.endpoint.port,
-  database: timescaledb.endpoint.database,
-  clientSecretName: timescaledb.endpoint.clientSecretName,
+export const prometheusUrl = workloads?.monitoring.prometheusUrl;
+export const redisEndpoint = workloads?.redis.endpoint;
+export const timescaledbEndpoint = workloads && pulumi.output({
+  host: workloads.timescaledb.endpoint.host,
+  port: workloads.timescaledb.endpoint.port,
+  database: workloads.timescaledb.endpoint.database,
+  clientSecretName: workloads.timescaledb.endpoint.clientSecretName,
 });
-export const timescaledbBackupBucket = store?.bucket;
-export const timescaledbBackupRoleArn = store?.roleArn;
-export const engineStatefulSet = engine.statefulSetName;
-export const engineLoadBalancerService = engine.externalServiceName;
+export const timescaledbBackupBucket = foundation.backupStore?.bucket;
+export const timescaledbBackupRoleArn = foundation.backupStore?.roleArn;
+export const engineStatefulSet = workloads?.engine.statefulSetName;
+export const engineLoadBalancerService = workloads?.engine.externalServiceName;

@@ -18,6 +18,11 @@ export interface ClusterArgs extends ClusterConfig {
    * cannot be deleted by accident.
    */
   protect: boolean;
+  /**
+   * The platform-only bootstrap from outside the VPC: no Kubernetes provider at all, since the
+   * provider would be configured against a private endpoint it cannot reach (docs/deploy.md).
+   */
+  platformOnly: boolean;
   /** GitOps export: the workloads' provider writes manifests here instead of applying them (the cluster itself is still created). */
   renderYamlToDirectory?: string;
   tags: Record<string, string>;
@@ -44,10 +49,10 @@ export const CI_ACCESS_POLICIES = { preview: EKS_CLUSTER_ADMIN_POLICY, deploy: E
  * latency-tuned engine node group, and the Kubernetes provider every workload uses.
  */
 export class Cluster extends pulumi.ComponentResource {
-  /** Applies to the cluster: what the cluster needs itself (StorageClasses). */
-  readonly provider: k8s.Provider;
-  /** The workloads' provider: `provider`, or with renderYamlToDirectory one that writes manifests instead. */
-  readonly workloadProvider: k8s.Provider;
+  /** Applies to the cluster: what the cluster needs itself (StorageClasses). Absent in the platform-only bootstrap. */
+  readonly provider?: k8s.Provider;
+  /** The workloads' provider: `provider`, or with renderYamlToDirectory one that writes manifests instead. Absent in the platform-only bootstrap. */
+  readonly workloadProvider?: k8s.Provider;
   readonly name: pulumi.Output<string>;
   readonly kmsKeyArn: pulumi.Output<string>;
   /** Security group EKS attaches to managed nodes (the EKS-created cluster security group). */
@@ -239,15 +244,17 @@ export class Cluster extends pulumi.ComponentResource {
       afterAgent,
     );
 
-    this.provider = new k8s.Provider(
-      name,
-      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: [this.systemNodeGroup] },
-    );
-    // The kubeconfig lets the rendering provider look up whether custom resources are namespaced.
-    this.workloadProvider = args.renderYamlToDirectory
-      ? new k8s.Provider(`${name}-gitops`, { kubeconfig: this.kubeconfig, enableServerSideApply: true, ...renderTo(args.renderYamlToDirectory) }, { parent: this })
-      : this.provider;
+    if (!args.platformOnly) {
+      this.provider = new k8s.Provider(
+        name,
+        { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+        { parent: this, dependsOn: [this.systemNodeGroup] },
+      );
+      // The kubeconfig lets the rendering provider look up whether custom resources are namespaced.
+      this.workloadProvider = args.renderYamlToDirectory
+        ? new k8s.Provider(`${name}-gitops`, { kubeconfig: this.kubeconfig, enableServerSideApply: true, ...renderTo(args.renderYamlToDirectory) }, { parent: this })
+        : this.provider;
+    }
 
     this.registerOutputs({
       name: this.name,

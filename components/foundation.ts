@@ -14,7 +14,8 @@ import { Storage } from "./storage";
  * component receives, and what the mode adds around it.
  */
 export interface ClusterFoundation {
-  workloads: WorkloadCluster;
+  /** Absent in the platform-only bootstrap (`bootstrap: true`): no Kubernetes provider, so no workloads. */
+  workloads?: WorkloadCluster;
   /** Kubelet and kernel settings of the engine nodes: built into the EKS engine nodes, prepared by hand elsewhere. */
   engineNodeTuning: LatencyTuning;
   /** What the workloads wait for: the StorageClasses their volumes name, where this program creates them. */
@@ -59,6 +60,7 @@ export function eksFoundation(
     systemNodes: config.systemNodes,
     engineNodes: config.engineNodes,
     protect,
+    platformOnly: config.bootstrap,
     renderYamlToDirectory: config.renderYamlToDirectory,
     tags,
   });
@@ -95,9 +97,10 @@ export function eksFoundation(
     tags,
     formerParentUrn,
   });
+  const provider = cluster.workloadProvider;
   return {
-    workloads: {
-      provider: cluster.workloadProvider,
+    workloads: provider && {
+      provider,
       // EFS is a shared filesystem: every engine pod mounts the reference data.
       storage: { classes: storage.storageClassNames, referenceDataAccessMode: "ReadWriteMany" },
       // The API endpoint's network interfaces sit in the VPC and listen on 443.
@@ -105,7 +108,7 @@ export function eksFoundation(
       kubernetesVersion: config.cluster.kubernetesVersion,
     },
     engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: instanceMemoryReservation(config.engineNodes.instanceType) },
-    ready: [storage],
+    ready: provider ? [storage] : [],
     backupStore: backups.handle,
     aws: {
       vpcId: network.vpcId,

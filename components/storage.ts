@@ -11,7 +11,11 @@ export interface StorageArgs extends StorageConfig {
   nodeSecurityGroupId: pulumi.Input<string>;
   /** Customer-managed key for EBS volumes and EFS. */
   kmsKeyArn: pulumi.Input<string>;
-  provider: k8s.Provider;
+  /**
+   * Creates the StorageClasses through it. Absent in the platform-only bootstrap (`bootstrap: true`):
+   * the classes are Kubernetes objects and wait for the first `up` from inside the VPC.
+   */
+  provider?: k8s.Provider;
   /** Production: EFS cannot be deleted by accident, and survives removal from the program. */
   protect: boolean;
   tags: Record<string, string>;
@@ -37,6 +41,7 @@ export class Storage extends pulumi.ComponentResource {
     super("hft:platform:Storage", name, {}, opts);
     const parent = { parent: this };
     const k8sOpts = { parent: this, provider: args.provider };
+    const kubernetes = args.provider !== undefined;
 
     const gp3Class = (className: string, iops: number, throughput: number, isDefault: boolean) =>
       new k8s.storage.v1.StorageClass(
@@ -62,9 +67,11 @@ export class Storage extends pulumi.ComponentResource {
         },
         k8sOpts,
       );
-    gp3Class(STORAGE_CLASSES.fastSsd, args.fastSsd.iops, args.fastSsd.throughput, false);
-    // The cluster default, for claims that name no class: gp3 baseline performance, never gp2.
-    gp3Class(STORAGE_CLASSES.gp3, GP3.minIops, GP3.minThroughput, true);
+    if (kubernetes) {
+      gp3Class(STORAGE_CLASSES.fastSsd, args.fastSsd.iops, args.fastSsd.throughput, false);
+      // The cluster default, for claims that name no class: gp3 baseline performance, never gp2.
+      gp3Class(STORAGE_CLASSES.gp3, GP3.minIops, GP3.minThroughput, true);
+    }
 
     const fileSystem = new aws.efs.FileSystem(
       name,
@@ -108,25 +115,27 @@ export class Storage extends pulumi.ComponentResource {
         new aws.efs.MountTarget(`${name}-${i}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [efsSecurityGroup.id] }, parent),
     );
 
-    new k8s.storage.v1.StorageClass(
-      STORAGE_CLASSES.sharedFilesystem,
-      {
-        metadata: { name: STORAGE_CLASSES.sharedFilesystem },
-        provisioner: "efs.csi.aws.com",
-        parameters: {
-          // One access point per claim: each claim gets its own directory and POSIX identity.
-          provisioningMode: "efs-ap",
-          fileSystemId: fileSystem.id,
-          directoryPerms: "750",
-          uid: String(WORKLOAD_UID),
-          gid: String(WORKLOAD_UID),
-          basePath: "/platform",
+    if (kubernetes) {
+      new k8s.storage.v1.StorageClass(
+        STORAGE_CLASSES.sharedFilesystem,
+        {
+          metadata: { name: STORAGE_CLASSES.sharedFilesystem },
+          provisioner: "efs.csi.aws.com",
+          parameters: {
+            // One access point per claim: each claim gets its own directory and POSIX identity.
+            provisioningMode: "efs-ap",
+            fileSystemId: fileSystem.id,
+            directoryPerms: "750",
+            uid: String(WORKLOAD_UID),
+            gid: String(WORKLOAD_UID),
+            basePath: "/platform",
+          },
+          reclaimPolicy: args.reclaimPolicy,
+          volumeBindingMode: "Immediate",
         },
-        reclaimPolicy: args.reclaimPolicy,
-        volumeBindingMode: "Immediate",
-      },
-      k8sOpts,
-    );
+        k8sOpts,
+      );
+    }
 
     this.registerOutputs({ efsFileSystemId: this.efsFileSystemId });
   }

@@ -1,114 +1,94 @@
-import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
-import { planSubnets } from "../components/network";
-import { C6I_NUMA_NODES, instanceMemoryReservation, memoryReservation, totalReservedMi } from "../components/config";
-import { latencyKubeletConfig, latencySysctls, nodeUserData, reservedMemoryPerNumaNode } from "../components/node-bootstrap";
-import { NodeGroup } from "../components/nodegroup";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { REPO_ROOT, runStack, StackRun } from "../tools/harness";
+import { InventoryEntry } from "../tools/inventory";
 
-const identity = { name: "c", apiServerEndpoint: "https://x.eks.amazonaws.com", certificateAuthority: "Q0E=", serviceCidr: "172.20.0.0/16" };
-const tuning = {
-  reservedSystemCpus: "0-1",
-  hugepages2Mi: 512,
-  kernel: { busyPollUs: 0, socketBufferBytes: 4194304 },
-  memory: memoryReservation(29, 1),
-};
+/**
+ * The first deploy of an eks stack (docs/deploy.md): an `up` with `hft-platform:bootstrap: true` from
+ * outside the VPC, then every `up` without it from the in-VPC runner. Neither `--exclude` nor
+ * `--target` can do the first step: the engine always includes provider resources, and a provider-
+ * constructed component (the helm v4 Chart) is constructed before any filter applies, failing with
+ * "configured Kubernetes cluster is unreachable" (engine facts with sources in docs/deploy.md). So
+ * the bootstrap must not register a Kubernetes provider or anything through one.
+ */
 
-describe("subnet plan", () => {
-  it("gives private subnets an eighth of the VPC and public ones a sixty-fourth, without overlap", () => {
-    expect(planSubnets("10.20.0.0/16", 3)).toEqual({
-      private: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
-      public: ["10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22"],
-    });
-    expect(planSubnets("172.16.0.0/20", 2)).toEqual({
-      private: ["172.16.0.0/23", "172.16.2.0/23"],
-      public: ["172.16.12.0/26", "172.16.12.64/26"],
-    });
-  });
+const stackFiles = readdirSync(REPO_ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+const stackOf = (file: string) => file.slice("Pulumi.".length, -".yaml".length);
+const config = (file: string) => (parse(readFileSync(path.join(REPO_ROOT, file), "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+const eksStacks = stackFiles.filter((f) => (config(f)["hft-platform:clusterMode"] ?? "eks") === "eks").map(stackOf);
+
+const isKubernetes = (e: InventoryEntry) => e.type.startsWith("kubernetes:") || e.type === "pulumi:providers:kubernetes";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "hft-bootstrap-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The same stack file with the bootstrap key set, as `pulumi config set hft-platform:bootstrap true` leaves it. */
+async function bootstrapRun(stack: string): Promise<StackRun> {
+  const file = readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+  const dir = mkdtempSync(path.join(scratch, `${stack}-`));
+  writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `${file.trimEnd()}\n  hft-platform:bootstrap: "true"\n`);
+  return runStack(stack, { configDir: dir });
+}
+
+it("has eks stacks to bootstrap", () => {
+  expect(eksStacks.length).toBeGreaterThan(0);
 });
 
-describe("node user data", () => {
-  it("is a MIME multipart document with a NodeConfig and, when tuned, a boot script", () => {
-    const plain = nodeUserData(identity, { labels: {}, taints: [] });
-    expect(plain).toMatch(/^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="(.+)"\n/);
-    expect(plain).toContain("application/node.eks.aws");
-    expect(plain).not.toContain("text/x-shellscript");
-    expect(plain).not.toContain("--node-labels");
-
-    const tuned = nodeUserData(identity, { labels: { a: "b" }, taints: [{ key: "k", value: "v", effect: "NoExecute" }] }, tuning);
-    expect(tuned).toContain("text/x-shellscript");
-    expect(tuned).toContain("--node-labels=a=b");
-    expect(tuned).toContain("--register-with-taints=k=v:NoExecute");
-    expect(tuned.trimEnd().endsWith("--")).toBe(true);
+describe.each(eksStacks)("%s: platform-only bootstrap, then the full stack", (stack) => {
+  let bootstrap: StackRun;
+  let full: StackRun;
+  beforeAll(async () => {
+    // Each run evaluates index.ts afresh.
+    vi.resetModules();
+    bootstrap = await bootstrapRun(stack);
+    vi.resetModules();
+    full = await runStack(stack);
   });
 
-  it("derives sysctls from the kernel tuning", () => {
-    expect(latencySysctls(tuning)).toMatchObject({
-      "net.core.busy_poll": "0",
-      "net.core.wmem_max": "4194304",
-      "vm.nr_hugepages": "512",
-    });
+  it("registers no Kubernetes provider and no Kubernetes object or chart", () => {
+    expect(bootstrap.inventory.filter(isKubernetes).map((e) => e.urn)).toEqual([]);
+    expect(bootstrap.inventory.filter((e) => e.provider?.includes("pulumi:providers:kubernetes"))).toEqual([]);
   });
 
-  it("sets no per-network-namespace sysctl on the node, where it would never reach a pod", () => {
-    const sysctls = Object.keys(latencySysctls(tuning));
-    expect(sysctls).not.toContain("net.core.somaxconn");
-    expect(sysctls).not.toContain("net.ipv4.tcp_max_syn_backlog");
-    expect(sysctls.filter((k) => k.startsWith("net.ipv4."))).toEqual([]);
+  it("creates what the runner needs to exist and to reach the cluster, and exports the runner's project", () => {
+    const types = new Set(bootstrap.inventory.map((e) => e.type));
+    for (const type of ["aws:ec2/vpc:Vpc", "aws:ec2/natGateway:NatGateway", "eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:efs/fileSystem:FileSystem", "aws:codebuild/project:Project", "aws:codebuild/webhook:Webhook"]) {
+      expect(types.has(type), type).toBe(true);
+    }
+    expect(bootstrap.outputs.ciRunnerProject).toBe(full.outputs.ciRunnerProject);
+    expect(bootstrap.outputs.ciRunnerProject).toMatch(/-ci-runner$/);
+    expect(bootstrap.outputs.engineStatefulSet).toBeUndefined();
   });
-});
 
-describe("Memory Manager reservations", () => {
-  const mi = (q: string) => Number(q.replace(/Mi$/, ""));
-
-  it("splits the reservation over NUMA nodes so the sum equals kube + system reserved + hard eviction", () => {
-    for (const numaNodes of [1, 2, 3, 4]) {
-      const memory = { numaNodes, kubeReservedMi: 8362, systemReservedMi: 1024, evictionHardMi: 101 };
-      const perNode = reservedMemoryPerNumaNode(memory);
-      expect(perNode.map((n) => n.numaNode)).toEqual([...Array(numaNodes).keys()]);
-      expect(perNode.reduce((sum, n) => sum + mi(n.limits.memory), 0)).toBe(8362 + 1024 + 101);
+  it("is a part of the full stack, resource for resource and input for input: the full up changes none of it", () => {
+    const inFull = new Map(full.inventory.map((e) => [e.urn, e]));
+    for (const e of bootstrap.inventory) {
+      const same = inFull.get(e.urn);
+      expect(same, `${e.urn} would be deleted by the full up`).toBeDefined();
+      expect(same!.inputs, e.urn).toEqual(e.inputs);
+      expect(same!.protect, e.urn).toEqual(e.protect);
     }
   });
 
-  it("states in the kubelet config the same reservations the per-NUMA-node split adds up to", () => {
-    const kubelet = latencyKubeletConfig({ ...tuning, memory: memoryReservation(737, 2) }) as any;
-    const stated = mi(kubelet.kubeReserved.memory) + mi(kubelet.systemReserved.memory) + mi(kubelet.evictionHard["memory.available"]);
-    expect(kubelet.reservedMemory.reduce((sum: number, n: any) => sum + mi(n.limits.memory), 0)).toBe(stated);
-    expect(stated).toBe(totalReservedMi(memoryReservation(737, 2)));
-  });
-
-  it("knows every c6i size: two NUMA nodes above 32 cores, nodeadm's max-pods formula for kube-reserved", () => {
-    expect(instanceMemoryReservation("c6i.metal")).toEqual({ numaNodes: 2, kubeReservedMi: 8362, systemReservedMi: 1024, evictionHardMi: 100 });
-    expect(instanceMemoryReservation("c6i.4xlarge")).toEqual({ numaNodes: 1, kubeReservedMi: 2829, systemReservedMi: 1024, evictionHardMi: 100 });
-    expect(Object.entries(C6I_NUMA_NODES).filter(([, n]) => n === 2).map(([t]) => t)).toEqual(["c6i.24xlarge", "c6i.32xlarge", "c6i.metal"]);
-    expect(() => instanceMemoryReservation("m6i.large")).toThrow(/m6i.large/);
+  it("leaves out exactly the Kubernetes side: what the full stack adds goes through a Kubernetes provider or is one", () => {
+    const inBootstrap = new Set(bootstrap.inventory.map((e) => e.urn));
+    const added = full.inventory.filter((e) => !inBootstrap.has(e.urn));
+    const byUrn = new Map(full.inventory.map((e) => [e.urn, e]));
+    // A component or a generated password counts as Kubernetes side when everything it holds is.
+    const children = (urn: string) => full.inventory.filter((c) => c.parent === urn);
+    const kubernetesSide = (e: InventoryEntry): boolean =>
+      isKubernetes(e) || (e.type.startsWith("random:") && byUrn.get(e.parent ?? "")?.type.startsWith("hft:platform:") === true) || (!e.custom && children(e.urn).length > 0 && children(e.urn).every(kubernetesSide));
+    expect(added.filter((e) => !kubernetesSide(e)).map((e) => e.urn)).toEqual([]);
+    expect(added.filter(isKubernetes).length).toBe(full.inventory.filter(isKubernetes).length);
+    expect(added.some((e) => e.type === "kubernetes:helm.sh/v4:Chart")).toBe(true);
   });
 });
 
-describe("NodeGroup component", () => {
-  function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply(resolve));
-  }
-
-  it("adds a placement group only for latency-tuned nodes and always requires IMDSv2", async () => {
-    const common = {
-      clusterName: "c",
-      identity,
-      nodeRoleArn: "arn:aws:iam::123456789012:role/n",
-      subnetIds: ["subnet-1"],
-      instanceTypes: ["c6i.large"],
-      amiId: "ami-1",
-      rootVolumeGiB: 20,
-      minSize: 1,
-      desiredSize: 1,
-      maxSize: 1,
-      registration: { labels: {}, taints: [] },
-      tags: {},
-    };
-    const plain = new NodeGroup("plain", common);
-    const tuned = new NodeGroup("tuned", { ...common, latencyTuning: tuning });
-    expect(plain.placementGroup).toBeUndefined();
-    expect(tuned.placementGroup).toBeDefined();
-    expect(await unwrap(plain.launchTemplate.metadataOptions)).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
-    expect(await unwrap(tuned.launchTemplate.placement)).toMatchObject({ groupName: expect.stringMatching(/^tuned/) });
+describe("bootstrap key", () => {
+  it("is set in no committed stack file: the runner's up always deploys the whole stack", () => {
+    for (const file of stackFiles) expect(Object.keys(config(file)), file).not.toContain("hft-platform:bootstrap");
   });
 });

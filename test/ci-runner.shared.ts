@@ -1,53 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runStack, StackRun } from "../tools/harness";
-import { InventoryEntry } from "../tools/inventory";
 import { Inventory } from "./inventory";
 import { stackConfig } from "./stack-config";
 
 const CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
-
 /**
- * The resources `pulumi up --exclude <pattern> --exclude-dependents` leaves out, as the Pulumi docs
- * describe the flags ("Targeted updates", read 2026-11-30): URNs matching the pattern, where `*`
- * matches within a URN segment and `**` across segments, and everything that depends on one of them
- * (its inputs or dependsOn, its provider, or its parent).
- */
-function excluded(inventory: InventoryEntry[], pattern: string): Set<string> {
-  const regex = new RegExp(
-    `^${pattern
-      .split(/(\*\*|\*)/)
-      .map((part) => (part === "**" ? ".*" : part === "*" ? "[^:]*" : part.replace(/[.+?^${}()|[\]\\$]/g, "\\$&")))
-      .join("")}$`,
-  );
-  const out = new Set(inventory.filter((e) => regex.test(e.urn)).map((e) => e.urn));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const e of inventory) {
-      if (out.has(e.urn)) continue;
-      const providerUrn = e.provider?.split("::").slice(0, -1).join("::");
-      const upstream = [...(e.dependsOn ?? []), ...(providerUrn ? [providerUrn] : []), ...(e.parent ? [e.parent] : [])];
-      if (upstream.some((u) => out.has(u))) {
-        out.add(e.urn);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
-
-/** Whether a resource is one of these components or lies anywhere below one. */
-function under(inventory: InventoryEntry[], entry: InventoryEntry, componentTypes: string[]): boolean {
-  const byUrn = new Map(inventory.map((e) => [e.urn, e]));
-  for (let e: InventoryEntry | undefined = entry; e; e = e.parent ? byUrn.get(e.parent) : undefined) {
-    if (componentTypes.includes(e.type)) return true;
-  }
-  return false;
-}
-
-/**
- * The runner, the CI roles' access entries and the bootstrap procedure of docs/ci-cd.md, over a
- * whole-stack run (one stack per test file: the program module runs once per process).
+ * The runner and the CI roles' access entries of docs/ci-cd.md, over a whole-stack run (one stack per test file: the program module runs once per process).
  */
 export function ciRunnerSuite(stack: "dev" | "prod"): void {
   let run: StackRun;
@@ -163,29 +122,6 @@ export function ciRunnerSuite(stack: "dev" | "prod"): void {
       expect(ciAccess().previewRoleArn).toMatch(new RegExp(`:role/hft-ci-preview-${stack}$`));
       expect(ciAccess().deployRoleArn).toMatch(new RegExp(`:role/hft-ci-deploy-${stack}$`));
       expect(entries().nodes.type).toBe("EC2_LINUX");
-    });
-  });
-
-  describe(`${stack} bootstrap from outside the network (docs/ci-cd.md)`, () => {
-    const pattern = `urn:pulumi:${stack}::hft-platform::**kubernetes:**`;
-
-    it("leaves out every Kubernetes object and provider, which need the private endpoint", () => {
-      const entries = run.inventory;
-      const out = excluded(entries, pattern);
-      const kubernetes = entries.filter((e) => e.type.startsWith("kubernetes:") || e.type === "pulumi:providers:kubernetes");
-      expect(kubernetes.length).toBeGreaterThan(50);
-      for (const e of kubernetes) expect(out.has(e.urn), e.urn).toBe(true);
-    });
-
-    it("creates the network, the cluster with its nodes and add-ons, the CI roles' access and the runner", () => {
-      const entries = run.inventory;
-      const out = excluded(entries, pattern);
-      // The platform side's cloud resources: what the runner needs to exist and to reach the cluster.
-      const needed = entries.filter(
-        (e) => (e.custom || e.type === "eks:index:Cluster") && e.type !== "pulumi:providers:kubernetes" && under(entries, e, ["hft:platform:Network", "hft:platform:Cluster", "hft:platform:CiRunner"]),
-      );
-      expect(needed.map((e) => e.type)).toEqual(expect.arrayContaining(["eks:index:Cluster", "aws:codebuild/project:Project", "aws:eks/nodeGroup:NodeGroup"]));
-      for (const e of needed) expect(out.has(e.urn), `${e.urn} would be left out`).toBe(false);
     });
   });
 }

@@ -5,7 +5,7 @@ import { ClusterConfig, clusterSchema, serviceRangeRule } from "./cluster";
 import { EngineConfig, EngineHost, engineHostRules, engineSchema } from "./engine";
 import { ConfigError, formatIssues, plaintextCredentialLine, PROJECT } from "./errors";
 import { ExistingClusterConfig, existingClusterSchema } from "./existing";
-import { oneOf, Rules, section, text, withRules } from "./fields";
+import { bool, oneOf, Rules, section, text, withRules } from "./fields";
 import { MonitoringConfig, monitoringSchema } from "./monitoring";
 import { NetworkConfig, networkSchema } from "./network";
 import {
@@ -82,6 +82,11 @@ export interface EksPlatformConfig extends WorkloadsConfig {
   storage: StorageConfig;
   /** The CI runner inside the VPC that reaches the private API endpoint. */
   ciRunner: CiRunnerConfig;
+  /**
+   * The first `up` of the stack, from outside the VPC: only the platform side (AWS), no Kubernetes
+   * provider, object or chart. Set for that one run (docs/deploy.md), never in a committed stack file.
+   */
+  bootstrap: boolean;
   /** Backups (and the plugin charts they need) exist where S3 and EKS Pod Identity do. */
   timescaledb: TimescaleDbConfig & { charts: Required<TimescaleDbCharts>; backup: TimescaleDbBackupConfig };
 }
@@ -100,6 +105,7 @@ export const EKS_SECTIONS = {
   engineNodes: "describe the prepared engine nodes in existingCluster.engineNode (see the engineNodeRequirements output)",
   storage: "map the cluster's StorageClasses in existingCluster.storageClasses",
   ciRunner: "CI reaches a cluster that exists through that cluster's own network; no runner is created",
+  bootstrap: "there is no platform side to create first: the cluster exists and its kubeconfig reaches it",
 } as const;
 
 /** A path below the project directory: no absolute paths, no "..", no empty segments. */
@@ -180,6 +186,13 @@ function buildPlatformSchema({ prod, mode }: SchemaMode) {
     systemNodes: eks ? systemNodesSchema({ prod }).describe("The system node group (eks mode).") : other,
     engineNodes: eks ? engineNodesSchema({ prod }).describe("The engine node group, c6i (eks mode).") : other,
     storage: eks ? storageSchema({ prod }).describe("StorageClasses and the EFS file system (eks mode).") : other,
+    bootstrap: eks
+      ? bool()
+          .default(false)
+          .describe(
+            "First up of a stack from outside the VPC: only the platform side (network, cluster, node groups, add-ons, EFS, backup store, CI runner), no Kubernetes provider, object or chart (eks mode). Set for that run only (docs/deploy.md); an up without it from the in-VPC runner adds the rest.",
+          )
+      : other,
     ciRunner: eks ? ciRunnerSchema().describe("The CodeBuild-hosted GitHub Actions runner inside the VPC that runs this stack's preview and deploy jobs (eks mode).") : other,
     monitoring: monitoringSchema({ prod }).describe("The Prometheus stack: charts, Prometheus, Alertmanager and its receivers, exporters, adapter."),
     redis: redisSchema({ prod }).describe("Redis, with Sentinel in production."),
