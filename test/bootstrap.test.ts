@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT, runStack, StackRun } from "../tools/harness";
 import { InventoryEntry } from "../tools/inventory";
+import { problems } from "./stack-config";
 
 /**
  * The first deploy of an eks stack (docs/deploy.md): an `up` with `hft-platform:bootstrap: true` from
@@ -88,6 +89,12 @@ describe.each(eksStacks)("%s: platform-only bootstrap, then the full stack", (st
 });
 
 describe("bootstrap key", () => {
+  it("is refused on an existing cluster, naming the key and the stack file", () => {
+    const found = problems("local", { bootstrap: true });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^hft-platform:bootstrap: .*EKS-only.*no platform side to create first.*Pulumi\.local\.yaml/);
+  });
+
   it("is set in no committed stack file: the runner's up always deploys the whole stack", () => {
     for (const file of stackFiles) expect(Object.keys(config(file)), file).not.toContain("hft-platform:bootstrap");
   });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLUSTER_MODES, documentedKeys, EKS_SECTIONS, isCredential, OTHER_KEYS, PROJECT } from "../components/config";
+import { CLUSTER_MODES, documentedKeys, EKS_OPTIONAL_KEYS, EKS_SECTIONS, isCredential, OTHER_KEYS, PROJECT } from "../components/config";
 
 /**
  * What the stack-config schema (components/config/) is turned into for people and tools: the JSON
@@ -64,7 +64,7 @@ export function stackFileJsonSchema(): JsonSchema {
   const existing: JsonSchema = {
     required: [key("existingCluster")],
     properties: {
-      ...Object.fromEntries(eksOnly.map((k) => [k, false])),
+      ...Object.fromEntries([...eksOnly, ...Object.keys(EKS_OPTIONAL_KEYS).map(key)].map((k) => [k, false])),
       [key("timescaledb")]: { type: "object", properties: { backup: false, charts: { type: "object", properties: { barmanCloud: false, certManager: false } } } },
     },
   };

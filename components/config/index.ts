@@ -105,6 +105,10 @@ export const EKS_SECTIONS = {
   engineNodes: "describe the prepared engine nodes in existingCluster.engineNode (see the engineNodeRequirements output)",
   storage: "map the cluster's StorageClasses in existingCluster.storageClasses",
   ciRunner: "CI reaches a cluster that exists through that cluster's own network; no runner is created",
+} as const;
+
+/** Keys of the eks mode that are optional there and refused in existing mode, with the reason. */
+export const EKS_OPTIONAL_KEYS = {
   bootstrap: "there is no platform side to create first: the cluster exists and its kubeconfig reaches it",
 } as const;
 
@@ -259,7 +263,7 @@ function eksRules(r: RootRules, prod: boolean): void {
 
 function existingRules(r: RootRules, prod: boolean): void {
   const v = r.value;
-  for (const [key, replacement] of Object.entries(EKS_SECTIONS)) {
+  for (const [key, replacement] of Object.entries({ ...EKS_SECTIONS, ...EKS_OPTIONAL_KEYS })) {
     if (v[key] !== undefined) r.notAllowed(key, `EKS-only: with clusterMode "existing" no AWS resource is created; ${replacement}`);
   }
   const node = "existingCluster.engineNode";
