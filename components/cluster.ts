@@ -157,7 +157,8 @@ export class Cluster extends pulumi.ComponentResource {
       parent,
     ).value;
 
-    const common = { clusterName: eksCluster.name, identity, nodeRoleArn: nodeRole.arn, amiId, tags: args.tags };
+    // EKS mode requires aws:region (config/stack-file.ts): the default provider's Region is where the nodes run.
+    const common = { clusterName: eksCluster.name, identity, nodeRoleArn: nodeRole.arn, amiId, region: aws.config.region ?? "", tags: args.tags };
     this.systemNodeGroup = new NodeGroup(
       `${name}-system`,
       {

@@ -28,12 +28,16 @@ export interface KubePrometheusStackValues {
   alertmanager: { config: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues; podDisruptionBudget: DisruptionBudgetValues };
   grafana: GrafanaValues;
   "kube-state-metrics": {
+    /** kube-state-metrics chart: `--metric-labels-allowlist` (templates/deployment.yaml). */
+    metricLabelsAllowlist: string[];
     resources: ResourceRequirements;
     securityContext: PodSecurityContext & { enabled: boolean };
     containerSecurityContext: ContainerSecurityContext;
   };
   "prometheus-node-exporter": {
     namespaceOverride: string;
+    /** prometheus-node-exporter chart: relabelings of its ServiceMonitor's endpoint (templates/servicemonitor.yaml). */
+    prometheus: { monitor: { relabelings: { sourceLabels: string[]; targetLabel: string; action: "replace" }[] } };
     resources: ResourceRequirements;
     securityContext: PodSecurityContext;
     containerSecurityContext: ContainerSecurityContext;

@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
+import { clockAlerts } from "./clock-alerts";
 import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
-import { standardLabels } from "./k8s/labels";
-import { MonitoringHandle } from "./k8s/monitoring";
+import { ENGINE_NODE_SELECTOR, standardLabels } from "./k8s/labels";
+import { MonitoringHandle, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { apiServerPorts, DNS_EGRESS, tcp } from "./k8s/network";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
@@ -148,6 +149,11 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     this.handle = { namespace: MONITORING_NAMESPACE, crds: this.kubePrometheusStack };
+    prometheusRule(
+      { name: "node-clocks", namespace: namespace.name, labels, monitoring: this.handle, provider: args.cluster.provider, parent: this },
+      "node-clocks",
+      clockAlerts(args.clock),
+    );
     this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
   }
 
@@ -358,12 +364,16 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
       sidecar: { resources: resources(SIDECAR_RESOURCES), securityContext: restrictedContainerSecurityContext(IDS.grafana) },
     },
     "kube-state-metrics": {
+      // kube_node_labels carries no label unless allow-listed: the clock alerts tell engine nodes by node-type.
+      metricLabelsAllowlist: [`nodes=[${ENGINE_NODE_SELECTOR.key}]`],
       resources: resources(args.kubeStateMetrics.resources),
       securityContext: { enabled: true, ...restrictedPodSecurityContext(IDS.kubeStateMetrics) },
       containerSecurityContext: restrictedContainerSecurityContext(IDS.kubeStateMetrics),
     },
     "prometheus-node-exporter": {
       namespaceOverride: NODE_EXPORTER_NAMESPACE,
+      // Each series names its Kubernetes node, which the clock alerts join with kube_node_labels.
+      prometheus: { monitor: { relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }] } },
       resources: resources(args.nodeExporter.resources),
       // Host namespaces aside, the exporter itself runs unprivileged and read-only.
       securityContext: restrictedPodSecurityContext(IDS.nodeExporter),

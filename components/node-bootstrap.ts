@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { KernelTuning, MemoryReservation, totalReservedMi } from "./config";
 import { ENGINE_NODE_SELECTOR } from "./k8s/labels";
+import { TimeSource, timeSyncBootScript } from "./time-sync";
 
 /** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
 export interface ClusterIdentity {
@@ -76,14 +77,25 @@ export function engineNodeRequirements(tuning: LatencyTuning): EngineNodeRequire
 
 const BOUNDARY = "==HFT-BOUNDARY==";
 
+export interface NodeBoot {
+  /** Present for latency-critical nodes. */
+  tuning?: LatencyTuning;
+  /** How this instance type reaches the Amazon Time Sync Service (time-sync.ts). */
+  timeSource: TimeSource;
+}
+
 /**
- * AL2023 user data: a nodeadm NodeConfig (cluster identity, kubelet config, labels and taints) and,
- * for latency-tuned nodes, a boot script for what NodeConfig cannot express (sysctls, hugepages,
- * transparent hugepages). This replaces the reference's privileged init containers.
+ * AL2023 user data: a nodeadm NodeConfig (cluster identity, kubelet config, labels and taints); for
+ * latency-tuned nodes, a boot script for what NodeConfig cannot express (sysctls, hugepages,
+ * transparent hugepages), which replaces the reference's privileged init containers; and on every
+ * node the clock's configuration (chrony on the Amazon Time Sync Service).
  */
-export function nodeUserData(cluster: ClusterIdentity, registration: NodeRegistration, tuning?: LatencyTuning): string {
+export function nodeUserData(cluster: ClusterIdentity, registration: NodeRegistration, boot: NodeBoot): string {
+  const { tuning } = boot;
+  const script = (body: string) => mimePart('text/x-shellscript; charset="us-ascii"', body);
   const parts = [mimePart("application/node.eks.aws", stringify(nodeConfig(cluster, registration, tuning)))];
-  if (tuning) parts.push(mimePart('text/x-shellscript; charset="us-ascii"', latencyBootScript(tuning)));
+  if (tuning) parts.push(script(latencyBootScript(tuning)));
+  parts.push(script(timeSyncBootScript(boot.timeSource)));
   return [
     "MIME-Version: 1.0",
     `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeScaling } from "./config";
 import { ClusterIdentity, LatencyTuning, NodeRegistration, nodeUserData } from "./node-bootstrap";
+import { timeSource } from "./time-sync";
 
 export interface NodeGroupArgs extends NodeScaling {
   clusterName: pulumi.Input<string>;
@@ -16,6 +17,8 @@ export interface NodeGroupArgs extends NodeScaling {
   registration: NodeRegistration;
   /** Present for latency-critical nodes: kubelet and kernel tuning plus a cluster placement group. */
   latencyTuning?: LatencyTuning;
+  /** The Region the nodes run in: where the PTP hardware clock is offered. */
+  region: string;
   tags: Record<string, string>;
 }
 
@@ -38,9 +41,10 @@ export class NodeGroup extends pulumi.ComponentResource {
       this.placementGroup = new aws.ec2.PlacementGroup(name, { strategy: "cluster", tags: args.tags }, { parent: this });
     }
 
-    const userData = pulumi
-      .output(args.identity)
-      .apply((identity) => Buffer.from(nodeUserData(identity, args.registration, args.latencyTuning)).toString("base64"));
+    // Every instance type of the group must offer the clock the bootstrap configures: the PHC only if all do.
+    const timeSources = new Set(args.instanceTypes.map((t) => timeSource(t, args.region)));
+    const boot = { tuning: args.latencyTuning, timeSource: timeSources.size === 1 ? [...timeSources][0] : ("ntp" as const) };
+    const userData = pulumi.output(args.identity).apply((identity) => Buffer.from(nodeUserData(identity, args.registration, boot)).toString("base64"));
 
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       name,

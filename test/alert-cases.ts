@@ -31,6 +31,8 @@ export interface AlertCase {
 const ENGINE = 'namespace="hft-trading"';
 const CACHE = 'namespace="hft-cache"';
 const DATA = 'namespace="hft-data"';
+/** kube_node_labels of an engine node (kube-state-metrics with node-type allow-listed). */
+const ENGINE_NODE = 'label_node_type="high-performance"';
 
 /** Cumulative bucket counters of a histogram at `perSecond` observations in each bucket, sampled every 10s. */
 function histogram(name: string, labels: string, perBucket: [le: string, perSecond: number][]): Series[] {
@@ -499,6 +501,89 @@ export const ALERT_CASES: AlertCase[] = [
       { series: `cnpg_pg_replication_streaming_replicas{${DATA}, pod="timescaledb-1"}`, values: "0x10" },
     ],
     evalTime: "3m",
+    firing: [],
+  },
+  {
+    alert: "EngineNodeClockOffsetHigh",
+    what: "an engine node's clock 150 µs off (prod's bound is 100 µs)",
+    interval: "30s",
+    series: [
+      { series: 'node_timex_offset_seconds{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "-0.00015x10" },
+      { series: `kube_node_labels{node="ip-10-30-1-10", ${ENGINE_NODE}}`, values: "1x10" },
+    ],
+    evalTime: "3m",
+    firing: [
+      {
+        labels: { severity: "critical", node: "ip-10-30-1-10" },
+        annotations: {
+          summary: "An engine node's clock is off by more than its bound",
+          description: "ip-10-30-1-10's clock is 150us off, above the 100 µs bound: order timestamps from it are out of tolerance.",
+        },
+      },
+    ],
+  },
+  {
+    alert: "EngineNodeClockOffsetHigh",
+    what: "150 µs on a system node is not the engine's page",
+    interval: "30s",
+    series: [
+      { series: 'node_timex_offset_seconds{node="ip-10-30-2-20", instance="10.30.2.20:9100"}', values: "0.00015x10" },
+      { series: 'kube_node_labels{node="ip-10-30-2-20", label_node_type="system"}', values: "1x10" },
+      { series: 'node_timex_offset_seconds{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "0.00002x10" },
+      { series: `kube_node_labels{node="ip-10-30-1-10", ${ENGINE_NODE}}`, values: "1x10" },
+    ],
+    evalTime: "3m",
+    firing: [],
+  },
+  {
+    alert: "NodeClockOffsetHigh",
+    what: "a system node's clock 2 ms off (prod's bound is 1000 µs)",
+    interval: "30s",
+    series: [
+      { series: 'node_timex_offset_seconds{node="ip-10-30-2-20", instance="10.30.2.20:9100"}', values: "0.002x20" },
+      { series: 'kube_node_labels{node="ip-10-30-2-20", label_node_type="system"}', values: "1x20" },
+    ],
+    evalTime: "7m",
+    firing: [
+      {
+        labels: { severity: "warning", node: "ip-10-30-2-20" },
+        annotations: { summary: "A node's clock is off by more than its bound", description: "ip-10-30-2-20's clock is 2ms off, above the 1000 µs bound." },
+      },
+    ],
+  },
+  {
+    alert: "NodeClockOffsetHigh",
+    what: "an engine node 2 ms off pages as an engine node, not here",
+    interval: "30s",
+    series: [
+      { series: 'node_timex_offset_seconds{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "0.002x20" },
+      { series: `kube_node_labels{node="ip-10-30-1-10", ${ENGINE_NODE}}`, values: "1x20" },
+    ],
+    evalTime: "7m",
+    firing: [],
+  },
+  {
+    alert: "NodeClockNotSynchronised",
+    what: "chrony lost its source for three minutes",
+    interval: "30s",
+    series: [{ series: 'node_timex_sync_status{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "1 1 0 0 0 0 0 0 0 0 0" }],
+    evalTime: "5m",
+    firing: [
+      {
+        labels: { severity: "critical", node: "ip-10-30-1-10" },
+        annotations: {
+          summary: "A node's clock has lost synchronisation",
+          description: "ip-10-30-1-10 reports its clock unsynchronised for 2m: chrony lost the Amazon Time Sync Service (chronyc sources on the node).",
+        },
+      },
+    ],
+  },
+  {
+    alert: "NodeClockNotSynchronised",
+    what: "a one-minute loss recovers before the 2m allowance",
+    interval: "30s",
+    series: [{ series: 'node_timex_sync_status{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "1 1 0 0 1 1 1 1 1 1 1" }],
+    evalTime: "5m",
     firing: [],
   },
 ];

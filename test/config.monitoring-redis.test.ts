@@ -85,6 +85,13 @@ describe("monitoring validation", () => {
     expectRejected("dev", { "monitoring.prometheus.scrapeInterval": "0s" }, "monitoring.prometheus.scrapeInterval", /1s to 5m/);
   });
 
+  it("holds the engine nodes' clock bound to 100 µs in production and above no other node's", () => {
+    expectRejected("prod", { "monitoring.clock.engineMaxOffsetUs": 250 }, "monitoring.clock.engineMaxOffsetUs", /1 to 100 in production \(MiFID II RTS 25/);
+    expect(problems("dev", { "monitoring.clock.engineMaxOffsetUs": 250 })).toEqual([]);
+    expectRejected("dev", { "monitoring.clock.systemMaxOffsetUs": 500 }, "monitoring.clock.systemMaxOffsetUs", /at least engineMaxOffsetUs \(1000\)/);
+    expectRejected("prod", { "monitoring.clock.lostSyncFor": "10s" }, "monitoring.clock.lostSyncFor", /1m to 1h/);
+  });
+
   it("production runs Prometheus, Alertmanager and the adapter highly available", () => {
     expectRejected("prod", { "monitoring.prometheus.replicas": 1 }, "monitoring.prometheus.replicas", /2 to 4 in production/);
     expectRejected("prod", { "monitoring.alertmanager.replicas": 1 }, "monitoring.alertmanager.replicas", /2 to 5 in production/);

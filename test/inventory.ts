@@ -25,7 +25,10 @@ export class Inventory {
 
 export interface UserDataParts {
   nodeConfig: Record<string, any>;
+  /** The latency boot script (engine nodes only). */
   script?: string;
+  /** The clock's boot script (every node). */
+  timeSync?: string;
 }
 
 /** Splits a launch template's decoded MIME user data into its NodeConfig and boot script. */
@@ -46,6 +49,7 @@ export function userDataParts(entry: InventoryEntry): UserDataParts {
   const docs = parseAllDocuments(nodeConfigPart.body).map((d) => d.toJS() as Record<string, any>);
   return {
     nodeConfig: docs.find((d) => d.kind === "NodeConfig") ?? parse(nodeConfigPart.body),
-    script: parts.find((p) => p.contentType === "text/x-shellscript")?.body,
+    script: parts.find((p) => p.contentType === "text/x-shellscript" && !p.body.includes("Clock discipline"))?.body,
+    timeSync: parts.find((p) => p.contentType === "text/x-shellscript" && p.body.includes("Clock discipline"))?.body,
   };
 }

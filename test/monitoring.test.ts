@@ -193,6 +193,28 @@ describe("prod prometheus-adapter", () => {
   });
 });
 
+describe("prod node clocks", () => {
+  it("pages when an engine node's clock is more than 100 µs off and when any clock loses sync", () => {
+    const rules = inv.k8s("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "node-clocks").spec.groups[0].rules;
+    expect(rules.map((r: any) => [r.alert, r.labels.severity, r.for])).toEqual([
+      ["EngineNodeClockOffsetHigh", "critical", "1m"],
+      ["NodeClockOffsetHigh", "warning", "5m"],
+      ["NodeClockNotSynchronised", "critical", "2m"],
+    ]);
+    expect(rules[0].expr).toBe(
+      'max by (node) (abs(node_timex_offset_seconds)) > 0.0001 and on (node) kube_node_labels{label_node_type="high-performance"}',
+    );
+    expect(rules[1].expr).toContain("> 0.001 unless on (node)");
+  });
+
+  it("labels node-exporter series with their node and exports the node-type label the alerts join on", () => {
+    expect(values()["prometheus-node-exporter"].prometheus.monitor.relabelings).toEqual([
+      { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" },
+    ]);
+    expect(values()["kube-state-metrics"].metricLabelsAllowlist).toEqual(["nodes=[node-type]"]);
+  });
+});
+
 describe("prod monitoring namespaces", () => {
   it("enforces restricted in monitoring and privileged only in node-exporter's namespace", () => {
     const monitoring = inv.k8s("kubernetes:core/v1:Namespace", "monitoring");

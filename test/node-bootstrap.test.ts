@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { planSubnets } from "../components/network";
 import { C6I_NUMA_NODES, instanceMemoryReservation, memoryReservation, totalReservedMi } from "../components/config";
 import { latencyKubeletConfig, latencySysctls, nodeUserData, reservedMemoryPerNumaNode } from "../components/node-bootstrap";
+import { chronyConfig, timeSource, timeSyncBootScript } from "../components/time-sync";
 import { NodeGroup } from "../components/nodegroup";
 
 const identity = { name: "c", apiServerEndpoint: "https://x.eks.amazonaws.com", certificateAuthority: "Q0E=", serviceCidr: "172.20.0.0/16" };
@@ -27,15 +28,17 @@ describe("subnet plan", () => {
 });
 
 describe("node user data", () => {
-  it("is a MIME multipart document with a NodeConfig and, when tuned, a boot script", () => {
-    const plain = nodeUserData(identity, { labels: {}, taints: [] });
+  it("is a MIME multipart document with a NodeConfig, the clock's script and, when tuned, a boot script", () => {
+    const plain = nodeUserData(identity, { labels: {}, taints: [] }, { timeSource: "ntp" });
     expect(plain).toMatch(/^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="(.+)"\n/);
     expect(plain).toContain("application/node.eks.aws");
-    expect(plain).not.toContain("text/x-shellscript");
+    expect(plain.match(/text\/x-shellscript/g)).toHaveLength(1);
+    expect(plain).toContain("server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4");
     expect(plain).not.toContain("--node-labels");
 
-    const tuned = nodeUserData(identity, { labels: { a: "b" }, taints: [{ key: "k", value: "v", effect: "NoExecute" }] }, tuning);
-    expect(tuned).toContain("text/x-shellscript");
+    const tuned = nodeUserData(identity, { labels: { a: "b" }, taints: [{ key: "k", value: "v", effect: "NoExecute" }] }, { tuning, timeSource: "phc" });
+    expect(tuned.match(/text\/x-shellscript/g)).toHaveLength(2);
+    expect(tuned).toContain("refclock PHC /dev/ptp_ena poll 0 delay 0.000010 prefer");
     expect(tuned).toContain("--node-labels=a=b");
     expect(tuned).toContain("--register-with-taints=k=v:NoExecute");
     expect(tuned.trimEnd().endsWith("--")).toBe(true);
@@ -84,11 +87,11 @@ describe("Memory Manager reservations", () => {
   });
 });
 
-describe("NodeGroup component", () => {
-  function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply(resolve));
-  }
+function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
 
+describe("NodeGroup component", () => {
   it("adds a placement group only for latency-tuned nodes and always requires IMDSv2", async () => {
     const common = {
       clusterName: "c",
@@ -102,6 +105,7 @@ describe("NodeGroup component", () => {
       desiredSize: 1,
       maxSize: 1,
       registration: { labels: {}, taints: [] },
+      region: "us-east-1",
       tags: {},
     };
     const plain = new NodeGroup("plain", common);
@@ -110,5 +114,46 @@ describe("NodeGroup component", () => {
     expect(tuned.placementGroup).toBeDefined();
     expect(await unwrap(plain.launchTemplate.metadataOptions)).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
     expect(await unwrap(tuned.launchTemplate.placement)).toMatchObject({ groupName: expect.stringMatching(/^tuned/) });
+  });
+});
+
+describe("time source", () => {
+  it("puts the PHC in a node group's bootstrap only when every instance type of the group has one", async () => {
+    const common = {
+      clusterName: "c",
+      identity,
+      nodeRoleArn: "arn:aws:iam::123456789012:role/n",
+      subnetIds: ["subnet-1"],
+      amiId: "ami-1",
+      rootVolumeGiB: 20,
+      minSize: 1,
+      desiredSize: 1,
+      maxSize: 1,
+      registration: { labels: {}, taints: [] },
+      region: "us-east-1",
+      tags: {},
+    };
+    const decoded = async (group: NodeGroup) => Buffer.from((await unwrap(group.launchTemplate.userData)) as string, "base64").toString();
+    expect(await decoded(new NodeGroup("phc", { ...common, instanceTypes: ["m7i.large", "r7i.large"] }))).toContain("refclock PHC /dev/ptp_ena");
+    expect(await decoded(new NodeGroup("mixed", { ...common, instanceTypes: ["m7i.large", "c6i.large"] }))).not.toContain("refclock");
+  });
+
+  it("uses the PTP hardware clock only for the families and Regions AWS lists, the NTP endpoint elsewhere", () => {
+    expect(timeSource("m7i.metal-24xl", "us-east-1")).toBe("phc");
+    expect(timeSource("r7a.2xlarge", "ap-northeast-1")).toBe("phc");
+    expect(timeSource("m7i.metal-24xl", "eu-west-1")).toBe("ntp");
+    expect(timeSource("c6i.metal", "us-east-1")).toBe("ntp");
+    expect(timeSource("c7i.metal-24xl", "us-east-1")).toBe("ntp");
+    expect(timeSource("m7i-flex.large", "us-east-1")).toBe("ntp");
+  });
+
+  it("falls back to the NTP endpoint at boot when the PHC device is missing, never running both", () => {
+    const script = timeSyncBootScript("phc");
+    const [, phcBranch, ntpBranch] = script.split(/\nif \[ -e \/dev\/ptp_ena \]; then\n|\nelse\n/);
+    expect(phcBranch).toContain("refclock PHC /dev/ptp_ena");
+    expect(phcBranch).not.toContain("server 169.254.169.123");
+    expect(ntpBranch).toContain("server 169.254.169.123");
+    expect(ntpBranch).not.toContain("refclock");
+    expect(chronyConfig("ntp")).not.toContain("pool ");
   });
 });

@@ -164,6 +164,15 @@ describe("prod node groups", () => {
     expect(script).toMatch(/^#!\/bin\/bash\nset -euo pipefail/);
   });
 
+  it("syncs the engine nodes' clocks to the Amazon Time Sync Service over NTP: c6i is not a PTP hardware clock family", () => {
+    const { timeSync } = userDataParts(engineTemplate());
+    expect(timeSync).toContain("cat > /etc/chrony.conf <<'CHRONY'\n# hft-platform node bootstrap");
+    expect(timeSync).toContain("\nserver 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n");
+    expect(timeSync).not.toContain("refclock");
+    expect(timeSync).toContain("makestep 1.0 3");
+    expect(timeSync).toMatch(/systemctl enable chronyd\nsystemctl restart chronyd\s*$/);
+  });
+
   it("keeps system nodes general-purpose, untainted and spread over every zone", () => {
     const system = inv.one("aws:eks/nodeGroup:NodeGroup", "hft-system").inputs as any;
     expect(system.instanceTypes).toEqual(["m6i.4xlarge"]);
@@ -172,9 +181,11 @@ describe("prod node groups", () => {
     const lt = inv.one("aws:ec2/launchTemplate:LaunchTemplate", "hft-system");
     expect((lt.inputs as any).placement).toBeUndefined();
     expect((lt.inputs as any).metadataOptions.httpTokens).toBe("required");
-    const { nodeConfig, script } = userDataParts(lt);
+    const { nodeConfig, script, timeSync } = userDataParts(lt);
     expect(nodeConfig.spec.kubelet.config).toBeUndefined();
     expect(script).toBeUndefined();
+    // m6i has no PTP hardware clock: the Amazon Time Sync Service's link-local NTP endpoint.
+    expect(timeSync).toContain("server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4");
   });
 });
 

@@ -18,6 +18,22 @@ export interface MonitoringConfig {
   kubeStateMetrics: { resources: ContainerResources };
   nodeExporter: { resources: ContainerResources };
   adapter: { replicas: number; resources: ContainerResources };
+  clock: ClockAlertConfig;
+}
+
+/**
+ * When the nodes' clocks page: offsets from node-exporter's timex collector (the kernel clock chrony
+ * disciplines). MiFID II RTS 25 (Commission Delegated Regulation (EU) 2017/574, Annex, Table 2) holds
+ * high-frequency trading to 100 µs divergence from UTC; the engine nodes' bound is capped there in
+ * production.
+ */
+export interface ClockAlertConfig {
+  /** Offset above which an engine node's clock pages, in microseconds. */
+  engineMaxOffsetUs: number;
+  /** Offset above which any other node's clock warns, in microseconds. */
+  systemMaxOffsetUs: number;
+  /** How long a node may report its clock unsynchronised before it pages (a Prometheus duration). */
+  lostSyncFor: string;
 }
 
 export interface PrometheusConfig {
@@ -209,5 +225,20 @@ export function monitoringSchema(tier: TierContext) {
       replicas: int(prod ? 2 : 1, 4, prod ? "2 to 4 in production (the HPA's metrics API)" : undefined).describe("prometheus-adapter replicas (production: at least 2; it serves the HPA's metrics API)."),
       resources: containerResources(COMPONENT_BOUNDS).describe("Requests and limits."),
     }).describe("prometheus-adapter, which serves the engine's latency to the HPA."),
+    clock: withRules(
+      section({
+        engineMaxOffsetUs: int(1, prod ? 100 : 100_000, prod ? "an integer from 1 to 100 in production (MiFID II RTS 25: 100 µs for high-frequency trading)" : undefined).describe(
+          "Clock offset (µs) above which an engine node pages (production: at most 100, MiFID II RTS 25).",
+        ),
+        systemMaxOffsetUs: int(1, 1_000_000).describe("Clock offset (µs) above which any other node warns."),
+        lostSyncFor: duration({ min: 60, max: 3600 }, "a Prometheus duration from 1m to 1h, e.g. 5m").describe("How long a node may report its clock unsynchronised before it pages."),
+      }),
+      (r) => {
+        const { engineMaxOffsetUs, systemMaxOffsetUs } = r.value;
+        if (r.valid("engineMaxOffsetUs", "systemMaxOffsetUs") && systemMaxOffsetUs < engineMaxOffsetUs) {
+          r.problem("systemMaxOffsetUs", systemMaxOffsetUs, `at least engineMaxOffsetUs (${engineMaxOffsetUs}): the engine nodes' bound is the tightest`);
+        }
+      },
+    ).describe("Clock alerts: offset bounds for engine and other nodes, and how long a clock may be unsynchronised."),
   });
 }
