@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CiRunnerConfig } from "./config";
+import { CI_RUNNER_ENVIRONMENT, CiRunnerConfig } from "./config";
 
 export interface CiRunnerArgs extends CiRunnerConfig {
   /** CodeBuild project name; jobs select the runner with the label `codebuild-<projectName>-<run id>-<run attempt>`. */
@@ -105,7 +105,7 @@ export class CiRunner extends pulumi.ComponentResource {
           auth: { type: "CODECONNECTIONS", resource: args.connectionArn },
         },
         artifacts: { type: "NO_ARTIFACTS" },
-        environment: { type: "LINUX_CONTAINER", computeType: args.computeType, image: args.image, imagePullCredentialsType: "CODEBUILD" },
+        environment: { type: CI_RUNNER_ENVIRONMENT.type, computeType: args.computeType, image: args.image, imagePullCredentialsType: "CODEBUILD" },
         vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [securityGroup.id] },
         logsConfig: { cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name }, s3Logs: { status: "DISABLED" } },
         buildTimeout: args.buildTimeoutMinutes,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, EngineNodesConfig, instanceMemoryReservation, SystemNodesConfig } from "./config";
+import { ClusterConfig, EngineNodesConfig, instanceMemoryReservation, STACK_PARTITION, SystemNodesConfig } from "./config";
 import { renderTo } from "./k8s/workload-cluster";
 import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
@@ -30,18 +30,25 @@ export interface ClusterArgs extends ClusterConfig {
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
-const EKS_CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+/** EKS access policies (EKS User Guide, "Review access policy permissions", read 2026-12-07). */
+const accessPolicy = (name: string) => `arn:${STACK_PARTITION}:eks::aws:cluster-access-policy/${name}`;
+/** Everything, cluster-wide: the deploy role and the people in cluster.adminRoleArns only. */
+export const EKS_CLUSTER_ADMIN_POLICY = accessPolicy("AmazonEKSClusterAdminPolicy");
+/** Read (get, list, watch) of most resources, like Kubernetes' `view` ClusterRole: no Secrets, no writes. */
+export const EKS_VIEW_POLICY = accessPolicy("AmazonEKSViewPolicy");
 
 /**
- * The EKS access policy of each CI role. A preview with server-side apply sends every object as a
- * dry-run patch, and Kubernetes authorizes a dry-run exactly as the real write (Kubernetes docs, API
- * concepts, "Dry-run authorization", read 2026-11-30): AmazonEKSViewPolicy's read verbs would refuse
- * them. The program writes cluster-scoped objects (namespaces, StorageClasses, a PriorityClass, the
- * charts' CRDs, ClusterRoles and webhooks), which only AmazonEKSClusterAdminPolicy covers (EKS User
- * Guide, "Review access policy permissions", read 2026-11-30). The preview role stays read-only on
- * AWS; who may assume it (this repository's pull requests, never forks) is what limits it.
+ * The EKS access policy of each CI role. The preview role reads: with server-side apply a preview
+ * sends each create or update as a dry-run, which Kubernetes authorizes like the write, so the view
+ * policy's dry-runs are refused, and pulumi-kubernetes answers a Forbidden dry-run during a preview
+ * by returning the planned inputs instead of failing (provider/pkg/provider/provider.go, Create and
+ * Update, `req.GetPreview() && apierrors.IsForbidden(awaitErr)`: present from v4.20.0 through v4.32.0
+ * and main at 94977969 of 2026-07-01, the newest source reachable here; read 2026-12-07). Such a
+ * preview still shows every create, update and replacement (Diff compares inputs with the state,
+ * no dry-run), without the API server's defaults and admission checks; the deploy's `up` runs them.
+ * A pull request's code therefore cannot write to the cluster or read a Secret.
  */
-export const CI_ACCESS_POLICIES = { preview: EKS_CLUSTER_ADMIN_POLICY, deploy: EKS_CLUSTER_ADMIN_POLICY } as const;
+export const CI_ACCESS_POLICIES = { preview: EKS_VIEW_POLICY, deploy: EKS_CLUSTER_ADMIN_POLICY } as const;
 
 /**
  * EKS control plane (API access entries, private endpoint in prod, all control-plane logs, KMS
@@ -91,14 +98,14 @@ export class Cluster extends pulumi.ComponentResource {
     }
 
     // One access entry per principal, each with one cluster-wide access policy.
-    const entry = (principalArn: string, policyArn: string) => ({
+    const entry = (principalArn: string, access: "admin" | "view", policyArn: string) => ({
       principalArn,
-      accessPolicies: { admin: { policyArn, accessScope: { type: "cluster" } } },
+      accessPolicies: { [access]: { policyArn, accessScope: { type: "cluster" } } },
     });
     const principalEntries = {
-      ...Object.fromEntries(args.adminRoleArns.map((arn, i) => [`admin-${i}`, entry(arn, EKS_CLUSTER_ADMIN_POLICY)])),
-      "ci-preview": entry(args.ciAccess.previewRoleArn, CI_ACCESS_POLICIES.preview),
-      "ci-deploy": entry(args.ciAccess.deployRoleArn, CI_ACCESS_POLICIES.deploy),
+      ...Object.fromEntries(args.adminRoleArns.map((arn, i) => [`admin-${i}`, entry(arn, "admin", EKS_CLUSTER_ADMIN_POLICY)])),
+      "ci-preview": entry(args.ciAccess.previewRoleArn, "view", CI_ACCESS_POLICIES.preview),
+      "ci-deploy": entry(args.ciAccess.deployRoleArn, "admin", CI_ACCESS_POLICIES.deploy),
     };
 
     const cluster = new eks.Cluster(

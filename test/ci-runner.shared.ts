@@ -3,7 +3,8 @@ import { runStack, StackRun } from "../tools/harness";
 import { Inventory } from "./inventory";
 import { stackConfig } from "./stack-config";
 
-const CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+const ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/";
+const CLUSTER_ADMIN = `${ACCESS_POLICY}AmazonEKSClusterAdminPolicy`;
 
 /**
  * The runner and the CI roles' access entries of docs/ci-cd.md, over a whole-stack run (one stack per test file: the program module runs once per process).
@@ -112,16 +113,28 @@ export function ciRunnerSuite(stack: "dev" | "prod"): void {
     const entries = () => (inventory.one("eks:index:Cluster", "hft").inputs as any).accessEntries;
     const ciAccess = () => (stackConfig(stack).cluster as any).ciAccess;
 
-    it("give the preview and the deploy role cluster-wide access that allows server-side dry-runs and applies", () => {
-      for (const [key, arn] of [
-        ["ci-preview", ciAccess().previewRoleArn],
-        ["ci-deploy", ciAccess().deployRoleArn],
-      ]) {
-        expect(entries()[key]).toEqual({ principalArn: arn, accessPolicies: { admin: { policyArn: CLUSTER_ADMIN, accessScope: { type: "cluster" } } } });
-      }
+    const policiesOf = (entry: any) => Object.values(entry.accessPolicies ?? {}) as { policyArn: string; accessScope: { type: string } }[];
+
+    it("give the preview role read access only: the view policy, no admin or edit policy, no Kubernetes group", () => {
+      const preview = entries()["ci-preview"];
+      expect(preview.principalArn).toBe(ciAccess().previewRoleArn);
+      expect(policiesOf(preview)).toEqual([{ policyArn: `${ACCESS_POLICY}AmazonEKSViewPolicy`, accessScope: { type: "cluster" } }]);
+      for (const { policyArn } of policiesOf(preview)) expect(policyArn).not.toMatch(/Admin|Edit/);
+      // A group such as system:masters would grant through RBAC what the access policy withholds.
+      expect(preview.kubernetesGroups).toBeUndefined();
       expect(ciAccess().previewRoleArn).toMatch(new RegExp(`:role/hft-ci-preview-${stack}$`));
+    });
+
+    it("make the deploy role the only cluster admin besides cluster.adminRoleArns", () => {
+      const admins = Object.values(entries())
+        .filter((entry: any) => policiesOf(entry).some((p) => /Admin|Edit/.test(p.policyArn)) || entry.kubernetesGroups !== undefined)
+        .map((entry: any) => entry.principalArn);
+      expect(admins.sort()).toEqual([ciAccess().deployRoleArn, ...((stackConfig(stack).cluster as any).adminRoleArns ?? [])].sort());
+      expect(policiesOf(entries()["ci-deploy"])).toEqual([{ policyArn: CLUSTER_ADMIN, accessScope: { type: "cluster" } }]);
       expect(ciAccess().deployRoleArn).toMatch(new RegExp(`:role/hft-ci-deploy-${stack}$`));
-      expect(entries().nodes.type).toBe("EC2_LINUX");
+      // The nodes' entry is EKS's own node type, with no access policy.
+      expect(entries().nodes).toMatchObject({ type: "EC2_LINUX" });
+      expect(entries().nodes.accessPolicies).toBeUndefined();
     });
   });
 }

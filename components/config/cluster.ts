@@ -1,3 +1,4 @@
+import { arnOfStackPartition } from "./arn";
 import { bool, cidr, cidrList, documentationRangeProblem, list, section, text, TierContext, withRules } from "./fields";
 import { EKS_KUBERNETES_RANGE } from "./kubernetes-versions";
 import { cidrsOverlap } from "./primitives";
@@ -25,7 +26,7 @@ export interface ClusterConfig {
 
 /** The roles the workflows assume through GitHub's OIDC token; each gets an EKS access entry. */
 export interface CiAccessConfig {
-  /** Role of preview.yml: its server-side dry-runs need the same Kubernetes verbs as the writes. */
+  /** Role of preview.yml: read-only (AmazonEKSViewPolicy, no Secrets); a forbidden dry-run is previewed client-side. */
   previewRoleArn: string;
   /** Role of up.yml: applies everything the program manages. */
   deployRoleArn: string;
@@ -51,8 +52,7 @@ export function kubernetesVersion(what: "EKS" | "Kubernetes", range: { min: numb
   );
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const roleArn = () => text(ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+const roleArn = () => arnOfStackPartition(/iam::\d{12}:role\/[\w+=,.@/-]+/, "an IAM role ARN", "arn:aws:iam::<account>:role/<name>");
 
 const addonVersion = () => text(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, 'an exact EKS addon version such as "v1.20.4-eksbuild.1"');
 
@@ -65,12 +65,14 @@ export function clusterSchema({ prod }: TierContext) {
     serviceCidr: cidr(12, 24).describe("Service IPv4 CIDR, /12 to /24, not overlapping the VPC; nodes need it in their NodeConfig."),
     endpointPublicAccess: bool().describe("Public API endpoint (development only); the private endpoint is always on."),
     publicAccessCidrs: cidrList().default([]).describe("CIDRs allowed to reach the public endpoint; required when it is on; never 0.0.0.0/0 nor an RFC 5737 documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)."),
-    adminRoleArns: list(text(ROLE_ARN, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)"))
+    adminRoleArns: list(roleArn())
       .default([])
       .describe("IAM role ARNs granted cluster-admin through EKS access entries."),
     ciAccess: section({
-      previewRoleArn: roleArn().describe("Role preview.yml assumes (e.g. hft-ci-preview-<stack>); its dry-runs need cluster-wide write verbs: AmazonEKSClusterAdminPolicy."),
-      deployRoleArn: roleArn().describe("Role up.yml assumes (e.g. hft-ci-deploy-<stack>): AmazonEKSClusterAdminPolicy."),
+      previewRoleArn: roleArn().describe(
+        "Role preview.yml assumes (e.g. hft-ci-preview-<stack>): read-only, AmazonEKSViewPolicy (no Secrets); forbidden dry-runs are previewed client-side (docs/ci-cd.md).",
+      ),
+      deployRoleArn: roleArn().describe("Role up.yml assumes from main through the stack's environment (e.g. hft-ci-deploy-<stack>): AmazonEKSClusterAdminPolicy."),
     }).describe("The CI roles' Kubernetes access, each through an EKS access entry (docs/ci-cd.md)."),
     nodeAmiRelease: text(/^v\d{8}$/, 'an EKS AL2023 AMI release such as "v20251103"').describe(
       'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',

@@ -23,6 +23,7 @@ import { credentialFields, otherKeyProblems } from "./stack-file";
 import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./storage";
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
 
+export * from "./arn";
 export * from "./aws-regions";
 export * from "./ci-runner";
 export * from "./cluster";
