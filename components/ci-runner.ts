@@ -15,6 +15,9 @@ export interface CiRunnerArgs extends CiRunnerConfig {
 
 const HTTPS = 443;
 
+/** The runner's CodeBuild project (the ciRunnerProject output), named after the stack's cluster. */
+export const ciRunnerProjectName = (clusterName: string) => `${clusterName}-ci-runner`;
+
 /**
  * A CodeBuild-hosted GitHub Actions runner inside the VPC, so that CI reaches a private EKS API
  * endpoint. Each queued workflow job whose `runs-on` label names this project starts an ephemeral

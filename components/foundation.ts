@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupStore, BackupStoreHandle } from "./backup-store";
-import { CiRunner } from "./ci-runner";
+import { CiRunner, ciRunnerProjectName } from "./ci-runner";
 import { Cluster } from "./cluster";
 import { EksPlatformConfig, ExistingPlatformConfig, instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, memoryReservation } from "./config";
 import { ExistingCluster } from "./existing-cluster";
@@ -79,7 +79,7 @@ export function eksFoundation(
   // CI's way into the private API endpoint: a runner in the same private subnets.
   const ciRunner = new CiRunner("hft", {
     ...config.ciRunner,
-    projectName: `${config.cluster.name}-ci-runner`,
+    projectName: ciRunnerProjectName(config.cluster.name),
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     clusterSecurityGroupId: cluster.nodeSecurityGroupId,
