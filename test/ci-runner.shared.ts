@@ -38,7 +38,7 @@ export function ciRunnerSuite(stack: "dev" | "prod"): void {
         artifacts: { type: "NO_ARTIFACTS" },
         environment: { type: "LINUX_CONTAINER", computeType: "BUILD_GENERAL1_MEDIUM", image: "aws/codebuild/amazonlinux-x86_64-standard:5.0" },
         logsConfig: { cloudwatchLogs: { status: "ENABLED", groupName: `/aws/codebuild/${projectName}` }, s3Logs: { status: "DISABLED" } },
-        buildTimeout: 120,
+        buildTimeout: 150,
       });
       expect(project().vpcConfig.subnets).toHaveLength(3);
       expect(project().vpcConfig.securityGroupIds).toEqual([securityGroupId()]);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -113,7 +113,7 @@ describe("ciRunner", () => {
     expect(runner).toMatchObject({
       computeType: "BUILD_GENERAL1_MEDIUM",
       image: "aws/codebuild/amazonlinux-x86_64-standard:5.0",
-      buildTimeoutMinutes: 120,
+      buildTimeoutMinutes: 150,
       logRetentionDays: 90,
     });
   });
@@ -122,7 +122,7 @@ describe("ciRunner", () => {
     expectRejected("prod", { "ciRunner.repository": "https://github.com/acme/hft" }, "ciRunner.repository", /owner\/name/);
     expectRejected("prod", { "ciRunner.connectionArn": "arn:aws:codestar:us-east-1:210987654321:connection/abc" }, "ciRunner.connectionArn", /CodeConnections connection ARN/);
     expectRejected("prod", { "ciRunner.computeType": "BUILD_GENERAL1_HUGE" }, "ciRunner.computeType", /BUILD_GENERAL1_MEDIUM/);
-    expectRejected("prod", { "ciRunner.image": "ubuntu:latest" }, "ciRunner.image", /curated image/);
+    expectRejected("prod", { "ciRunner.image": "ubuntu:latest" }, "ciRunner.image", /curated x86_64 image/);
     expectRejected("prod", { "ciRunner.buildTimeoutMinutes": 3000 }, "ciRunner.buildTimeoutMinutes", /from 5 to 2160/);
     expectRejected("prod", { "ciRunner.logRetentionDays": 10 }, "ciRunner.logRetentionDays", /one of 1, 3, 5/);
     expectRejected("prod", { ciRunner: undefined }, "ciRunner", /missing|an object/);
@@ -137,4 +137,61 @@ describe("ciRunner", () => {
     expectRejected("local", { ciRunner: { repository: "acme/hft" } }, "ciRunner", /EKS-only/);
     expect(existingConfig("local").clusterMode).toBe("existing");
   });
+});
+
+describe("one partition, one architecture", () => {
+  const PARTITION = /in partition aws, the partition of every Region aws:region accepts/;
+
+  it("refuses an ARN of another partition in every ARN key", () => {
+    expectRejected("prod", { "ciRunner.connectionArn": "arn:aws-cn:codeconnections:cn-north-1:210987654321:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" }, "ciRunner.connectionArn", PARTITION);
+    expectRejected("prod", { "cluster.ciAccess.deployRoleArn": "arn:aws-us-gov:iam::210987654321:role/hft-ci-deploy-prod" }, "cluster.ciAccess.deployRoleArn", PARTITION);
+    expectRejected("prod", { "cluster.ciAccess.previewRoleArn": "arn:aws-iso:iam::210987654321:role/hft-ci-preview-prod" }, "cluster.ciAccess.previewRoleArn", PARTITION);
+    expectRejected("dev", { "cluster.adminRoleArns": ["arn:aws:iam::210987654321:role/ops", "arn:aws-cn:iam::210987654321:role/ops-cn"] }, "cluster.adminRoleArns", /"arn:aws-cn:iam::210987654321:role\/ops-cn" is not allowed; allowed: an IAM role ARN in partition aws/);
+    expect(eksConfig("dev", { "cluster.adminRoleArns": ["arn:aws:iam::210987654321:role/ops"] }).cluster.adminRoleArns).toEqual(["arn:aws:iam::210987654321:role/ops"]);
+  });
+
+  it("refuses an aarch64 image for the x86_64 LINUX_CONTAINER project, and takes the x86_64 ones", () => {
+    for (const image of ["aws/codebuild/amazonlinux-aarch64-standard:3.0", "aws/codebuild/amazonlinux2-aarch64-standard:3.0"]) {
+      expectRejected("prod", { "ciRunner.image": image }, "ciRunner.image", /x86_64 image .*LINUX_CONTAINER, which runs x86_64 only/);
+    }
+    for (const image of ["aws/codebuild/amazonlinux-x86_64-standard:5.0", "aws/codebuild/amazonlinux2-x86_64-standard:5.0", "aws/codebuild/standard:7.0"]) {
+      expect(eksConfig("prod", { "ciRunner.image": image }).ciRunner.image).toBe(image);
+    }
+  });
+});
+
+describe("copies of Pulumi.prod.yaml with another partition's ARN or an aarch64 runner image", () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), "hft-partition-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const prod = readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8");
+  const copies = {
+    "prod-cn": ["connectionArn: arn:aws:codeconnections:", "connectionArn: arn:aws-cn:codeconnections:", "ciRunner.connectionArn"],
+    "prod-gov": ["deployRoleArn: arn:aws:iam::", "deployRoleArn: arn:aws-us-gov:iam::", "cluster.ciAccess.deployRoleArn"],
+    "prod-arm": ["    computeType:", "    image: aws/codebuild/amazonlinux-aarch64-standard:3.0\n    computeType:", "ciRunner.image"],
+  } as const;
+  const render = (stack: string) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, "tools/run.cjs"), "tools/render.ts", "--stack", stack, "--config-dir", scratch, "--out", path.join(scratch, `out-${stack}`)], { cwd: REPO_ROOT });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (status) => resolve({ status, stderr }));
+    });
+
+  it("each is refused by the render in one line naming the key and the stack file, no trace, nothing written", async () => {
+    for (const [stack, [from, to]] of Object.entries(copies)) {
+      const copy = prod.replace(from, to);
+      expect(copy, stack).not.toBe(prod);
+      writeFileSync(path.join(scratch, `Pulumi.${stack}.yaml`), copy);
+    }
+    const results = await Promise.all(Object.keys(copies).map(render));
+    Object.entries(copies).forEach(([stack, [, , key]], i) => {
+      const { status, stderr } = results[i];
+      expect(status, stack).toBe(1);
+      const lines = stderr.trim().split("\n");
+      expect(lines, stderr).toEqual([`Invalid stack configuration in Pulumi.${stack}.yaml (1 problem):`, expect.stringMatching(new RegExp(`^  - hft-platform:${key.replaceAll(".", "\\.")}: `))]);
+      expect(lines[1]).toMatch(new RegExp(`partition aws|x86_64 only`));
+      expect(lines[1]).toContain(`(set it in Pulumi.${stack}.yaml)`);
+      expect(existsSync(path.join(scratch, `out-${stack}`))).toBe(false);
+    });
+  }, 180_000);
 });

@@ -1,11 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ConfigError } from "../components/config";
-import { REPO_ROOT } from "../tools/harness";
+import { ConfigError, EksPlatformConfig, parseStackConfig } from "../components/config";
+import { ciStacks, CiStack, runnerProblems } from "../tools/ci-stacks";
+import { stacksIn } from "../tools/cli";
+import { readStackConfig, REPO_ROOT, runStack } from "../tools/harness";
+import { decide, PolicyDocument } from "../tools/iam-paths";
 import { stackRegion } from "../tools/stack-region";
 
 // The workflows as GitHub reads them: every property below is checked on the parsed files.
@@ -23,7 +26,8 @@ interface Job {
   needs?: string | string[];
   "runs-on": string;
   environment?: string;
-  strategy?: { matrix?: Record<string, unknown[]> };
+  "timeout-minutes": number;
+  strategy?: { matrix?: Record<string, unknown> };
   outputs?: Record<string, string>;
   steps: Step[];
 }
@@ -39,8 +43,43 @@ const workflow = (file: string) => parse(text(file)) as Workflow;
 const allJobs = files.flatMap((file) => Object.entries(workflow(file).jobs).map(([name, job]) => ({ file, name, job })));
 const stepsUsing = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
 
-const PROD_LABEL = "codebuild-${{ vars.CI_RUNNER_PROJECT_PROD }}-${{ github.run_id }}-${{ github.run_attempt }}";
-const DEV_LABEL = "codebuild-${{ vars.CI_RUNNER_PROJECT_DEV }}-${{ github.run_id }}-${{ github.run_attempt }}";
+const RUNNER_LABEL = "codebuild-${{ vars[format('CI_RUNNER_PROJECT_{0}', matrix.key)] }}-${{ github.run_id }}-${{ github.run_attempt }}";
+/** The jobs that run on a stack's in-network runner, one per matrix entry. */
+const CLOUD_JOBS = [
+  { file: "preview.yml", name: "preview", gate: "stacks", list: "stacks" },
+  { file: "up.yml", name: "development", gate: "checked", list: "development" },
+  { file: "up.yml", name: "production", gate: "checked", list: "production" },
+] as const;
+const STACKS = ciStacks();
+
+/** An eks stack file as the program reads it. */
+function parseStackConfigOf(stack: string): EksPlatformConfig {
+  const { config, secretKeys } = readStackConfig(stack);
+  return parseStackConfig(config, stack, (key) => secretKeys.includes(key)) as EksPlatformConfig;
+}
+
+/**
+ * A workflow value with its `${{ }}` expressions evaluated for one matrix entry: the forms the
+ * workflows use (context paths, `vars[format('<PREFIX>{0}', matrix.key)]`). Anything else throws,
+ * so an expression this test cannot read fails the test rather than passing it unread.
+ */
+function expand(template: string, context: Record<string, unknown>): string {
+  return template.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
+    const path = (p: string) => p.split(".").reduce<any>((node, key) => node?.[key], context);
+    const indexed = /^vars\[format\('(\w*)\{0\}(\w*)', matrix\.(\w+)\)\]$/.exec(expression);
+    if (indexed) return String(path(`vars.${indexed[1]}${path(`matrix.${indexed[3]}`)}${indexed[2]}`) ?? "");
+    if (/^[a-z_]+(\.[\w-]+)+$/.test(expression)) return String(path(expression) ?? "");
+    throw new Error(`cannot evaluate \${{ ${expression} }}`);
+  });
+}
+
+/** The JSON policy that docs/ci-cd.md shows after `<!-- iam:<name> -->`, placeholders filled in. */
+function documentedPolicy(name: string, values: Record<string, string>): PolicyDocument {
+  const doc = readFileSync(path.join(REPO_ROOT, "docs", "ci-cd.md"), "utf8");
+  const block = new RegExp(`<!-- iam:${name} -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(doc)?.[1];
+  if (!block) throw new Error(`docs/ci-cd.md shows no iam:${name} policy`);
+  return JSON.parse(block.replace(/<(\w+)>/g, (m, key: string) => values[key] ?? m)) as PolicyDocument;
+}
 
 /**
  * Evaluates a job `if` that is a conjunction of `context.path == 'literal'` terms against an event
@@ -63,13 +102,19 @@ function evaluateConjunction(expression: string, context: Record<string, unknown
 
 /** The runner check's script, run with the given repository variables. */
 function runRunnerCheck(step: Step, variables: Record<string, string>) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
-  for (const [name, value] of Object.entries(step.env ?? {})) {
-    const variable = /^\$\{\{ vars\.(\w+) \}\}$/.exec(value)?.[1];
-    expect(variable, `${name} comes from a repository variable`).toBeDefined();
-    env[name] = variables[variable!] ?? "";
-  }
-  return spawnSync("bash", ["-e", "-c", step.run!], { env, encoding: "utf8" });
+  expect(step.env).toEqual({ VARS_JSON: "${{ toJSON(vars) }}" });
+  return spawnSync("bash", ["-e", "-c", step.run!], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", VARS_JSON: JSON.stringify(variables) }, encoding: "utf8" });
+}
+
+/** What a stack's job in `file`/`name` would run with: its label, environment and each step's inputs. */
+function jobFor(file: string, name: string, entry: CiStack, vars: Record<string, string> = {}) {
+  const job = workflow(file).jobs[name];
+  const context = { matrix: entry, vars, github: { run_id: "7", run_attempt: "1" } };
+  return {
+    label: expand(job["runs-on"], context),
+    environment: expand(job.environment ?? "", context),
+    step: (action: string) => Object.fromEntries(Object.entries(stepsUsing(job, action)[0].with ?? {}).map(([k, v]) => [k, expand(String(v), context)])),
+  };
 }
 
 describe("every workflow", () => {
@@ -88,12 +133,13 @@ describe("every workflow", () => {
 
   it("takes the region from the stack file, never from a repository variable", () => {
     const credentialSteps = allJobs.flatMap(({ job }) => stepsUsing(job, "aws-actions/configure-aws-credentials").map((step) => ({ job, step })));
-    expect(credentialSteps.length).toBe(3);
+    expect(credentialSteps.length).toBe(CLOUD_JOBS.length);
     for (const { job, step } of credentialSteps) {
       const id = /^\$\{\{ steps\.([\w-]+)\.outputs\.region \}\}$/.exec(String(step.with?.["aws-region"]))?.[1];
       expect(id, "aws-region is a step output").toBeDefined();
       const reader = job.steps.find((s) => s.id === id)!;
-      expect(reader.run).toMatch(/^npx tsx tools\/stack-region\.ts --stack ("\$STACK"|dev|prod) >> "\$GITHUB_OUTPUT"$/);
+      expect(reader.run).toBe('npx tsx tools/stack-region.ts --stack "$STACK" >> "$GITHUB_OUTPUT"');
+      expect(reader.env).toEqual({ STACK: "${{ matrix.stack }}" });
       // The reader comes before the credentials step.
       expect(job.steps.indexOf(reader)).toBeLessThan(job.steps.indexOf(step));
     }
@@ -102,7 +148,7 @@ describe("every workflow", () => {
 
   it("creates a missing stack on first use", () => {
     const pulumiSteps = allJobs.flatMap(({ job }) => stepsUsing(job, "pulumi/actions"));
-    expect(pulumiSteps).toHaveLength(3);
+    expect(pulumiSteps).toHaveLength(CLOUD_JOBS.length);
     // `upsert` is an input of pulumi/actions v7.0.0 (action.yml at 8e5e406f, read 2026-11-30).
     for (const step of pulumiSteps) expect(step.with).toMatchObject({ upsert: true, policyPacks: "policy" });
   });
@@ -118,45 +164,104 @@ describe("every workflow", () => {
     }
   });
 
-  it("runs every job that assumes an AWS role on an in-network CodeBuild runner", () => {
+  it("runs every job that assumes an AWS role on the stack's in-network CodeBuild runner", () => {
     const cloudJobs = allJobs.filter(({ job }) => stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0);
-    expect(cloudJobs.map(({ file, name }) => `${file}:${name}`).sort()).toEqual(["preview.yml:preview", "up.yml:dev", "up.yml:prod"]);
-    for (const { job } of cloudJobs) expect(job["runs-on"]).toMatch(/^codebuild-\$\{\{ .+ \}\}-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/);
+    expect(cloudJobs.map(({ file, name }) => `${file}:${name}`).sort()).toEqual(CLOUD_JOBS.map(({ file, name }) => `${file}:${name}`).sort());
+    // CodeBuild takes a job whose label is codebuild-<project>-<run id>-<run attempt> (CodeBuild
+    // User Guide, "Label overrides supported with the CodeBuild-hosted GitHub Actions runner", read
+    // 2026-11-30).
+    for (const { job } of cloudJobs) expect(job["runs-on"]).toBe(RUNNER_LABEL);
+  });
+
+  it("stops every runner job before CodeBuild stops the build that hosts it", () => {
+    const runnerJobs = allJobs.filter(({ job }) => job["runs-on"].startsWith("codebuild-"));
+    const longest = Math.max(...runnerJobs.map(({ job }) => job["timeout-minutes"]));
+    expect(runnerJobs).toHaveLength(CLOUD_JOBS.length);
+    for (const { file, name, job } of runnerJobs) expect(job["timeout-minutes"], `${file}:${name} states its timeout`).toBeGreaterThan(0);
+    for (const stack of STACKS) {
+      const { ciRunner } = parseStackConfigOf(stack.stack);
+      expect(ciRunner.buildTimeoutMinutes, `ciRunner.buildTimeoutMinutes of Pulumi.${stack.stack}.yaml vs the longest job (${longest} min)`).toBeGreaterThan(longest);
+    }
   });
 });
 
-describe("the in-network runner label", () => {
-  it("names the CodeBuild project the stack creates, from a repository variable", () => {
-    // CodeBuild takes a job whose label is codebuild-<project>-<run id>-<run attempt> (CodeBuild
-    // User Guide, "Label overrides supported with the CodeBuild-hosted GitHub Actions runner", read
-    // 2026-11-30); the variable holds the stack's ciRunnerProject output (test/ci-runner.shared.ts).
-    expect(workflow("up.yml").jobs.prod["runs-on"]).toBe(PROD_LABEL);
-    expect(workflow("up.yml").jobs.dev["runs-on"]).toBe(DEV_LABEL);
+describe("stacks are data", () => {
+  it("every eks stack file is a CI stack, with its own roles and runner from its own file", () => {
+    const eks = stacksIn(REPO_ROOT).filter((stack) => (parse(readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["hft-platform:clusterMode"] ?? "eks") === "eks");
+    expect(STACKS.map((s) => s.stack)).toEqual(eks);
+    for (const s of STACKS) {
+      const { cluster } = parseStackConfigOf(s.stack);
+      expect(s).toMatchObject({ previewRoleArn: cluster.ciAccess.previewRoleArn, deployRoleArn: cluster.ciAccess.deployRoleArn, runner: `${cluster.name}-ci-runner` });
+    }
   });
 
-  it("sends the prod preview to the prod runner and the dev preview to the dev runner", () => {
-    const preview = workflow("preview.yml").jobs.preview;
-    expect(preview.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
-    // The one expression form GitHub evaluates as a ternary: `cond && a || b`.
-    expect(preview["runs-on"]).toBe(
-      "codebuild-${{ matrix.stack == 'prod' && vars.CI_RUNNER_PROJECT_PROD || vars.CI_RUNNER_PROJECT_DEV }}-${{ github.run_id }}-${{ github.run_attempt }}",
-    );
+  it("no workflow names a stack or chooses one stack's setting by a condition", () => {
+    for (const file of files) {
+      const code = text(file)
+        .split("\n")
+        .filter((line) => !/^\s*#/.test(line))
+        .join("\n");
+      for (const stack of stacksIn(REPO_ROOT)) {
+        expect(code, `${file} names stack ${stack}`).not.toMatch(new RegExp(`['"/_-]${stack}\\b|\\b${stack}['"]|--stack ${stack}\\b|_${stack.toUpperCase()}\\b`));
+      }
+      expect(code, `${file}: a ternary`).not.toMatch(/matrix\.\w+\s*==/);
+    }
   });
 
-  for (const [file, gate, cloudJobs] of [
-    ["preview.yml", "runners", ["preview"]],
-    ["up.yml", "checked", ["dev", "prod"]],
-  ] as const) {
-    it(`${file}: fails at once, naming the variable, when a runner is not configured`, () => {
+  it("takes each cloud job's matrix from tools/ci-stacks.ts over the stack files", () => {
+    for (const { file, name, gate, list } of CLOUD_JOBS) {
+      const jobs = workflow(file).jobs;
+      expect(jobs[name].strategy?.matrix).toEqual({ include: `\${{ fromJSON(needs.${gate}.outputs.${list}) }}` });
+      expect([jobs[name].needs].flat()).toContain(gate);
+      expect(jobs[gate].outputs?.[list]).toBe(`\${{ steps.stacks.outputs.${list} }}`);
+      expect(jobs[gate].steps.find((s) => s.id === "stacks")?.run).toBe('npx tsx tools/ci-stacks.ts >> "$GITHUB_OUTPUT"');
+    }
+  });
+
+  describe("a new stack copied from dev with its own name and roles", () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), "hft-ci-stacks-"));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+    const dev = readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
+    const staging = dev.replace("name: hft-dev", "name: hft-staging").replaceAll("hft-ci-preview-dev", "hft-ci-preview-staging").replaceAll("hft-ci-deploy-dev", "hft-ci-deploy-staging");
+    writeFileSync(path.join(scratch, "Pulumi.dev.yaml"), dev);
+    writeFileSync(path.join(scratch, "Pulumi.staging.yaml"), staging);
+    const entry = () => ciStacks(scratch).find((s) => s.stack === "staging")!;
+    const vars = { CI_RUNNER_PROJECT_DEV: "hft-dev-ci-runner", CI_RUNNER_PROJECT_STAGING: "hft-staging-ci-runner" };
+
+    it("is previewed on its own runner, as its own preview role, in its own environment", () => {
+      expect(staging).not.toBe(dev);
+      expect(entry()).toMatchObject({ key: "STAGING", tier: "development", runner: "hft-staging-ci-runner" });
+      const job = jobFor("preview.yml", "preview", entry(), vars);
+      expect(job.label).toBe("codebuild-hft-staging-ci-runner-7-1");
+      expect(job.environment).toBe("preview-staging");
+      expect(job.step("aws-actions/configure-aws-credentials")["role-to-assume"]).toBe("arn:aws:iam::111122223333:role/hft-ci-preview-staging");
+      expect(job.step("pulumi/actions")).toMatchObject({ "stack-name": "/hft-platform/staging", policyPackConfigs: "policy/config/staging.json" });
+    });
+
+    it("is deployed with the development stacks, as its own deploy role, in its own environment", () => {
+      const job = jobFor("up.yml", "development", entry(), vars);
+      expect(job.label).toBe("codebuild-hft-staging-ci-runner-7-1");
+      expect(job.environment).toBe("staging");
+      expect(job.step("aws-actions/configure-aws-credentials")["role-to-assume"]).toBe("arn:aws:iam::111122223333:role/hft-ci-deploy-staging");
+    });
+  });
+});
+
+describe("the in-network runner", () => {
+  for (const { file, gate } of [CLOUD_JOBS[0], CLOUD_JOBS[1]]) {
+    it(`${file}: fails at once, naming the variable, when a stack's runner is not configured or is another stack's`, () => {
       const jobs = workflow(file).jobs;
       expect(jobs[gate]["runs-on"]).toBe("ubuntu-latest");
-      for (const name of cloudJobs) expect([jobs[name].needs].flat()).toContain(gate);
       const check = jobs[gate].steps.find((s) => s.name === "Each stack names its in-network runner")!;
-      const configured = { CI_RUNNER_PROJECT_DEV: "hft-dev-ci-runner", CI_RUNNER_PROJECT_PROD: "hft-prod-ci-runner" };
-      expect(runRunnerCheck(check, configured).status).toBe(0);
-      const missing = runRunnerCheck(check, { CI_RUNNER_PROJECT_DEV: "hft-dev-ci-runner" });
-      expect(missing.status).toBe(1);
-      expect(missing.stdout).toContain("::error::Repository variable CI_RUNNER_PROJECT_PROD is not set");
+      const configured = Object.fromEntries(STACKS.map((s) => [`CI_RUNNER_PROJECT_${s.key}`, s.runner]));
+      expect(runnerProblems(STACKS, configured)).toEqual([]);
+      // One run of the step itself: prod's variable unset, dev's naming prod's runner.
+      const wrong = runRunnerCheck(check, { ...configured, CI_RUNNER_PROJECT_PROD: "", CI_RUNNER_PROJECT_DEV: "hft-prod-ci-runner" });
+      expect(wrong.status).toBe(1);
+      expect(wrong.stdout.trim().split("\n")).toEqual([
+        expect.stringMatching(/^::error::Repository variable CI_RUNNER_PROJECT_DEV is hft-prod-ci-runner, but stack dev's runner is hft-dev-ci-runner \(cluster\.name in Pulumi\.dev\.yaml\)/),
+        expect.stringMatching(/^::error::Repository variable CI_RUNNER_PROJECT_PROD is not set: set it to hft-prod-ci-runner, the ciRunnerProject output of stack prod/),
+      ]);
     });
   }
 });
@@ -177,6 +282,83 @@ describe("pr-comment", () => {
     }
     expect(evaluateConjunction(condition, run("push", "success"))).toBe(false);
   });
+});
+
+/** GitHub's OIDC token as the role's trust policy sees it (GitHub docs, "About security hardening with OpenID Connect", subject claims, read 2026-12-07). */
+const REPO = { org: "acme", repo: "hft-platform", account: "111122223333" };
+async function assume(trust: PolicyDocument, role: string, sub: string) {
+  return decide({
+    principal: `arn:aws:iam::${REPO.account}:oidc-provider/token.actions.githubusercontent.com`,
+    action: "sts:AssumeRoleWithWebIdentity",
+    resource: role,
+    resourceAccount: REPO.account,
+    context: { "token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+    identityPolicies: [],
+    resourcePolicy: trust,
+  });
+}
+const subject = (claim: string) => `repo:${REPO.org}/${REPO.repo}:${claim}`;
+
+describe("preview", () => {
+  const wf = workflow("preview.yml");
+
+  it("runs for pull requests from this repository only, never forks", () => {
+    expect(wf.on).toEqual({ pull_request: null });
+    expect(wf.jobs.stacks.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(wf.jobs.preview.needs).toBe("stacks");
+  });
+
+  it("runs each stack's preview in its environment preview-<stack>, as the stack's read-only preview role", () => {
+    for (const entry of STACKS) {
+      const job = jobFor("preview.yml", "preview", entry);
+      expect(job.environment).toBe(`preview-${entry.stack}`);
+      expect(job.step("aws-actions/configure-aws-credentials")["role-to-assume"]).toBe(entry.previewRoleArn);
+      expect(job.step("pulumi/actions")).toMatchObject({ command: "preview", policyPackConfigs: `policy/config/${entry.stack}.json` });
+    }
+  });
+
+  it("the prod preview runs in a reviewed environment: docs require reviewers, and the role trusts nothing else", async () => {
+    const doc = readFileSync(path.join(REPO_ROOT, "docs", "ci-cd.md"), "utf8");
+    expect(doc).toMatch(/\| `preview-<stack>` of a production stack \| `preview\.yml` \| yes \|/);
+    const production = STACKS.filter((s) => s.tier === "production");
+    expect(production.map((s) => s.stack)).toContain("prod");
+    for (const entry of production) {
+      const trust = documentedPolicy("preview-trust", { ...REPO, stack: entry.stack });
+      expect(await assume(trust, entry.previewRoleArn, subject(`environment:preview-${entry.stack}`))).toBe("Allowed");
+      // A job whose workflow was edited to drop the environment (and so its reviewers).
+      expect(await assume(trust, entry.previewRoleArn, subject("pull_request"))).toBe("ImplicitlyDenied");
+      for (const other of ["environment:preview-dev", `environment:${entry.stack}`, "ref:refs/heads/main"]) {
+        expect(await assume(trust, entry.previewRoleArn, subject(other)), other).toBe("ImplicitlyDenied");
+      }
+      expect(await assume(trust, entry.previewRoleArn, `repo:fork/${REPO.repo}:environment:preview-${entry.stack}`)).toBe("ImplicitlyDenied");
+    }
+  });
+
+  it("gives the preview role only the AWS reads the program makes, not the backups, secrets or any write", async () => {
+    const policy = documentedPolicy("preview-permissions", REPO);
+    const role = `arn:aws:sts::${REPO.account}:assumed-role/hft-ci-preview-prod/preview`;
+    const may = (action: string, resource: string) =>
+      decide({ principal: role, action, resource, resourceAccount: REPO.account, identityPolicies: [{ name: "preview", policy }] });
+    // Each invoke the prod render makes (tools/mocks.ts refuses any other), as the API call it is.
+    const { invokes } = await runStack("prod");
+    const tokens = [...new Set(invokes.map((i) => i.token))].sort();
+    expect(tokens).toEqual(["aws:index/getAvailabilityZones:getAvailabilityZones", "aws:index/getPartition:getPartition", "aws:ssm/getParameter:getParameter"]);
+    expect(await may("ec2:DescribeAvailabilityZones", "*")).toBe("Allowed");
+    // A public parameter's ARN has no account (arn:aws:ssm:<region>::parameter/aws/service/…); the
+    // simulator needs one, and the policy's `*` account matches either.
+    for (const invoke of invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter")) {
+      expect(await may("ssm:GetParameter", `arn:aws:ssm:us-east-1:${REPO.account}:parameter${String(invoke.inputs.name)}`)).toBe("Allowed");
+    }
+    for (const [action, resource] of [
+      ["s3:GetObject", "arn:aws:s3:::hft-prod-timescaledb-backups/base/backup.tar"],
+      ["ssm:GetParameter", `arn:aws:ssm:us-east-1:${REPO.account}:parameter/hft/prod/database-password`],
+      ["secretsmanager:GetSecretValue", `arn:aws:secretsmanager:us-east-1:${REPO.account}:secret:hft-prod`],
+      ["eks:UpdateClusterConfig", `arn:aws:eks:us-east-1:${REPO.account}:cluster/hft-prod`],
+      ["iam:PassRole", `arn:aws:iam::${REPO.account}:role/hft-ci-deploy-prod`],
+    ]) {
+      expect(await may(action, resource), action).toBe("ImplicitlyDenied");
+    }
+  }, 120_000);
 });
 
 describe("up", () => {
@@ -210,21 +392,36 @@ describe("up", () => {
     // A pull request from a fork's branch named main also runs `checks` with head_branch main.
     expect(evaluateConjunction(condition, payload({ event: "pull_request" }))).toBe(false);
     expect(evaluateConjunction(condition, payload({ head_repository: { full_name: "fork/hft-platform" } }))).toBe(false);
+    expect(evaluateConjunction(condition, payload({ head_branch: "feature" }))).toBe(false);
   });
 
-  it("deploys the commit `checks` passed, dev before prod", () => {
-    expect(wf.jobs.checked.outputs).toEqual({ sha: "${{ github.event.workflow_run.head_sha }}" });
-    expect(wf.jobs.dev.needs).toBe("checked");
-    expect(wf.jobs.prod.needs).toEqual(["checked", "dev"]);
-    for (const name of ["dev", "prod"]) {
-      expect(stepsUsing(wf.jobs[name], "actions/checkout")[0].with?.ref).toBe("${{ needs.checked.outputs.sha }}");
-      expect(wf.jobs[name].environment).toBe(name);
-      expect(stepsUsing(wf.jobs[name], "pulumi/actions")[0].with).toMatchObject({
-        command: "up",
-        "stack-name": `\${{ vars.PULUMI_ORG }}/hft-platform/${name}`,
-        policyPackConfigs: `policy/config/${name}.json`,
-      });
+  it("deploys the commit `checks` passed, development stacks before production ones", () => {
+    expect(wf.jobs.checked.outputs?.sha).toBe("${{ github.event.workflow_run.head_sha }}");
+    expect(stepsUsing(wf.jobs.checked, "actions/checkout")[0].with?.ref).toBe("${{ github.event.workflow_run.head_sha }}");
+    expect(wf.jobs.development.needs).toBe("checked");
+    expect(wf.jobs.production.needs).toEqual(["checked", "development"]);
+    expect(wf.jobs.production.if).toContain("needs.development.result == 'success' || needs.development.result == 'skipped'");
+    for (const name of ["development", "production"]) expect(stepsUsing(wf.jobs[name], "actions/checkout")[0].with?.ref).toBe("${{ needs.checked.outputs.sha }}");
+  });
+
+  it("deploys each stack in its environment, from main only, as a deploy role that trusts that environment alone", async () => {
+    const doc = readFileSync(path.join(REPO_ROOT, "docs", "ci-cd.md"), "utf8");
+    expect(doc).toMatch(/\| `<stack>` of a production stack \| `up\.yml` \| yes \| `main` only \|/);
+    expect(doc).toMatch(/\| `<stack>` of a development stack \| `up\.yml` \| none \| `main` only \|/);
+    for (const entry of STACKS) {
+      const job = jobFor("up.yml", entry.tier === "production" ? "production" : "development", entry);
+      expect(job.environment).toBe(entry.stack);
+      expect(job.step("aws-actions/configure-aws-credentials")["role-to-assume"]).toBe(entry.deployRoleArn);
+      expect(job.step("pulumi/actions")).toMatchObject({ command: "up", policyPackConfigs: `policy/config/${entry.stack}.json` });
+      const trust = documentedPolicy("deploy-trust", { ...REPO, stack: entry.stack });
+      expect(await assume(trust, entry.deployRoleArn, subject(`environment:${entry.stack}`))).toBe("Allowed");
+      for (const other of ["pull_request", `environment:preview-${entry.stack}`, "ref:refs/heads/main", "environment:other"]) {
+        expect(await assume(trust, entry.deployRoleArn, subject(other)), other).toBe("ImplicitlyDenied");
+      }
     }
+    // Only up.yml's deploy jobs name a deploy role.
+    const deployers = allJobs.filter(({ job }) => stepsUsing(job, "aws-actions/configure-aws-credentials").some((s) => s.with?.["role-to-assume"] === "${{ matrix.deployRoleArn }}"));
+    expect(deployers.map(({ file, name }) => `${file}:${name}`).sort()).toEqual(["up.yml:development", "up.yml:production"]);
   });
 });
 

@@ -63,8 +63,12 @@ export function defaultKeyPolicy(account: string): PolicyDocument {
   };
 }
 
-/** Context keys of the form `kms:EncryptionContext:<key>` that the simulator's request validation drops (it only knows `prefix/<key>` variables). */
-const UNVALIDATED_CONTEXT = /^kms:EncryptionContext:/i;
+/**
+ * Context keys the simulator's request validation drops: `kms:EncryptionContext:<key>` (it only knows
+ * `prefix/<key>` variables) and the claims of GitHub's OIDC provider (`token.actions.githubusercontent.com:sub`),
+ * which trust policies of the CI roles test.
+ */
+const UNVALIDATED_CONTEXT = /^kms:EncryptionContext:|^token\.actions\.githubusercontent\.com:/i;
 
 let codeKey: string | undefined;
 

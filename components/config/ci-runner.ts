@@ -58,7 +58,11 @@ export function ciRunnerSchema() {
       .default("aws/codebuild/amazonlinux-x86_64-standard:5.0")
       .describe(`CodeBuild curated ${CI_RUNNER_ENVIRONMENT.architecture} image the jobs run in (the project is ${CI_RUNNER_ENVIRONMENT.type}); it carries the AWS CLI the kubeconfig calls.`),
     // CodeBuild accepts 5 to 2160 minutes (CreateProject API reference, timeoutInMinutes, read 2026-11-30).
-    buildTimeoutMinutes: int(5, 2160).default(120).describe("A job running longer than this many minutes is stopped (5–2160)."),
+    // Longer than the longest workflow job on the runner (test/workflows.test.ts): a build that ends
+    // first kills the job without GitHub's timeout handling and leaves the stack's update lock held.
+    buildTimeoutMinutes: int(5, 2160)
+      .default(150)
+      .describe("CodeBuild stops a build (the job it hosts) after this many minutes (5–2160); keep it above every runner job's timeout-minutes in .github/workflows."),
     logRetentionDays: oneOfNumbers(CLOUDWATCH_RETENTION_DAYS).default(90).describe("Retention of the jobs' log group, in days (a value CloudWatch Logs accepts)."),
   });
 }
