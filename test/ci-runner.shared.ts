@@ -113,7 +113,7 @@ export function ciRunnerSuite(stack: "dev" | "prod"): void {
     const entries = () => (inventory.one("eks:index:Cluster", "hft").inputs as any).accessEntries;
     const ciAccess = () => (stackConfig(stack).cluster as any).ciAccess;
 
-    const policiesOf = (entry: any) => Object.values(entry.accessPolicies ?? {}) as { policyArn: string; accessScope: { type: string } }[];
+    const policiesOf = (entry: any) => Object.values<{ policyArn: string; accessScope: { type: string } }>(entry.accessPolicies ?? {});
 
     it("give the preview role read access only: the view policy, no admin or edit policy, no Kubernetes group", () => {
       const preview = entries()["ci-preview"];
