@@ -70,7 +70,7 @@ export interface Container {
   name: string;
   image?: string;
   env?: EnvVar[];
-  ports?: { containerPort?: number; hostPort?: number }[];
+  ports?: { name?: string; containerPort?: number; hostPort?: number }[];
   resources?: { requests?: ResourceList; limits?: ResourceList };
   securityContext?: SecurityContext;
   livenessProbe?: object;

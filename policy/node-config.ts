@@ -20,6 +20,9 @@ export interface KubeletConfig {
   topologyManagerScope?: string;
   memoryManagerPolicy?: string;
   reservedMemory?: { numaNode?: number; limits?: Record<string, string> }[];
+  kubeReserved?: Record<string, string>;
+  systemReserved?: Record<string, string>;
+  evictionHard?: Record<string, string>;
 }
 
 export interface NodeConfig {

@@ -9,6 +9,7 @@ import {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { ExemptionConfig, exemptionFor, exemptionForUrn, withExemptions } from "./exemptions";
+import * as proxyModule from "@pulumi/policy/proxy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 /**
@@ -67,7 +68,7 @@ export function resourceRule<P, C = Record<string, never>>(meta: RuleMeta, check
     validateResource: (args, report) => {
       if (!types.has(args.type)) args.notApplicable(`applies to ${meta.targetTypes.join(", ")}`);
       const config = configOf<C & ExemptionConfig>(configSchema, args.getConfig());
-      const exempt = exemptionFor(config.exemptions, args.type, args.props);
+      const exempt = exemptionFor(config.exemptions, args.type, args.name, args.props);
       if (exempt) args.notApplicable(`exempt by the stack's policy config: ${exempt.reason}`);
       check(args.props as P, report, config, args);
     },
@@ -130,6 +131,28 @@ export function rawString(obj: object, key: string): string | undefined {
   const raw: unknown = Object.getOwnPropertyDescriptor(obj, key)?.value;
   return typeof raw === "string" ? raw : undefined;
 }
+
+/** The analyzer's stand-ins for values unknown during preview, one per type (its type declarations omit them). */
+const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set(Object.entries(proxyModule).filter(([name]) => /^unknown[A-Za-z]+Value$/.test(name)).map(([, value]) => value));
+
+/**
+ * A field's raw value when it is known, read past the unknown-checking proxy: undefined when the
+ * field is absent or unknown during preview, so a rule judges the value whenever there is one and
+ * stays decidable (presence only) while the cloud has yet to create it.
+ */
+export function knownValue(obj: object | undefined, key: string): unknown {
+  if (obj === undefined || obj === null) return undefined;
+  const raw: unknown = Object.getOwnPropertyDescriptor(obj, key)?.value;
+  return UNKNOWN_SENTINELS.has(raw) ? undefined : raw;
+}
+
+/** A value for a message: strings as they are, anything else as JSON. */
+export function shown(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A KMS key's ARN (not an alias, not a key id): `arn:<partition>:kms:<region>:<account>:key/<id>`. */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
 
 export function asArray<T>(value: T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [];

@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
-import { asArray, has, HftPolicy, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
+import { asArray, has, HftPolicy, KMS_KEY_ARN, knownValue, shown, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
 import { EngineNodeGroup, isEngineNodeGroup, NODE_GROUP_NAMES_SCHEMA } from "./engine-nodes";
 
 export const AWS = {
@@ -25,8 +25,10 @@ export const AWS = {
  */
 interface EksSettings {
   logTypes?: string[];
-  /** Whether an encryption key is configured (its ARN is read only for presence: it is unknown until the key exists). */
+  /** Whether an encryption key is configured. */
   hasKey: boolean;
+  /** The key's ARN when known (it is unknown during preview until the key exists). */
+  keyArn?: unknown;
   encryptedResources?: string[];
   publicAccess?: boolean;
   privateAccess?: boolean;
@@ -54,6 +56,7 @@ function eksSettings(props: object, args: ResourceValidationArgs): EksSettings {
     return {
       logTypes: c.enabledClusterLogTypes,
       hasKey: has(c, "encryptionConfigKeyArn"),
+      keyArn: knownValue(c, "encryptionConfigKeyArn"),
       // The component encrypts Kubernetes secrets with the key it is given.
       encryptedResources: has(c, "encryptionConfigKeyArn") ? ["secrets"] : undefined,
       publicAccess: c.endpointPublicAccess,
@@ -65,6 +68,7 @@ function eksSettings(props: object, args: ResourceValidationArgs): EksSettings {
   return {
     logTypes: c.enabledClusterLogTypes,
     hasKey: has(c.encryptionConfig?.provider, "keyArn"),
+    keyArn: knownValue(c.encryptionConfig?.provider, "keyArn"),
     encryptedResources: c.encryptionConfig?.resources,
     publicAccess: c.vpcConfig?.endpointPublicAccess,
     privateAccess: c.vpcConfig?.endpointPrivateAccess,
@@ -103,14 +107,16 @@ const eksControlPlaneLogging = resourceRule<object, { requiredLogTypes: string[]
 const eksSecretsEncryption = resourceRule<object>(
   {
     name: "eks-secrets-encryption",
-    description: "EKS clusters envelope-encrypt Kubernetes secrets with a KMS key: set encryptionConfig {provider.keyArn, resources: [secrets]} (encryptionConfigKeyArn on eks.Cluster).",
+    description: "EKS clusters envelope-encrypt Kubernetes secrets with a KMS key given by its key ARN: set encryptionConfig {provider.keyArn, resources: [secrets]} (encryptionConfigKeyArn on eks.Cluster).",
     enforcementLevel: "mandatory",
     targetTypes: EKS_TYPES,
   },
   (props, report, _config, args) => {
     const settings = eksSettings(props, args);
     if (!settings.hasKey) report("no KMS key encrypts Kubernetes secrets: set the cluster's encryption key.");
-    else if (!asArray(settings.encryptedResources).includes("secrets")) report('encryptionConfig.resources does not include "secrets".');
+    else if (settings.keyArn !== undefined && !(typeof settings.keyArn === "string" && KMS_KEY_ARN.test(settings.keyArn))) {
+      report(`the secrets encryption key is "${shown(settings.keyArn)}", not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): set it to the platform key's ARN.`);
+    } else if (!asArray(settings.encryptedResources).includes("secrets")) report(`encryptionConfig.resources is [${asArray(settings.encryptedResources).join(", ")}]: it must include "secrets".`);
   },
 );
 
@@ -280,6 +286,7 @@ const securityGroupNoPublicIngress = resourceRule<Record<string, unknown>, Publi
 );
 
 const BUCKET_TYPES: readonly string[] = [AWS.bucket, AWS.bucketV2];
+const KMS_KEY = "aws:kms/key:Key";
 
 /** Bucket-level resources name their bucket by its id, so the engine records a dependency on it; a literal name would not be decidable during preview. */
 function attachedTo(bucket: PolicyResource, resources: PolicyResource[], types: readonly string[]): PolicyResource[] {
@@ -305,19 +312,65 @@ const s3PublicAccessBlock = stackRule(
   },
 );
 
-const s3Encryption = stackRule(
+interface EncryptionConfig {
+  allowedAlgorithms: string[];
+}
+
+interface SseRule {
+  applyServerSideEncryptionByDefault?: { sseAlgorithm?: string; kmsMasterKeyId?: string };
+}
+
+/** What is wrong with one bucket's encryption configuration, judged against the stack's KMS keys; undefined when right. */
+function encryptionProblem(config: PolicyResource, keys: PolicyResource[], allowed: string[]): string | undefined {
+  const rules = asArray((config.props as { rules?: SseRule[] }).rules);
+  if (rules.length === 0) return "its encryption configuration has no rules";
+  for (const rule of rules) {
+    const sse = rule.applyServerSideEncryptionByDefault;
+    const algorithm = sse?.sseAlgorithm;
+    if (algorithm === undefined || !allowed.includes(algorithm)) {
+      return `it is encrypted with ${algorithm ?? "no default algorithm"}${algorithm === "AES256" ? " (SSE-S3, keys AWS holds)" : ""}, not ${allowed.join(" or ")}`;
+    }
+    if (!has(sse, "kmsMasterKeyId")) return "its SSE-KMS rule names no kmsMasterKeyId, so AWS uses its managed key aws/s3";
+    const key = knownValue(sse, "kmsMasterKeyId");
+    if (key !== undefined && !(typeof key === "string" && KMS_KEY_ARN.test(key))) return `its kmsMasterKeyId is "${shown(key)}", not the ARN of a KMS key`;
+  }
+  // The key ARN comes from a key the stack creates, so the engine records the dependency; a literal ARN has none.
+  if (!config.dependencies.some((d) => keys.some((k) => k.urn === d.urn))) return "its kmsMasterKeyId does not come from a KMS key of this stack";
+  return undefined;
+}
+
+const s3Encryption = stackRule<EncryptionConfig>(
   {
     name: "s3-bucket-encryption",
-    description: "Every S3 bucket has a BucketServerSideEncryptionConfiguration referencing it (KMS for the platform's buckets): add one.",
+    description: "Every S3 bucket has a BucketServerSideEncryptionConfiguration referencing it whose default is SSE-KMS (allowedAlgorithms) with kmsMasterKeyId the ARN of a KMS key this stack creates: not SSE-S3, not the AWS-managed aws/s3 key.",
     enforcementLevel: "mandatory",
     targetTypes: BUCKET_TYPES,
+    configSchema: {
+      properties: {
+        allowedAlgorithms: {
+          type: "array",
+          items: { type: "string", enum: ["aws:kms", "aws:kms:dsse", "AES256"] },
+          minItems: 1,
+          uniqueItems: true,
+          default: ["aws:kms", "aws:kms:dsse"],
+          description: "Default encryption algorithms a bucket may use; AES256 is SSE-S3, whose keys the stack cannot restrict.",
+        },
+      },
+    },
   },
-  (resources, report) => {
+  (resources, report, config) => {
     // The bucket's own serverSideEncryptionConfiguration is not evidence: stack rules see outputs, and
     // AWS reports its default SSE-S3 there for every bucket.
+    const keys = resources.filter((r) => r.type === KMS_KEY);
     for (const bucket of resources.filter((r) => BUCKET_TYPES.includes(r.type))) {
-      if (attachedTo(bucket, resources, [AWS.encryption, AWS.encryptionV2]).length === 0) {
-        report(`bucket ${bucket.name} has no server-side encryption configuration: add a BucketServerSideEncryptionConfiguration.`, bucket.urn);
+      const configs = attachedTo(bucket, resources, [AWS.encryption, AWS.encryptionV2]);
+      if (configs.length === 0) {
+        report(`bucket ${bucket.name} has no server-side encryption configuration: add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and the stack's key.`, bucket.urn);
+        continue;
+      }
+      for (const c of configs) {
+        const problem = encryptionProblem(c, keys, config.allowedAlgorithms);
+        if (problem) report(`bucket ${bucket.name}: ${problem}. Set sseAlgorithm ${config.allowedAlgorithms[0]} with kmsMasterKeyId from the stack's aws.kms.Key.`, bucket.urn);
       }
     }
   },

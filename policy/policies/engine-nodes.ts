@@ -5,7 +5,7 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { ENGINE_TAINT } from "../kubernetes";
+import { ENGINE_TAINT, parseQuantity } from "../kubernetes";
 import { BootData, decodeUserData, KubeletConfig } from "../node-config";
 import { asArray, has, HftPolicy, resourceRule, rawString, stackRule } from "../rules";
 // Type tokens written out rather than imported from aws.ts, which imports the engine node-group identity from here.
@@ -37,6 +37,9 @@ export function isEngineNodeGroup(name: string, group: EngineNodeGroup, names: s
 }
 
 const TAINT = `${ENGINE_TAINT.key}=${ENGINE_TAINT.value}`;
+
+/** A Linux cpuset list: `0-1,32-33`. */
+const CPUSET = /^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$/;
 
 const engineNodeGroupScheduling = resourceRule<EngineNodeGroup, { nodeGroupNames: string[] }>(
   {
@@ -123,10 +126,16 @@ function kubelet(boot: BootData): KubeletConfig {
   return boot.nodeConfig?.spec?.kubelet?.config ?? {};
 }
 
-const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyManagerPolicies: string[] }>(
+const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyManagerPolicies: string[]; cpuManagerPolicyOptions: Record<string, string> }>(
   "engine-kubelet-cpu-pinning",
-  "The engine nodes' NodeConfig runs the static CPU manager with reservedSystemCPUs and a single-NUMA topology manager policy, so Guaranteed whole-CPU pods get exclusive cores on one socket.",
+  "The engine nodes' NodeConfig runs the static CPU manager with cpuManagerPolicyOptions (full-pcpus-only: no shared hyperthread siblings), a reservedSystemCPUs cpuset and a single-NUMA topology policy: exclusive cores on one socket.",
   {
+    cpuManagerPolicyOptions: {
+      type: "object",
+      additionalProperties: { type: "string" },
+      default: { "full-pcpus-only": "true" },
+      description: "Static CPU manager options the engine nodes must set, with their exact values (kubernetes.io/docs/tasks/administer-cluster/cpu-management-policies).",
+    },
     topologyManagerPolicies: {
       type: "array",
       items: { type: "string", enum: ["single-numa-node", "restricted", "best-effort", "none"] },
@@ -140,16 +149,24 @@ const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyMan
     if (!boot.nodeConfig) return fail("the user data holds no nodeadm NodeConfig.");
     const k = kubelet(boot);
     if (k.cpuManagerPolicy !== "static") fail(`cpuManagerPolicy is ${k.cpuManagerPolicy ?? "unset (none)"}: set static so Guaranteed pods get exclusive cores.`);
+    for (const [option, wanted] of Object.entries(config.cpuManagerPolicyOptions)) {
+      const seen = k.cpuManagerPolicyOptions?.[option];
+      if (seen === undefined || String(seen) !== wanted) fail(`cpuManagerPolicyOptions ${option} is ${seen === undefined ? "unset" : `"${String(seen)}"`}: set "${wanted}" so the engine gets whole physical cores, not hyperthread siblings shared with other pods.`);
+    }
     if (typeof k.reservedSystemCPUs !== "string" || k.reservedSystemCPUs.trim() === "") fail("reservedSystemCPUs is unset: system daemons would share the engine's cores.");
+    else if (!CPUSET.test(k.reservedSystemCPUs.trim())) fail(`reservedSystemCPUs "${k.reservedSystemCPUs}" is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`);
     if (k.topologyManagerPolicy === undefined || !config.topologyManagerPolicies.includes(k.topologyManagerPolicy)) {
       fail(`topologyManagerPolicy is ${k.topologyManagerPolicy ?? "unset (none)"}: set ${config.topologyManagerPolicies.join(" or ")}.`);
     }
   },
 );
 
+/** The kubelet's default hard eviction threshold for memory when evictionHard is not given (KubeletConfiguration reference). */
+const DEFAULT_EVICTION_MEMORY = "100Mi";
+
 const engineKubeletMemoryManager = bootRule<{ nodeGroupNames: string[] }>(
   "engine-kubelet-memory-manager",
-  "The engine nodes' NodeConfig runs the Static memory manager with reservedMemory per NUMA node, so the engine's memory and hugepages come from its own NUMA node (CPU pinning alone does not).",
+  "The engine nodes' NodeConfig runs the Static memory manager with reservedMemory per NUMA node whose sum equals kubeReserved + systemReserved + evictionHard memory.available (the kubelet refuses to start otherwise), so the engine's memory and hugepages come from its own NUMA node.",
   {},
   (boot, fail) => {
     if (!boot.nodeConfig) return fail("the user data holds no nodeadm NodeConfig.");
@@ -157,9 +174,34 @@ const engineKubeletMemoryManager = bootRule<{ nodeGroupNames: string[] }>(
     // Kubernetes memory manager: the Static policy requires reservedMemory (kubernetes.io/docs/tasks/administer-cluster/memory-manager, read 2026-11-30).
     if (k.memoryManagerPolicy !== "Static") fail(`memoryManagerPolicy is ${k.memoryManagerPolicy ?? "unset (None)"}: set Static so memory and hugepages are NUMA-aligned.`);
     const reserved = asArray(k.reservedMemory).filter((r) => typeof r.numaNode === "number" && r.limits?.memory !== undefined);
-    if (reserved.length === 0) fail("reservedMemory names no NUMA node with a memory limit: the Static memory manager refuses to start without it.");
+    if (reserved.length === 0) return fail("reservedMemory names no NUMA node with a memory limit: the Static memory manager refuses to start without it.");
+    const problem = reservedMemoryMismatch(k);
+    if (problem) fail(problem);
   },
 );
+
+/**
+ * The kubelet checks at start that the reservedMemory of all NUMA nodes adds up, per memory type, to
+ * the node-allocatable reservation: kubeReserved + systemReserved + the hard eviction threshold
+ * (pkg/kubelet/cm/memorymanager/memory_manager.go validateReservedMemory, and the memory manager task
+ * page's "Reserved memory flag" section, both read 2026-12-07). Only "memory" is reserved here.
+ */
+function reservedMemoryMismatch(k: KubeletConfig): string | undefined {
+  const eviction = k.evictionHard === undefined ? DEFAULT_EVICTION_MEMORY : k.evictionHard["memory.available"];
+  if (eviction === undefined) return 'evictionHard sets no memory.available: state it so reservedMemory can be checked against kubeReserved + systemReserved + eviction.';
+  if (/%$/.test(eviction)) return `evictionHard memory.available is ${eviction}, a share of the node's memory: state it as a quantity so reservedMemory can match kubeReserved + systemReserved + eviction.`;
+  // nodeadm fills an unset kubeReserved from the instance type's pod count, a figure not in the user data.
+  const unstated = (["kubeReserved", "systemReserved"] as const).filter((f) => k[f]?.memory === undefined);
+  if (unstated.length > 0) return `${unstated.join(" and ")} memory ${unstated.length > 1 ? "are" : "is"} unset: state ${unstated.length > 1 ? "them" : "it"} so reservedMemory can be checked to add up to kubeReserved + systemReserved + eviction.`;
+  const parts = { kubeReserved: k.kubeReserved!.memory, systemReserved: k.systemReserved!.memory, "evictionHard memory.available": eviction };
+  const wanted = Object.values(parts).reduce((sum, q) => sum + (parseQuantity(q) ?? NaN), 0);
+  const entries = asArray(k.reservedMemory).map((r) => r.limits?.memory ?? "0");
+  const seen = entries.reduce((sum, q) => sum + (parseQuantity(q) ?? NaN), 0);
+  if (Number.isNaN(wanted) || Number.isNaN(seen)) return `reservedMemory (${entries.join(" + ")}) or the reservations (${Object.values(parts).join(" + ")}) hold a value that is not a quantity.`;
+  if (seen === wanted) return undefined;
+  const mi = (bytes: number) => `${Math.round((bytes / 2 ** 20) * 100) / 100}Mi`;
+  return `reservedMemory sums to ${mi(seen)} (${entries.join(" + ")}) but ${Object.entries(parts).map(([n, q]) => `${n} ${q}`).join(" + ")} = ${mi(wanted)}: the kubelet refuses to start. Make the NUMA nodes' reservedMemory add up to ${mi(wanted)}.`;
+}
 
 /** `key = value` lines written by the boot scripts (sysctl.d files or sysctl -w). */
 function sysctls(scripts: string[]): Map<string, string> {

@@ -4,6 +4,7 @@
  * in the inputs; one built from ARNs unknown during preview is reported as undecidable by the engine.
  */
 import { PolicyResource } from "@pulumi/policy";
+import { ExemptionConfig, statementExemptions } from "../exemptions";
 import { asArray, exemptionsSchema, HftPolicy, NamedExemption, resourceRule, stackRule } from "../rules";
 
 export const IAM = {
@@ -48,30 +49,40 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 /** `*` or a whole service (`s3:*`): every action, present and future. */
 const wildcardAction = (a: string) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a);
 
-function wildcardProblems(stmts: Statement[]): string[] {
+/** An exact exemption: the statement (by Sid) and the action/resource pairs in it. */
+type Excused = (sid: string | undefined, action: string, resource: string) => boolean;
+
+/**
+ * What a statement allows too broadly, as action/resource pairs: a wildcard action on any resource, or
+ * any action on resource `*`. A pair is excused only by an exemption naming this statement's Sid, the
+ * action and the resource; NotAction and NotResource are never excused.
+ */
+function wildcardProblems(stmts: Statement[], excused: Excused): string[] {
   const problems: string[] = [];
   stmts.forEach((s, i) => {
     if (s.Effect !== "Allow") return;
     const label = `statement ${s.Sid ?? i}`;
-    const actions = list(s.Action).filter(wildcardAction);
-    if (actions.length > 0) problems.push(`${label} allows action ${actions.join(", ")}`);
-    if (s.NotAction !== undefined) problems.push(`${label} allows everything but NotAction`);
-    if (list(s.Resource).includes("*")) problems.push(`${label} allows resource *`);
-    if (s.NotResource !== undefined) problems.push(`${label} allows every resource but NotResource`);
+    if (s.NotAction !== undefined) problems.push(`${label} allows everything but NotAction ${list(s.NotAction).join(", ")}`);
+    if (s.NotResource !== undefined) problems.push(`${label} allows every resource but NotResource ${list(s.NotResource).join(", ")}`);
+    const resources = list(s.Resource);
+    const broad = list(s.Action).flatMap((action) => resources.filter((resource) => wildcardAction(action) || resource === "*").map((resource) => ({ action, resource })));
+    const unexcused = broad.filter((p) => !excused(s.Sid, p.action, p.resource));
+    if (unexcused.length > 0) problems.push(`${label} allows ${unexcused.map((p) => `${p.action} on ${p.resource}`).join(", ")}`);
   });
   return problems;
 }
 
-const iamNoWildcards = resourceRule<{ policy?: unknown; inlinePolicies?: { name?: string; policy?: unknown }[] }, { allowedPolicies: NamedExemption[] }>(
+const iamNoWildcards = resourceRule<{ policy?: unknown; inlinePolicies?: { name?: string; policy?: unknown }[] }>(
   {
     name: "iam-no-wildcards",
-    description: "The IAM policies the program creates allow no * action (nor service:*), no * resource, and no NotAction/NotResource, except policies the stack's policy config allows by name with a reason.",
+    description:
+      "The IAM policies the program creates allow no * action (nor service:*), no action on resource *, and no NotAction/NotResource, except action/resource pairs of one statement (by Sid) the stack's policy config exempts with a reason.",
     enforcementLevel: "mandatory",
     targetTypes: [IAM.policy, IAM.rolePolicy, IAM.userPolicy, IAM.groupPolicy, IAM.role],
-    configSchema: { properties: { allowedPolicies: exemptionsSchema("Policies (Pulumi resource name) allowed to use wildcards") } },
   },
   (props, report, config, args) => {
-    if (config.allowedPolicies.some((e) => e.name === args.name)) args.notApplicable("allowed by name in the stack's policy config");
+    const exempt = statementExemptions((config as unknown as ExemptionConfig).exemptions, args.type, args.name);
+    const excused: Excused = (sid, action, resource) => exempt.some((e) => e.statement.sid === sid && e.statement.actions.includes(action) && e.statement.resources.includes(resource));
     const documents = args.type === IAM.role ? asArray(props.inlinePolicies).map((p) => ({ label: `inline policy ${p.name ?? "?"}`, doc: p.policy })) : [{ label: "the policy", doc: props.policy }];
     if (args.type === IAM.role && documents.length === 0) args.notApplicable("the role has no inline policies");
     for (const { label, doc } of documents) {
@@ -80,7 +91,9 @@ const iamNoWildcards = resourceRule<{ policy?: unknown; inlinePolicies?: { name?
         report(`${label} is not a JSON policy document.`);
         continue;
       }
-      for (const problem of wildcardProblems(stmts)) report(`${label}: ${problem}: name the actions and resources, or allow it by name with a reason in the stack's policy config.`);
+      for (const problem of wildcardProblems(stmts, excused)) {
+        report(`${label}: ${problem}: name the actions and resources, or exempt the exact statement, actions and resources with a reason in the stack's policy config.`);
+      }
     }
   },
 );

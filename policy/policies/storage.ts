@@ -1,5 +1,5 @@
 import { K8S } from "../kubernetes";
-import { asArray, HftPolicy, resourceRule } from "../rules";
+import { asArray, has, HftPolicy, KMS_KEY_ARN, knownValue, shown, resourceRule } from "../rules";
 
 export const AWS_STORAGE = {
   efsFileSystem: "aws:efs/fileSystem:FileSystem",
@@ -125,15 +125,18 @@ const ebsStorageClassPerformance = resourceRule<StorageClass, Gp3Config>(
   },
 );
 
-const efsEncrypted = resourceRule<{ encrypted?: boolean }>(
+const efsEncrypted = resourceRule<{ encrypted?: boolean; kmsKeyId?: string }>(
   {
     name: "efs-encrypted",
-    description: "EFS file systems are encrypted at rest: set encrypted: true (and kmsKeyId for the platform key).",
+    description: "EFS file systems are encrypted at rest with the platform's KMS key: set encrypted: true and kmsKeyId to the key's ARN (without it AWS uses its managed key aws/elasticfilesystem, whose policy the stack does not control).",
     enforcementLevel: "mandatory",
     targetTypes: [AWS_STORAGE.efsFileSystem],
   },
   (fileSystem, report) => {
-    if (fileSystem.encrypted !== true) report("the file system is not encrypted at rest: set encrypted: true.");
+    if (fileSystem.encrypted !== true) report(`encrypted is ${String(fileSystem.encrypted ?? "unset")}: the file system is not encrypted at rest. Set encrypted: true.`);
+    if (!has(fileSystem, "kmsKeyId")) report("kmsKeyId is unset: AWS would encrypt with its managed key aws/elasticfilesystem. Set it to the platform key's ARN.");
+    const key = knownValue(fileSystem, "kmsKeyId");
+    if (key !== undefined && !(typeof key === "string" && KMS_KEY_ARN.test(key))) report(`kmsKeyId is "${shown(key)}", not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): set it to the platform key's ARN.`);
   },
 );
 
@@ -156,16 +159,20 @@ interface LaunchTemplate {
 const launchTemplateEbsEncrypted = resourceRule<LaunchTemplate>(
   {
     name: "launch-template-ebs-encrypted",
-    description: 'Launch template EBS block devices are encrypted: set blockDeviceMappings[].ebs.encrypted: "true".',
+    description: 'Launch templates map at least one EBS block device (the root volume) and every one is encrypted: set blockDeviceMappings[].ebs.encrypted: "true".',
     enforcementLevel: "mandatory",
     targetTypes: [AWS_STORAGE.launchTemplate],
   },
   (template, report) => {
+    // Without a mapping the instance boots the AMI's own root volume, encrypted only if the account's EBS default says so.
+    if (!asArray(template.blockDeviceMappings).some((m) => m.ebs !== undefined)) {
+      report('blockDeviceMappings maps no EBS volume: nodes would boot the AMI\'s default root volume, unencrypted unless the account enables EBS encryption by default. Map the root device with ebs.encrypted: "true".');
+    }
     for (const mapping of asArray(template.blockDeviceMappings)) {
       // Instance-store and suppressed devices carry no ebs block.
       if (mapping.ebs === undefined) continue;
       if (String(mapping.ebs.encrypted).toLowerCase() !== "true") {
-        report(`block device ${mapping.deviceName ?? "(unnamed)"} is not encrypted: set ebs.encrypted: "true".`);
+        report(`block device ${mapping.deviceName ?? "(unnamed)"} has ebs.encrypted ${String(mapping.ebs.encrypted ?? "unset")}: set ebs.encrypted: "true".`);
       }
     }
   },

@@ -1,5 +1,5 @@
-import { containersOf, ENGINE_IDENTITY_SCHEMA, EngineIdentity, isEnginePod, isEngineWorkload, parseQuantity, podSpecOf, POD_TYPES, QUANTITY_PATTERN, ResourceList, Workload } from "../kubernetes";
-import { has, HftPolicy, resourceRule } from "../rules";
+import { containersOf, ENGINE_IDENTITY_SCHEMA, EngineIdentity, isEnginePod, isEngineWorkload, parseQuantity, podSpecOf, POD_TYPES, Quantity, QUANTITY_PATTERN, ResourceList, Workload } from "../kubernetes";
+import { has, HftPolicy, knownValue, resourceRule } from "../rules";
 
 const REQUIRED = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const;
 
@@ -11,15 +11,21 @@ function field(resources: { requests?: ResourceList; limits?: ResourceList } | u
 const containerResourcesSet = resourceRule<Workload>(
   {
     name: "container-resources-set",
-    description: "Every container and init container sets CPU and memory requests and limits: add them under resources.requests and resources.limits.",
+    description: "Every container and init container sets CPU and memory requests and limits above zero: add them under resources.requests and resources.limits.",
     enforcementLevel: "mandatory",
     targetTypes: POD_TYPES,
   },
   (workload, report, _config, args) => {
     for (const { container, label } of containersOf(podSpecOf(args.type, workload))) {
-      // Presence only: a quantity computed from an output stays unknown during preview and is not read.
       const missing = REQUIRED.filter((path) => !field(container.resources, path));
       if (missing.length > 0) report(`${label} has no ${missing.join(", ")}: set resources.requests and resources.limits for cpu and memory.`);
+      // A zero request reserves nothing and a zero limit bounds nothing. Quantities unknown during preview are not judged.
+      for (const path of REQUIRED.filter((p) => !missing.includes(p))) {
+        const [kind, resource] = path.split(".") as ["requests" | "limits", string];
+        const raw = knownValue(container.resources?.[kind], resource) as Quantity | undefined;
+        const value = parseQuantity(raw);
+        if (value !== undefined && value <= 0) report(`${label} sets ${path} ${String(raw)}: a zero ${kind === "requests" ? "request reserves" : "limit bounds"} nothing. Set it above 0.`);
+      }
     }
   },
 );

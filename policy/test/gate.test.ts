@@ -132,9 +132,10 @@ describe("enforcement levels and bounds per stack", () => {
     const config = write("all-only.json", { all: "mandatory" });
     const report = await runGate({ stack: "prod", inventory: violatingInventory(), config });
     // Defaults: maxCpu 16, registries registry.example.com and docker.io/library only, no metal or private endpoint required,
-    // no StatefulSet exempt from protection, no namespace listed or exempt for limits and quotas.
+    // no StatefulSet exempt from protection, no namespace listed or exempt for limits and quotas, no IAM statement exempt.
     expect([...new Set(report.violations.map((v) => v.rule))].sort()).toEqual([
       "container-resources-within-bounds",
+      "iam-no-wildcards",
       "image-registry-allowed",
       "launch-template-imdsv2",
       "namespace-limits-and-quota",

@@ -255,7 +255,7 @@ const CASES: Case[] = [
     rule: "launch-template-ebs-encrypted",
     compliant: () => of(AWS.launchTemplate, aws.launchTemplate()),
     violating: () => of(AWS.launchTemplate, aws.launchTemplate(), (t) => (t.blockDeviceMappings[0].ebs.encrypted = "false")),
-    message: /block device \/dev\/xvda is not encrypted/,
+    message: /block device \/dev\/xvda has ebs.encrypted false: set ebs.encrypted: "true"/,
   },
   // aws / eks
   {
@@ -309,9 +309,9 @@ const CASES: Case[] = [
   },
   {
     rule: "s3-bucket-encryption",
-    compliant: () => bucketWith((b) => [aws.onBucket(AWS.encryption, aws.SSE, b)]),
+    compliant: () => bucketWith((b) => [aws.kmsKey(), aws.onBucket(AWS.encryption, aws.SSE, b, true, [aws.kmsKey()])]),
     // Named by a literal rather than the bucket's id: no dependency, so it is not counted.
-    violating: () => bucketWith((b) => [aws.onBucket(AWS.encryption, aws.SSE, b, false)]),
+    violating: () => bucketWith((b) => [aws.kmsKey(), aws.onBucket(AWS.encryption, aws.SSE, b, false, [aws.kmsKey()])]),
     message: /bucket timescaledb-backups has no server-side encryption configuration/,
   },
   {

@@ -6,9 +6,19 @@ import { AWS } from "../../policies/aws";
 export type Inventory = InventoryEntry[];
 export type Entry = InventoryEntry & { inputs: any };
 
+/**
+ * One breakage of the prod inventory that one rule must refuse as a mandatory violation.
+ *
+ * `kind` says how it breaks it. A `value` mutation sets a field the rule is about to a wrong value
+ * (or adds a wrong entry): it deletes no resource and no object key, which the catalogue test
+ * checks on every run. A `removal` deletes what the rule requires. Every rule of the pack needs at
+ * least one `value` mutation (policy/test/mutations.test.ts fails otherwise): a rule that only
+ * notices removals checks presence, not value.
+ */
 export interface Mutation {
   name: string;
   rule: string;
+  kind: "value" | "removal";
   /** Breaks the inventory in place; returns the URN the violation must name. */
   apply(inv: Inventory): string;
 }

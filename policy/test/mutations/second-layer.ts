@@ -39,6 +39,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine's toleration and node selector",
     rule: "engine-dedicated-nodes",
+    kind: "removal",
     apply: (inv) => {
       const e = theEngine(inv);
       delete enginePod(e).tolerations;
@@ -49,6 +50,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "make the engine Burstable after it drops its toleration",
     rule: "engine-guaranteed-qos",
+    kind: "removal",
     apply: (inv) => {
       const e = theEngine(inv);
       delete enginePod(e).tolerations;
@@ -59,6 +61,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine's hugepages",
     rule: "engine-hugepages",
+    kind: "removal",
     apply: (inv) => {
       const e = theEngine(inv);
       for (const list of [mainContainer(e).resources.requests, mainContainer(e).resources.limits]) delete list["hugepages-2Mi"];
@@ -68,6 +71,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine's anti-affinity",
     rule: "engine-anti-affinity",
+    kind: "removal",
     apply: (inv) => {
       const e = theEngine(inv);
       delete enginePod(e).affinity.podAntiAffinity;
@@ -77,6 +81,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine's priority class",
     rule: "engine-priority-class",
+    kind: "removal",
     apply: (inv) => {
       const e = theEngine(inv);
       delete enginePod(e).priorityClassName;
@@ -86,6 +91,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "raise the engine's ndots to 5",
     rule: "engine-dns-config",
+    kind: "value",
     apply: (inv) => {
       const e = theEngine(inv);
       enginePod(e).dnsConfig.options = enginePod(e).dnsConfig.options.map((o: { name: string }) => (o.name === "ndots" ? { name: "ndots", value: "5" } : o));
@@ -95,6 +101,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "put the engine on the host network with the cluster resolver",
     rule: "engine-dns-config",
+    kind: "value",
     apply: (inv) => {
       const e = theEngine(inv);
       Object.assign(enginePod(e), { hostNetwork: true, dnsPolicy: "ClusterFirst" });
@@ -105,6 +112,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine node group's taint",
     rule: "engine-node-group-scheduling",
+    kind: "removal",
     apply: (inv) => {
       const g = engineGroup(inv);
       g.inputs.taints = [];
@@ -114,6 +122,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the engine node group's label and move it to virtualised nodes",
     rule: "engine-node-instance-types",
+    kind: "removal",
     apply: (inv) => {
       const g = engineGroup(inv);
       g.inputs.labels = {};
@@ -124,6 +133,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "take the engine nodes out of their placement group",
     rule: "engine-node-placement-group",
+    kind: "removal",
     apply: (inv) => {
       const lt = engineTemplate(inv);
       delete lt.inputs.placement;
@@ -133,28 +143,33 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "boot the engine nodes with the none CPU manager",
     rule: "engine-kubelet-cpu-pinning",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace("cpuManagerPolicy: static", "cpuManagerPolicy: none")),
   },
   {
     name: "boot the engine nodes without single-NUMA alignment",
     rule: "engine-kubelet-cpu-pinning",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace("topologyManagerPolicy: single-numa-node", "topologyManagerPolicy: best-effort")),
   },
   {
     name: "boot the engine nodes with the None memory manager",
     rule: "engine-kubelet-memory-manager",
+    kind: "value",
     // Before issue 14 lands the prod render already says None: then this asserts the render's own violation.
     apply: (inv) => editUserData(inv, (t) => t.replace(/memoryManagerPolicy: \w+/, "memoryManagerPolicy: None")),
   },
   {
     name: "leave transparent hugepages on",
     rule: "engine-node-boot-tuning",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace(/echo never > \/sys\/kernel\/mm\/transparent_hugepage\/enabled;?/, "true;")),
   },
   // data protection
   {
     name: "unprotect the database Cluster",
     rule: "stateful-resources-protected",
+    kind: "removal",
     apply: (inv) => {
       const c = cluster(inv);
       delete c.protect;
@@ -164,6 +179,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "unprotect the backup bucket",
     rule: "stateful-resources-protected",
+    kind: "removal",
     apply: (inv) => {
       const b = find(inv, "S3 bucket", ofType(AWS.bucket));
       delete b.protect;
@@ -173,6 +189,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "delete fast-ssd volumes with their claims",
     rule: "storage-class-reclaim-retain",
+    kind: "value",
     apply: (inv) => {
       const sc = find(inv, "StorageClass fast-ssd", named(K8S.storageClass, "fast-ssd"));
       sc.inputs.reclaimPolicy = "Delete";
@@ -182,6 +199,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "run one database instance",
     rule: "database-replicas",
+    kind: "value",
     apply: (inv) => {
       const c = cluster(inv);
       c.inputs.spec.instances = 1;
@@ -191,6 +209,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "stop archiving WAL",
     rule: "database-wal-archiving",
+    kind: "removal",
     apply: (inv) => {
       const c = cluster(inv);
       c.inputs.spec.plugins = [];
@@ -200,6 +219,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the scheduled backup",
     rule: "database-scheduled-backup",
+    kind: "removal",
     apply: (inv) => {
       const c = cluster(inv);
       remove(inv, find(inv, "ScheduledBackup", ofType(DATA.cnpgScheduledBackup)));
@@ -209,6 +229,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "suspend the backup bucket's versioning",
     rule: "s3-bucket-versioning",
+    kind: "value",
     apply: (inv) => {
       find(inv, "BucketVersioning", ofType(DATA.versioning)).inputs.versioningConfiguration.status = "Suspended";
       return find(inv, "S3 bucket", ofType(AWS.bucket)).urn;
@@ -217,6 +238,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "turn off key rotation",
     rule: "kms-key-rotation",
+    kind: "value",
     apply: (inv) => {
       const key = find(inv, "KMS key", ofType(DATA.kmsKey));
       key.inputs.enableKeyRotation = false;
@@ -227,6 +249,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "expose the engine's internal Service as a NodePort",
     rule: "service-no-node-port",
+    kind: "value",
     apply: (inv) => {
       const svc = find(inv, "ClusterIP Service", (e) => e.type === K8S.service && (e.inputs.spec?.type ?? "ClusterIP") === "ClusterIP");
       svc.inputs.spec.type = "NodePort";
@@ -236,6 +259,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "admit the internet into the database namespace",
     rule: "network-policy-no-open-ingress-to-data",
+    kind: "value",
     apply: (inv) => {
       const np = find(inv, "ingress policy in hft-data", (e) => e.type === K8S.networkPolicy && e.inputs.metadata.namespace === "hft-data" && (e.inputs.spec.ingress ?? []).length > 0);
       np.inputs.spec.ingress[0].from = [{ ipBlock: { cidr: "0.0.0.0/0" } }];
@@ -245,6 +269,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "relax hft-trading to privileged",
     rule: "namespace-pod-security-level",
+    kind: "value",
     apply: (inv) => {
       const ns = find(inv, "namespace hft-trading", named(K8S.namespace, "hft-trading"));
       ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged";
@@ -254,6 +279,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop hft-trading's ResourceQuota",
     rule: "namespace-limits-and-quota",
+    kind: "removal",
     apply: (inv) => {
       remove(inv, find(inv, "ResourceQuota in hft-trading", (e) => e.type === "kubernetes:core/v1:ResourceQuota" && e.inputs.metadata.namespace === "hft-trading"));
       return find(inv, "namespace hft-trading", named(K8S.namespace, "hft-trading")).urn;
@@ -262,6 +288,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "turn off network policy enforcement in the VPC CNI",
     rule: "cni-network-policy-enforcement",
+    kind: "value",
     apply: (inv) => {
       const c = find(inv, "eks:index:Cluster", ofType(AWS.eksComponent));
       c.inputs.vpcCniOptions.enableNetworkPolicy = false;
@@ -272,6 +299,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "let the backup policy do anything to any bucket",
     rule: "iam-no-wildcards",
+    kind: "value",
     apply: (inv) => {
       const p = find(inv, "IAM policy", ofType(IAM.policy));
       const doc = JSON.parse(p.inputs.policy as string);
@@ -283,6 +311,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "let the whole account assume the backup role",
     rule: "iam-role-trust-scoped",
+    kind: "value",
     apply: (inv) => {
       const role = backupRole(inv);
       role.inputs.assumeRolePolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }] });
@@ -292,6 +321,7 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "drop the backup role's pod identity association",
     rule: "iam-role-trust-scoped",
+    kind: "removal",
     apply: (inv) => {
       const role = backupRole(inv);
       for (const a of inv.filter((e) => e.type === IAM.podIdentityAssociation && (e.dependsOn ?? []).includes(role.urn))) remove(inv, a);
