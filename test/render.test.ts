@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -95,6 +95,33 @@ describe("render CLI", () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     expect(readFileSync(path.join(out, "manifests/_cluster/StorageClass-fast-ssd.yaml"), "utf8")).toBe(before);
     expect(JSON.parse(readFileSync(path.join(out, "inventory.json"), "utf8"))).toEqual(inventory);
+  });
+});
+
+describe("a failed render", () => {
+  it("leaves the last good render of prod as it was: a config error, pods that do not fit", () => {
+    const dir = mkdtempSync(path.join(scratch, "prod-"));
+    const prod = readFileSync(path.join(REPO_ROOT, "Pulumi.prod.yaml"), "utf8");
+    const out = path.join(dir, "out-prod");
+    writeFileSync(path.join(dir, "Pulumi.prod.yaml"), prod);
+    expect(render("prod", dir, out).status).toBe(0);
+    const good = readFileSync(path.join(out, "inventory.json"));
+    const files = readdirSync(out, { recursive: true }).sort();
+
+    const broken = {
+      config: prod.replace(/^(\s+cpu:) "?\d+"?$/m, '$1 "7"'),
+      capacity: prod.replace("      - m6i.4xlarge", "      - m6i.large"),
+    };
+    for (const [why, text] of Object.entries(broken)) {
+      expect(text, why).not.toBe(prod);
+      writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+      const result = render("prod", dir, out);
+      expect(result.status, why).toBe(1);
+      expect(result.stderr, why).toContain("Invalid stack configuration in Pulumi.prod.yaml");
+      expect(readFileSync(path.join(out, "inventory.json")).equals(good), why).toBe(true);
+      expect(readdirSync(out, { recursive: true }).sort(), why).toEqual(files);
+      expect(readdirSync(dir).sort(), why).toEqual(["Pulumi.prod.yaml", "out-prod"]);
+    }
   });
 });
 

@@ -4,22 +4,23 @@
  * out/<stack>/manifests/ (one YAML file per Kubernetes object) and out/<stack>/charts/ (each Helm
  * chart's pinned source and values), and validates every object against its schema
  * (out/<stack>/schema-report.json), and evaluates every IAM path over the rendered policies
- * (out/<stack>/iam-report.json, tools/iam-check.ts); a schema error or an IAM violation fails the
- * render after writing the reports. The capacity and cost models write out/<stack>/capacity.json and
- * cost.json; a stack whose pods do not fit fails before anything is written.
+ * (out/<stack>/iam-report.json, tools/iam-check.ts). The capacity and cost models write
+ * out/<stack>/capacity.json and cost.json.
  *
- *   npm run render -- --stack <dev|prod|local> [--out DIR] [--config-dir DIR]
+ *   npm run render -- --stack <stack> [--out DIR] [--config-dir DIR]
  *
- * A usage mistake or an invalid stack configuration writes nothing (see tools/cli.ts).
+ * A failed render writes nothing and leaves the last good render in the output folder as it was:
+ * a usage mistake or an invalid stack configuration (see tools/cli.ts), pods that do not fit, a
+ * generated secret in plain text, a schema error or an IAM violation (each printed).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
 import { modelFiles, modelStack, utilizationTable } from "./capacity/report";
 import { InventoryEntry } from "./inventory";
-import { PendingChecks, startChecks } from "./render-checks";
+import { PendingChecks, RenderChecks, startChecks } from "./render-checks";
 
 export interface Manifest {
   file: string;
@@ -58,35 +59,32 @@ async function main(): Promise<void> {
   const stack = requireStack(flags.stack, configDir, USAGE);
   const outDir = flags.out === undefined ? path.join(REPO_ROOT, "out", stack) : replaceableDir(flags.out, "--out", "inventory.json");
 
-  // Stale output from an earlier render must not be mistaken for this one's: it waits aside, as the
-  // folder this render writes into (on the disks measured, overwriting a file costs a tenth of creating one).
-  const staging = `${outDir}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  if (existsSync(outDir)) renameSync(outDir, staging);
   const checks = startChecks();
   try {
-    await render(stack, configDir, { outDir, staging }, checks);
+    await render(stack, configDir, outDir, checks);
   } catch (err) {
     checks.cancel();
-    rmSync(staging, { recursive: true, force: true });
     throw err;
   }
 }
 
-/** Removes every file under `dir` that is not in `keep` (paths relative to `dir`), and folders left empty. */
-function removeOthers(dir: string, keep: Set<string>, at = ""): void {
-  for (const entry of readdirSync(path.join(dir, at), { withFileTypes: true })) {
-    const rel = path.join(at, entry.name);
-    if (entry.isDirectory()) {
-      removeOthers(dir, keep, rel);
-      if (readdirSync(path.join(dir, rel)).length === 0) rmdirSync(path.join(dir, rel));
-    } else if (!keep.has(rel)) {
-      rmSync(path.join(dir, rel));
-    }
+/**
+ * Puts the complete render in `staging` where `outDir` was, in two renames: the last good render
+ * stays whole until this one is, and one left aside by a run that died between the renames is
+ * put back first.
+ */
+function replaceOutput(staging: string, outDir: string): void {
+  const previous = `${outDir}.previous`;
+  if (existsSync(previous)) {
+    if (existsSync(outDir)) rmSync(previous, { recursive: true, force: true });
+    else renameSync(previous, outDir);
   }
+  if (existsSync(outDir)) renameSync(outDir, previous);
+  renameSync(staging, outDir);
+  rmSync(previous, { recursive: true, force: true });
 }
 
-async function render(stack: string, configDir: string, { outDir, staging }: { outDir: string; staging: string }, checks: PendingChecks): Promise<void> {
+async function render(stack: string, configDir: string, outDir: string, checks: PendingChecks): Promise<void> {
   const started = Date.now();
   const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
@@ -95,47 +93,51 @@ async function render(stack: string, configDir: string, { outDir, staging }: { o
   const charts = helmCharts(run.inventory);
   // Capacity and cost: a stack that does not fit fails here, before anything is written.
   const models = modelStack(stack, run.inventory, configDir);
-
-  const written = new Set<string>();
-  const write = (rel: string, text: string) => {
-    mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
-    writeFileSync(path.join(staging, rel), text);
-    written.add(rel);
-  };
-  for (const [folder, files] of [["manifests", manifests], ["charts", charts]] as const) {
-    for (const m of files) write(path.join(folder, m.file), stringify(m.object, { sortMapEntries: false }));
-  }
-  write("inventory.json", JSON.stringify(run.inventory, null, 2) + "\n");
-  const { schema, iam } = await checked;
-  write("schema-report.json", JSON.stringify(schema, null, 2) + "\n");
-  write("iam-report.json", JSON.stringify(iam, null, 2) + "\n");
-  for (const [file, text] of Object.entries(modelFiles(models))) write(file, text);
-  removeOthers(staging, written);
-
   // Serialised once, not once per secret.
   const texts = [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))];
   const leaked = run.generatedSecrets.filter((secret) => texts.some((text) => text.includes(secret)));
-  if (leaked.length > 0) {
+  if (leaked.length > 0) throw new Error(`${leaked.length} generated secret value(s) would be written in plain text: wrap them in pulumi.secret()`);
+
+  // Written aside: the last good render in outDir is replaced only by a complete one that passed its checks.
+  const staging = `${outDir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  const write = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
+    writeFileSync(path.join(staging, rel), text);
+  };
+  let reports: RenderChecks;
+  try {
+    for (const [folder, files] of [["manifests", manifests], ["charts", charts]] as const) {
+      for (const m of files) write(path.join(folder, m.file), stringify(m.object, { sortMapEntries: false }));
+    }
+    write("inventory.json", JSON.stringify(run.inventory, null, 2) + "\n");
+    reports = await checked;
+    if (reports.schema.errors.length === 0 && reports.iam.violations.length === 0) {
+      write("schema-report.json", JSON.stringify(reports.schema, null, 2) + "\n");
+      write("iam-report.json", JSON.stringify(reports.iam, null, 2) + "\n");
+      for (const [file, text] of Object.entries(modelFiles(models))) write(file, text);
+      replaceOutput(staging, outDir);
+    }
+  } finally {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`${leaked.length} generated secret value(s) would be written in plain text: wrap them in pulumi.secret()`);
   }
-  renameSync(staging, outDir);
+  const { schema, iam } = reports;
+  const shown = path.relative(process.cwd(), outDir) || ".";
+  if (schema.errors.length > 0 || iam.violations.length > 0) {
+    for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
+    for (const v of iam.violations) console.error(`iam: ${v.path}: expected ${v.expected}, got ${v.actual}`);
+    console.error(`render ${stack} failed: ${schema.errors.length} schema error(s), ${iam.violations.length} IAM violation(s); ${shown} keeps the last good render`);
+    process.exitCode = 1;
+    return;
+  }
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `render ${stack}: ${run.inventory.length} resources, ${manifests.length} Kubernetes objects, ${charts.length} Helm charts ` +
       `(${schema.checked} schema-checked, ${schema.errors.length} errors; ${iam.checked} IAM paths, ${iam.violations.length} violations) ` +
-      `-> ${path.relative(process.cwd(), outDir) || "."} (${seconds}s)`,
+      `-> ${shown} (${seconds}s)`,
   );
   console.log(utilizationTable(models));
-  if (schema.errors.length > 0) {
-    for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
-    process.exitCode = 1;
-  }
-  if (iam.violations.length > 0) {
-    for (const v of iam.violations) console.error(`iam: ${v.path}: expected ${v.expected}, got ${v.actual}`);
-    process.exitCode = 1;
-  }
 }
 
 if (require.main === module) runMain(main);
