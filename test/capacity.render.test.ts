@@ -48,11 +48,28 @@ describe("render with the capacity and cost models", () => {
     const result = render("prod-small", scratch, out);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Invalid stack configuration in Pulumi.prod-small.yaml");
-    expect(result.stderr).toMatch(/pod monitoring\/prometheus-0 does not fit at full scale .*hft-system \(m6i\.large x3\): insufficient cpu/);
-    expect(result.stderr).toMatch(/pod hft-data\/timescaledb-0 does not fit/);
+    // One line per workload, not per replica, naming the key that sizes its pods and the node group's.
+    expect(result.stderr).toMatch(
+      /  - 2 pods of monitoring\/prometheus \(0, 1\) do not fit at full scale .*hft-system \(m6i\.large x3\): insufficient cpu .*; change monitoring\.prometheus\.resources\.requests\.cpu \(per pod\) or systemNodes \(their instance type and count\)\n/,
+    );
+    expect(result.stderr).toMatch(/3 pods of hft-data\/timescaledb \(0, 1, 2\) do not fit.*change timescaledb\.resources\.cpu \(per pod\) or systemNodes/);
+    expect(result.stderr.match(/monitoring\/prometheus-?\d/g)).toBeNull();
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it("refuses a chart version the capacity model does not describe as a config error naming its key and the file", () => {
+    copyOf("prod", "prod-chart", (t) => t.replace("      version: 88.5.3", "      version: 88.6.0"));
+    const out = path.join(scratch, "out-prod-chart");
+    const result = render("prod-chart", scratch, out);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "Invalid stack configuration in Pulumi.prod-chart.yaml (1 problem):",
+      '  - hft-platform:monitoring.kubePrometheusStack.version: "88.6.0" is not allowed; allowed: 88.5.3, the version whose pods the capacity model knows ' +
+        "(for another, read its templates and describe it in tools/data/chart-pods.ts) (set it in Pulumi.prod-chart.yaml)",
+    ]);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("refuses a dev copy whose reserved CPUs split a core, naming the key and the whole-core set", () => {

@@ -31,13 +31,33 @@ describe("engine config", () => {
   it("needs whole CPUs for Guaranteed QoS, within the node", () => {
     expectRejected("prod", { "engine.cpu": 2.5 }, "engine.cpu", /whole number of CPUs/);
     expectRejected("prod", { "engine.cpu": "8000m" }, "engine.cpu", /whole number of CPUs/);
-    // c6i.metal: 128 vCPUs, 8 reserved in prod.
-    expectRejected("prod", { "engine.cpu": 120 }, "engine.cpu", /1 to 119 \(c6i.metal has 120 unreserved/);
-    expectRejected("dev", { "engine.cpu": 14 }, "engine.cpu", /1 to 13/);
+    // c6i.4xlarge: 16 threads on 8 cores, "0,8" reserved (one core): 14 left, less the log shipper's 200m.
+    expectRejected("dev", { "engine.cpu": 14 }, "engine.cpu", /an even number of CPUs from 2 to 12: whole cores .* leaving room for the log shipper \(engine\.logShipper\.cpu\) in c6i\.4xlarge's 14 CPUs/);
+  });
+
+  // c6i.metal: 2 sockets = 2 NUMA nodes of 32 cores x 2 threads; prod reserves 2 cores on each, so 60 CPUs per NUMA node.
+  const numaBound =
+    /^hft-platform:engine\.cpu: \d+ is not allowed; allowed: an even number of CPUs from 2 to 60: whole cores \(the kubelet's full-pcpus-only; c6i\.metal runs 2 threads per core\), on one NUMA node \(single-numa-node: c6i\.metal has 2, with 60 and 60 CPUs outside engineNodes\.reservedSystemCpus\) \(set it in Pulumi\.prod\.yaml\)$/;
+
+  it("states the real bound of engine.cpu in one line: whole cores on one NUMA node", () => {
+    for (const cpu of [7, 100, 200, 62, 1]) {
+      const found = problems("prod", { "engine.cpu": cpu });
+      expect(found, `engine.cpu ${cpu}`).toHaveLength(1);
+      expect(found[0]).toMatch(numaBound);
+    }
+    expect(problems("prod", { "engine.cpu": 60, "engine.quota.cpu": "301" })).toEqual([]);
+  });
+
+  it("gives one line per key: a bound the engine breaks is not repeated as the quota's", () => {
+    const found = problems("prod", { "engine.cpu": 100, "engine.memory": "2000Gi", "engine.hugepages": "1Ti" });
+    const keys = found.map((line) => line.split(":").slice(0, 2).join(":"));
+    expect(keys).toEqual(["hft-platform:engine.cpu", "hft-platform:engine.memory", "hft-platform:engine.hugepages"]);
+    expect(found[1]).toMatch(/"2000Gi" is not allowed; allowed: a size such as "512Mi" or "16Gi", at most 109945Mi: the memory left for pods on one of c6i\.metal's 2 NUMA nodes/);
+    expect(found[2]).toMatch(/at most 16384Mi: the share of engineNodes\.hugepages2Mi on one of c6i\.metal's 2 NUMA nodes/);
   });
 
   it("keeps hugepages within what an engine node preallocates", () => {
-    expectRejected("prod", { "engine.hugepages": "64Gi" }, "engine.hugepages", /32768Mi per node/);
+    expectRejected("prod", { "engine.hugepages": "64Gi" }, "engine.hugepages", /at most 16384Mi: the share of engineNodes\.hugepages2Mi/);
     expectRejected("dev", { "engine.hugepages": "5Gi" }, "engine.hugepages", /4096Mi per node/);
     expectRejected("dev", { "engine.hugepages": "3Mi" }, "engine.hugepages", /multiple of 2Mi/);
     expectRejected("dev", { "engine.hugepages": "2G" }, "engine.hugepages", /a size such as/);

@@ -133,7 +133,7 @@ describe("existing cluster: kubeconfig", () => {
 describe("existing cluster: what the workloads' checks need instead of the EKS sections", () => {
   it("sizes the engine against existingCluster.engineNode", () => {
     // 8 CPUs, 2 reserved: 6 unreserved, one kept for the sidecar and daemons.
-    expectRejected("local", { "engine.cpu": 6 }, "engine.cpu", /from 1 to 5 \(existingCluster\.engineNode has 6 unreserved/);
+    expectRejected("local", { "engine.cpu": 6 }, "engine.cpu", /a whole number of CPUs from 1 to 5: leaving room for the log shipper \(engine\.logShipper\.cpu\) in existingCluster\.engineNode's 6 CPUs outside existingCluster\.engineNode\.reservedSystemCpus/);
     expectRejected("local", { "engine.memory": "9Gi" }, "engine.memory", /half of existingCluster\.engineNode's memory/);
     expectRejected("local", { "engine.hugepages": "2Gi" }, "engine.hugepages", /existingCluster\.engineNode\.hugepages2Mi × 2Mi = 1024Mi per node/);
     expectRejected("local", { "engine.maxReplicas": 2 }, "engine.maxReplicas", /at most existingCluster\.engineNode\.count \(1\): engine pods never share a node/);

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { bool, cidrList, cpuAllowed, documentationRangeProblem, int, list, oneOf, pinnedImage, quantity, Rules, section, sizeAllowed, text, TierContext, withRules } from "./fields";
+import { bool, cidrList, cpuAllowed, documentationRangeProblem, int, list, oneOf, pinnedImage, quantity, Rules, scoped, section, sizeAllowed, text, TierContext, withRules } from "./fields";
 import { MemoryReservation, totalReservedMi } from "./nodes";
-import { GiB, MiB, parseCpuSet, parseQuantity, TiB } from "./primitives";
+import { GiB, MiB, numaNodeOf, parseCpuSet, parseQuantity, TiB } from "./primitives";
 
 /** The trading engine StatefulSet and everything around it. */
 export interface EngineConfig {
@@ -53,6 +53,10 @@ export interface EngineHost {
   /** How messages name the node: its instance type, or the existingCluster key describing it. */
   name: string;
   vcpus?: number;
+  /** Hardware threads per core where known (the kubelet's full-pcpus-only then hands out whole cores). */
+  threadsPerCore?: number;
+  /** The key of the reserved CPU set, for messages. */
+  reservedCpusKey: string;
   memoryGiB?: number;
   reservedSystemCpus?: string;
   hugepages2Mi?: number;
@@ -149,9 +153,12 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     replicas: int(prod ? 3 : 1, 50, prod ? "an integer from 3 in production" : undefined).describe("Engine pods (production: at least 3)."),
     maxReplicas: int(1, 50).describe("HPA ceiling; one engine pod per node, so at most the number of engine nodes."),
     pdbMinAvailable: int(0, 50).optional().describe("PodDisruptionBudget minAvailable; default replicas - 1 (at least 1 with several replicas)."),
-    cpu: int(1, 128, "a whole number of CPUs").describe("Whole CPUs per pod (Guaranteed QoS: the static CPU manager pins whole cores)."),
-    memory: quantity({ min: 512 * MiB, max: 512 * GiB }, sizeAllowed(), "binary").describe("Memory per pod; at most half an engine node's memory."),
-    hugepages: quantity({ min: 2 * MiB, max: 512 * GiB }, sizeAllowed(), "binary").describe("2 MiB hugepages per pod, a multiple of 2Mi; at most what an engine node preallocates."),
+    // The bounds that apply come from the engine nodes (engineHostRules); these only keep within the largest node described.
+    cpu: int(1, 1024, "a whole number of CPUs from 1 to 1024").describe(
+      "Whole CPUs per pod (Guaranteed QoS: the static CPU manager pins them); whole cores where the nodes run two threads per core (an even number on c6i), within one NUMA node.",
+    ),
+    memory: quantity({ min: 512 * MiB, max: 16 * TiB }, sizeAllowed(), "binary").describe("Memory per pod; at most half an engine node's memory, and what one NUMA node has left for pods."),
+    hugepages: quantity({ min: 2 * MiB, max: 16 * TiB }, sizeAllowed(), "binary").describe("2 MiB hugepages per pod, a multiple of 2Mi; at most what one NUMA node of an engine node preallocates."),
     ephemeralStorage: quantity({ min: GiB, max: 100 * GiB }, sizeAllowed(), "binary").default("10Gi").describe("Ephemeral storage per pod."),
     threads: int(1, 128).optional().describe("Engine worker threads; default: one per CPU."),
     logLevel: oneOf(["debug", "info", "warn", "error"]).default("info").describe("Engine log level (production: not debug)."),
@@ -194,7 +201,6 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     if (r.valid("hugepages") && parseQuantity(e.hugepages)! % (2 * MiB) !== 0) r.problem("hugepages", e.hugepages, "a multiple of 2Mi");
     if (prod && r.valid("logLevel") && e.logLevel === "debug") r.problem("logLevel", "debug", "info, warn or error in production");
     if (r.valid("symbols") && e.symbols.length === 0) r.problem("symbols", [], "at least one symbol");
-    quotaRules(r);
   }).transform((e) => ({
     ...e,
     // Defaults that follow other fields: one pod may go down for a drain; one thread per CPU.
@@ -203,7 +209,7 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
   }));
 }
 
-/** The namespace quota must fit maxReplicas engine pods with their log shippers. */
+/** The namespace quota must fit maxReplicas engine pods with their log shippers (run after the engine's own bounds). */
 function quotaRules(r: Rules<{ maxReplicas: number; cpu: number; memory: string; logShipper: { cpu: string; memory: string }; quota: { cpu: string; memory: string; persistentVolumeClaims: number } }>): void {
   const e = r.value;
   if (r.valid("maxReplicas", "cpu", "logShipper.cpu", "quota.cpu")) {
@@ -219,44 +225,77 @@ function quotaRules(r: Rules<{ maxReplicas: number; cpu: number; memory: string;
   }
 }
 
-/** The engine against the nodes it runs on: CPUs, memory, hugepages and how many pods fit. Paths from the root. */
+/** The engine against the nodes it runs on: CPUs, memory, hugepages and how many pods fit, then the quota. Paths from the root. */
 export function engineHostRules(r: Rules<{ engine?: Partial<EngineConfig> }>, host: EngineHost): void {
   const e = r.value.engine!;
   if (host.maxNodes !== undefined && r.valid("engine.maxReplicas") && e.maxReplicas! > host.maxNodes) {
     r.problem("engine.maxReplicas", e.maxReplicas, `at most ${host.maxNodesKey} (${host.maxNodes}): engine pods never share a node`);
   }
-  if (host.vcpus !== undefined && host.memoryGiB !== undefined) {
-    const reserved = host.reservedSystemCpus ? parseCpuSet(host.reservedSystemCpus).length : 0;
-    const allocatable = host.vcpus - reserved;
-    if (r.valid("engine.cpu") && e.cpu! > allocatable - 1) {
-      r.problem("engine.cpu", e.cpu, `a whole number of CPUs from 1 to ${allocatable - 1} (${host.name} has ${allocatable} unreserved; one stays for the sidecar and daemons)`);
-    }
-    if (r.valid("engine.memory") && parseQuantity(e.memory!)! > (host.memoryGiB * GiB) / 2) r.problem("engine.memory", e.memory, sizeAllowed(`half of ${host.name}'s memory`));
+  const cpu = engineCpuBound(host, r.valid("engine.logShipper.cpu") ? parseQuantity(e.logShipper!.cpu)! : 0);
+  if (cpu && r.valid("engine.cpu") && (e.cpu! > cpu.max || e.cpu! % cpu.step !== 0)) r.problem("engine.cpu", e.cpu, cpu.allowed);
+  for (const bound of [memoryBound(host), hugepagesBound(host)]) {
+    if (bound && r.valid(bound.key) && parseQuantity(String(e[bound.field]))! > bound.max) r.problem(bound.key, e[bound.field], sizeAllowed(bound.why));
   }
-  if (host.hugepages2Mi !== undefined && r.valid("engine.hugepages")) {
-    const perNode = host.hugepages2Mi * 2 * MiB;
-    if (parseQuantity(e.hugepages!)! > perNode) r.problem("engine.hugepages", e.hugepages, sizeAllowed(`${host.hugepagesKey} × 2Mi = ${perNode / MiB}Mi per node`));
-  }
-  numaRules(r, host);
+  quotaRules(scoped(r, "engine"));
 }
 
 /**
- * single-numa-node with the Static Memory Manager admits a Guaranteed pod only if one NUMA node can
- * hold all of its memory and hugepages (else TopologyAffinityError). Per NUMA node there is an even
- * share of the preallocated hugepages (the kernel spreads vm.nr_hugepages over the nodes: kernel docs
- * admin-guide/mm/hugetlbpage.rst) and of reservedMemory; the rest of its memory is for pods.
+ * The engine's CPUs on its nodes. The kubelet runs the static CPU manager with full-pcpus-only: it
+ * admits a Guaranteed pod only if its exclusive CPUs are whole physical cores, else the pod fails
+ * with SMTAlignmentError (kubernetes.io "Node Resource Managers", static policy options, read
+ * 2026-12-07), so with two threads per core an even number. single-numa-node with pod scope then
+ * needs one NUMA node to hold them all, outside the reserved CPUs; and the node's allocatable (its
+ * unreserved CPUs) must also hold the pod's log shipper. undefined when the node's size is unknown.
  */
-function numaRules(r: Rules<{ engine?: Partial<EngineConfig> }>, host: EngineHost): void {
-  if (!host.memory || host.memoryGiB === undefined || host.hugepages2Mi === undefined) return;
-  const e = r.value.engine!;
+function engineCpuBound(host: EngineHost, sidecarCpu: number): { max: number; step: number; allowed: string } | undefined {
+  if (host.vcpus === undefined) return undefined;
+  const step = host.threadsPerCore ?? 1;
+  const numaNodes = host.memory?.numaNodes ?? 1;
+  const reserved = new Set(host.reservedSystemCpus ? parseCpuSet(host.reservedSystemCpus).filter((c) => c < host.vcpus!) : []);
+  const perNuma = Array.from({ length: numaNodes }, () => 0);
+  for (let c = 0; c < host.vcpus; c++) if (!reserved.has(c)) perNuma[numaNodeOf(c, { vcpus: host.vcpus, threadsPerCore: step, numaNodes })]++;
+  const numaMax = Math.max(...perNuma);
+  const unreserved = host.vcpus - reserved.size;
+  const podMax = Math.floor(unreserved - sidecarCpu - 1e-9);
+  const max = Math.floor(Math.min(numaMax, podMax) / step) * step;
+  const what = step === 2 ? `an even number of CPUs from 2 to ${max}` : `a whole number of CPUs from ${step} to ${max}`;
+  const whole = step > 1 ? `whole cores (the kubelet's full-pcpus-only; ${host.name} runs ${step} threads per core)` : undefined;
+  const limit =
+    numaMax <= podMax && numaNodes > 1
+      ? `on one NUMA node (single-numa-node: ${host.name} has ${numaNodes}, with ${perNuma.join(" and ")} CPUs outside ${host.reservedCpusKey})`
+      : `leaving room for the log shipper (engine.logShipper.cpu) in ${host.name}'s ${unreserved} CPUs outside ${host.reservedCpusKey}`;
+  return { max, step, allowed: `${what}: ${whole ? `${whole}, ` : ""}${limit}` };
+}
+
+type SizeBound = { key: string; field: "memory" | "hugepages"; max: number; why: string };
+
+/** The tighter of an engine pod's memory bounds: half the node, or what one NUMA node has left for pods. */
+function memoryBound(host: EngineHost): SizeBound | undefined {
+  if (host.memoryGiB === undefined) return undefined;
+  const half: SizeBound = { key: "engine.memory", field: "memory", max: (host.memoryGiB * GiB) / 2, why: `half of ${host.name}'s memory` };
+  if (!host.memory || host.hugepages2Mi === undefined) return half;
   const nodes = host.memory.numaNodes;
-  const hugepagesPerNuma = Math.floor((host.hugepages2Mi * 2) / nodes) * MiB;
-  const memoryPerNuma = Math.floor((host.memoryGiB * 1024 - host.hugepages2Mi * 2 - totalReservedMi(host.memory)) / nodes) * MiB;
-  const where = `one of ${host.name}'s ${nodes} NUMA node${nodes === 1 ? "" : "s"}, which pins an engine pod to one`;
-  if (r.valid("engine.hugepages") && parseQuantity(e.hugepages!)! > hugepagesPerNuma && nodes > 1) {
-    r.problem("engine.hugepages", e.hugepages, sizeAllowed(`${hugepagesPerNuma / MiB}Mi: the share of ${host.hugepagesKey} on ${where}`));
-  }
-  if (r.valid("engine.memory") && parseQuantity(e.memory!)! > memoryPerNuma) {
-    r.problem("engine.memory", e.memory, sizeAllowed(`${memoryPerNuma / MiB}Mi: the memory left for pods on ${where}, after its hugepages and the kubelet's reservations`));
-  }
+  const perNuma = Math.floor((host.memoryGiB * 1024 - host.hugepages2Mi * 2 - totalReservedMi(host.memory)) / nodes) * MiB;
+  const why = `${perNuma / MiB}Mi: the memory left for pods on ${numaWhere(host)}, after its hugepages and the kubelet's reservations`;
+  return perNuma < half.max ? { ...half, max: perNuma, why } : half;
+}
+
+/**
+ * The tighter of an engine pod's hugepages bounds: what a node preallocates, or its share on one
+ * NUMA node (the kernel spreads vm.nr_hugepages over the nodes: kernel docs
+ * admin-guide/mm/hugetlbpage.rst), as single-numa-node with the Static Memory Manager admits a
+ * Guaranteed pod only if one NUMA node holds its memory and hugepages (else TopologyAffinityError).
+ */
+function hugepagesBound(host: EngineHost): SizeBound | undefined {
+  if (host.hugepages2Mi === undefined) return undefined;
+  const nodes = host.memory?.numaNodes ?? 1;
+  const perNode = host.hugepages2Mi * 2 * MiB;
+  if (nodes === 1) return { key: "engine.hugepages", field: "hugepages", max: perNode, why: `${host.hugepagesKey} × 2Mi = ${perNode / MiB}Mi per node` };
+  const perNuma = Math.floor((host.hugepages2Mi * 2) / nodes) * MiB;
+  return { key: "engine.hugepages", field: "hugepages", max: perNuma, why: `${perNuma / MiB}Mi: the share of ${host.hugepagesKey} on ${numaWhere(host)}` };
+}
+
+function numaWhere(host: EngineHost): string {
+  const nodes = host.memory!.numaNodes;
+  return `one of ${host.name}'s ${nodes} NUMA node${nodes === 1 ? "" : "s"}, which pins an engine pod to one`;
 }

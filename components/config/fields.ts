@@ -139,7 +139,6 @@ export function withRules<S extends z.ZodType>(schema: S, fn: (r: Rules<z.output
   const refined = schema.superRefine(
     (value, ctx) => {
       const payload = ctx as unknown as { issues: z.core.$ZodRawIssue[] };
-      const existing = [...payload.issues];
       const push = (path: string, input: unknown, message: string, params?: Record<string, unknown>) =>
         payload.issues.push({ code: "custom", path: toPath(path), input, message, continue: true, ...(params ? { params } : {}) });
       fn({
@@ -149,7 +148,8 @@ export function withRules<S extends z.ZodType>(schema: S, fn: (r: Rules<z.output
             const path = toPath(dotted);
             if (at(value, path) === undefined) return false;
             // A stray key inside a field is its own problem; the field's declared values still count.
-            return !existing.some((issue) => issue.code !== "unrecognized_keys" && path.every((seg, i) => issue.path?.[i] === seg));
+            // A problem a rule before this one found counts too: a value is judged by its tightest bound only.
+            return !payload.issues.some((issue) => issue.code !== "unrecognized_keys" && path.every((seg, i) => issue.path?.[i] === seg));
           }),
         problem: (path, input, allowed) => push(path, input, allowed),
         notAllowed: (path, reason) => push(path, at(value, toPath(path)), reason, { [NOT_ALLOWED]: true }),
@@ -158,6 +158,17 @@ export function withRules<S extends z.ZodType>(schema: S, fn: (r: Rules<z.output
     { when: (payload) => payload.value !== null && typeof payload.value === "object" },
   );
   return refined;
+}
+
+/** The rules of the object at `prefix` (a dotted path), with paths relative to it. */
+export function scoped<T>(r: Rules<unknown>, prefix: string): Rules<T> {
+  const full = (path: string) => (path ? `${prefix}.${path}` : prefix);
+  return {
+    value: at(r.value, toPath(prefix)) as T,
+    valid: (...paths) => r.valid(...paths.map(full)),
+    problem: (path, value, allowed) => r.problem(full(path), value, allowed),
+    notAllowed: (path, reason) => r.notAllowed(full(path), reason),
+  };
 }
 
 /** A container's CPU and memory: requests, and limits (always set for platform workloads). */

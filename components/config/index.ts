@@ -244,6 +244,7 @@ function eksRules(r: RootRules, prod: boolean): void {
     name: type ?? "the engine node",
     ...(type ? C6I_SIZES[type] : {}),
     reservedSystemCpus: r.valid("engineNodes.reservedSystemCpus") ? v.engineNodes!.reservedSystemCpus : undefined,
+    reservedCpusKey: "engineNodes.reservedSystemCpus",
     hugepages2Mi: r.valid("engineNodes.hugepages2Mi") ? v.engineNodes!.hugepages2Mi : undefined,
     hugepagesKey: "engineNodes.hugepages2Mi",
     // No autoscaler adds engine nodes (a c6i.metal takes minutes to join): the HPA maximum needs them running.
@@ -273,6 +274,7 @@ function existingRules(r: RootRules, prod: boolean): void {
     name: node,
     ...(sized ? { vcpus: v.existingCluster!.engineNode!.cpus, memoryGiB: v.existingCluster!.engineNode!.memoryGiB } : {}),
     reservedSystemCpus: r.valid(`${node}.reservedSystemCpus`) ? v.existingCluster!.engineNode!.reservedSystemCpus : undefined,
+    reservedCpusKey: `${node}.reservedSystemCpus`,
     hugepages2Mi: r.valid(`${node}.hugepages2Mi`) ? v.existingCluster!.engineNode!.hugepages2Mi : undefined,
     hugepagesKey: `${node}.hugepages2Mi`,
     maxNodes: r.valid(`${node}.count`) ? v.existingCluster!.engineNode!.count : undefined,

@@ -74,6 +74,16 @@ export function cpuSiblings(cpu: number, topology: { vcpus: number; threadsPerCo
 }
 
 /**
+ * The NUMA node of a CPU in the same numbering (cpuSiblings): the cores are split evenly over the
+ * NUMA nodes in order, and a core's threads share its node (c6i.metal: CPUs 0-31 and 64-95 are node 0,
+ * 32-63 and 96-127 node 1). Check on a node with `lscpu | grep NUMA`.
+ */
+export function numaNodeOf(cpu: number, topology: { vcpus: number; threadsPerCore: number; numaNodes: number }): number {
+  const cores = topology.vcpus / topology.threadsPerCore;
+  return Math.floor((cpu % cores) / (cores / topology.numaNodes));
+}
+
+/**
  * Why a reserved cpuset splits cores, or undefined when it reserves whole cores only. With the
  * kubelet's `full-pcpus-only` the CPU manager hands out whole cores; a half-reserved core would leave
  * its other thread to be shared (kubelet CPU manager docs, static policy options).

@@ -4,7 +4,7 @@
  * socket, then the second threads in the same order (see cpuSiblings in the config's primitives):
  * on a c6i.metal CPUs 0-31 and 64-95 are socket 0, 32-63 and 96-127 socket 1.
  */
-import { splitCoresProblem } from "../../components/config/primitives";
+import { numaNodeOf, splitCoresProblem } from "../../components/config/primitives";
 import { InstanceType } from "../data/instance-types";
 
 /** Parses a kubelet CPU list ("0-1,32-33") into CPU ids, refusing anything else. */
@@ -21,7 +21,7 @@ export function parseCpuList(list: string): number[] {
 }
 
 export function socketOf(cpu: number, type: InstanceType): number {
-  return Math.floor((cpu % type.cores) / (type.cores / type.sockets));
+  return numaNodeOf(cpu, { vcpus: type.vcpus, threadsPerCore: type.threadsPerCore, numaNodes: type.sockets });
 }
 
 /**

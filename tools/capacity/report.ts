@@ -1,9 +1,11 @@
 /** The capacity and cost models as the render and the diff use them: check, write, print, compare. */
-import { ConfigError } from "../../components/config";
+import { ConfigError, problemLine, PROJECT } from "../../components/config";
+import { CHART_VERSION_KEYS, UnmodelledChart } from "../data/chart-pods";
 import { costOfRender, CostReport } from "../cost";
 import { readStackConfig } from "../harness";
 import { InventoryEntry } from "../inventory";
 import { capacityOfRender, CapacityReport, EngineNodeFacts } from "./index";
+import { Unschedulable } from "./place";
 
 export interface StackModels {
   capacity: CapacityReport;
@@ -25,22 +27,78 @@ function engineNodeFacts(stack: string, configDir?: string): EngineNodeFacts | u
  * configuration error naming each pod, why, and the node groups it was tried on.
  */
 export function modelStack(stack: string, inventory: InventoryEntry[], configDir?: string): StackModels {
-  const capacity = capacityOfRender(stack, inventory, engineNodeFacts(stack, configDir));
+  const stackFile = `Pulumi.${stack}.yaml`;
+  let capacity: CapacityReport;
+  try {
+    capacity = capacityOfRender(stack, inventory, engineNodeFacts(stack, configDir));
+  } catch (err) {
+    if (!(err instanceof UnmodelledChart) || !CHART_VERSION_KEYS[err.chart]) throw err;
+    const allowed = `${err.modelled}, the version whose pods the capacity model knows (for another, read its templates and describe it in tools/data/chart-pods.ts)`;
+    throw new ConfigError(stackFile, [problemLine(`${PROJECT}:${CHART_VERSION_KEYS[err.chart]}`, err.version, allowed, stackFile)]);
+  }
   const unread = capacity.hpaMetrics.filter((m) => m.servedBy === "not served");
   if (unread.length) {
     throw new ConfigError(
-      `Pulumi.${stack}.yaml`,
+      stackFile,
       unread.map((m) => `HPA ${m.hpa} reads ${m.api}, which nothing in the stack serves: it could not scale (metrics-server: cluster.addons.metricsServer)`),
     );
   }
   if (!capacity.fits) {
     const unfit = [...capacity.configured.unschedulable, ...capacity.unschedulable.filter((u) => !capacity.configured.unschedulable.some((c) => c.pod === u.pod))];
-    throw new ConfigError(
-      `Pulumi.${stack}.yaml`,
-      unfit.map((u) => `pod ${u.pod} does not fit at full scale (HPAs at maximum): ${u.reason}; size the node groups (systemNodes, engineNodes) for it`),
-    );
+    throw new ConfigError(stackFile, unfitLines(unfit));
   }
   return { capacity, cost: costOfRender(stack, inventory, capacity) };
+}
+
+/**
+ * The stack-file keys that size the pods of the program's workloads and of the charts it configures,
+ * by workload and resource (a test checks each is a config key), and each node group's by its suffix.
+ */
+const requests = (prefix: string) => ({ cpu: `${prefix}.requests.cpu`, memory: `${prefix}.requests.memory` });
+export const POD_SIZE_KEYS: Record<string, { cpu: string; memory: string; hugepages?: string }> = {
+  "hft-trading/trading-engine": { cpu: "engine.cpu", memory: "engine.memory", hugepages: "engine.hugepages" },
+  "hft-cache/redis": requests("redis.resources"),
+  "hft-data/timescaledb": { cpu: "timescaledb.resources.cpu", memory: "timescaledb.resources.memory" },
+  "monitoring/prometheus": requests("monitoring.prometheus.resources"),
+  "monitoring/alertmanager": requests("monitoring.alertmanager.resources"),
+  "monitoring/grafana": requests("monitoring.grafana.resources"),
+  "monitoring/kube-state-metrics": requests("monitoring.kubeStateMetrics.resources"),
+  "monitoring/prometheus-operator": requests("monitoring.operator.resources"),
+  "monitoring/prometheus-adapter": requests("monitoring.adapter.resources"),
+  "node-exporter/node-exporter": requests("monitoring.nodeExporter.resources"),
+};
+export const NODE_GROUP_KEYS: Record<string, string> = { "-engine": "engineNodes", "-system": "systemNodes" };
+
+/** What a pod that does not fit lacks, read from the reasons of the node groups it may run on. */
+function lacking(reasons: string): "cpu" | "memory" | "hugepages" | undefined {
+  if (/insufficient cpu|exclusive CPUs|free CPUs/.test(reasons)) return "cpu";
+  if (/hugepages/.test(reasons)) return "hugepages";
+  if (/insufficient memory/.test(reasons)) return "memory";
+  return undefined;
+}
+
+/**
+ * One line per workload whose pods do not fit (not one per replica), naming what to change: the key
+ * that sizes its pods for the resource they lack, and the node groups they may run on.
+ */
+export function unfitLines(unfit: Unschedulable[]): string[] {
+  const byWorkload = new Map<string, Unschedulable[]>();
+  for (const u of unfit) {
+    const workload = u.pod.replace(/ on .*$/, "").replace(/-\d+$/, "");
+    byWorkload.set(workload, [...(byWorkload.get(workload) ?? []), u]);
+  }
+  return [...byWorkload].map(([workload, pods]) => {
+    const reason = pods[0].reason;
+    // The groups the pod may run on: the others refuse it by selector, taint or affinity.
+    const candidates = reason.split(" | ").filter((part) => !/does not match|not tolerated/.test(part));
+    const groups = [...new Set(candidates.map((part) => part.split(" (")[0]))];
+    const groupKeys = groups.map((g) => Object.entries(NODE_GROUP_KEYS).find(([suffix]) => g.endsWith(suffix))?.[1] ?? g);
+    const resource = lacking(candidates.join(" | "));
+    const podKey = resource && POD_SIZE_KEYS[workload]?.[resource];
+    const nodes = `${groupKeys.join(", ") || "the node groups"} (their instance type and count)`;
+    const which = pods.length === 1 ? `pod ${pods[0].pod} does` : `${pods.length} pods of ${workload} (${pods.map((p) => p.pod.slice(workload.length + 1)).join(", ")}) do`;
+    return `${which} not fit at full scale (HPAs at maximum): ${reason}; change ${podKey ? `${podKey} (per pod) or ` : ""}${nodes}`;
+  });
 }
 
 /** The files capacity.json and cost.json of out/<stack>/, by name. */

@@ -133,13 +133,34 @@ const CHARTS: Record<string, (values: Values, namespace: string, source: string)
   "plugin-barman-cloud": simple("barman-cloud", "replicaCount"),
 };
 
-/** The workloads a chart release creates; a chart or version the table does not describe is an error. */
+/** The stack-file key that pins each chart's version (for the error naming it; a test checks each is a config key). */
+export const CHART_VERSION_KEYS: Record<string, string> = {
+  "kube-prometheus-stack": "monitoring.kubePrometheusStack.version",
+  "prometheus-adapter": "monitoring.prometheusAdapter.version",
+  "cloudnative-pg": "timescaledb.charts.cloudnativePg",
+  "cert-manager": "timescaledb.charts.certManager",
+  "plugin-barman-cloud": "timescaledb.charts.barmanCloud",
+};
+
+/** A chart release at a version this table does not describe. */
+export class UnmodelledChart extends Error {
+  constructor(
+    readonly chart: string,
+    readonly version: string | undefined,
+    readonly modelled: string | undefined,
+  ) {
+    super(`chart ${chart} ${version ?? "(local archive)"} is not modelled in tools/data/chart-pods.ts (which describes ${modelled ?? "no version"}): read its templates and add it`);
+    this.name = "UnmodelledChart";
+  }
+}
+
+/** The workloads a chart release creates; a chart or version the table does not describe is an UnmodelledChart. */
 export function chartWorkloads(chart: string, version: string | undefined, namespace: string, values: Values): Workload[] {
   const name = chart.split("/").pop()!.replace(/-[0-9][^/]*\.tgz$/, "");
   const build = CHARTS[name];
   const modelled = MODELLED_CHARTS[name];
   if (!build || (version !== undefined && version !== modelled)) {
-    throw new Error(`chart ${name} ${version ?? "(local archive)"} is not modelled in tools/data/chart-pods.ts (which describes ${modelled ?? "no version"}): read its templates and add it`);
+    throw new UnmodelledChart(name, version, modelled);
   }
   return build(values, namespace, `chart ${name} ${modelled}`);
 }
