@@ -50,7 +50,7 @@ describe("render with the capacity and cost models", () => {
     expect(result.stderr).toContain("Invalid stack configuration in Pulumi.prod-small.yaml");
     // One line per workload, not per replica, naming the key that sizes its pods and the node group's.
     expect(result.stderr).toMatch(
-      /  - 2 pods of monitoring\/prometheus \(0, 1\) do not fit at full scale .*hft-system \(m6i\.large x3\): insufficient cpu .*; change monitoring\.prometheus\.resources\.requests\.cpu \(per pod\) or systemNodes \(their instance type and count\)\n/,
+      / {2}- 2 pods of monitoring\/prometheus \(0, 1\) do not fit at full scale .*hft-system \(m6i\.large x3\): insufficient cpu .*; change monitoring\.prometheus\.resources\.requests\.cpu \(per pod\) or systemNodes \(their instance type and count\)\n/,
     );
     expect(result.stderr).toMatch(/3 pods of hft-data\/timescaledb \(0, 1, 2\) do not fit.*change timescaledb\.resources\.cpu \(per pod\) or systemNodes/);
     expect(result.stderr.match(/monitoring\/prometheus-?\d/g)).toBeNull();
