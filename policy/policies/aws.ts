@@ -173,7 +173,7 @@ const launchTemplateImdsv2 = resourceRule<LaunchTemplateMetadata, { maxHopLimit:
     const options = template.metadataOptions;
     // With the metadata service off there is nothing to protect.
     if (options?.httpEndpoint === "disabled") return;
-    if (options?.httpTokens !== "required") report('IMDSv1 is allowed: set metadataOptions.httpTokens: "required".');
+    if (options?.httpTokens !== "required") report(`IMDSv1 is allowed (httpTokens is ${options?.httpTokens ?? "unset, which means optional"}): set metadataOptions.httpTokens: "required".`);
     const hops = options?.httpPutResponseHopLimit;
     if (hops !== undefined && hops > config.maxHopLimit) report(`metadataOptions.httpPutResponseHopLimit ${hops} is above ${config.maxHopLimit}: lower it.`);
   },
@@ -307,7 +307,11 @@ const s3PublicAccessBlock = stackRule(
       const blocks = attachedTo(bucket, resources, [AWS.publicAccessBlock]);
       const complete = blocks.some((b) => PUBLIC_ACCESS_FLAGS.every((flag) => (b.props as Record<string, unknown>)[flag] === true));
       if (blocks.length === 0) report(`bucket ${bucket.name} has no BucketPublicAccessBlock: add one with all four flags true.`, bucket.urn);
-      else if (!complete) report(`bucket ${bucket.name}'s BucketPublicAccessBlock does not set all of ${PUBLIC_ACCESS_FLAGS.join(", ")} to true.`, bucket.urn);
+      else if (!complete) {
+        const props = blocks[0].props as Record<string, unknown>;
+        const off = PUBLIC_ACCESS_FLAGS.filter((flag) => props[flag] !== true).map((flag) => `${flag} ${props[flag] === undefined ? "unset" : shown(props[flag])}`);
+        report(`bucket ${bucket.name}'s BucketPublicAccessBlock does not set all of ${PUBLIC_ACCESS_FLAGS.join(", ")} to true (${off.join(", ")}).`, bucket.urn);
+      }
     }
   },
 );

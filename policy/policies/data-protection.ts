@@ -145,6 +145,14 @@ function versioned(bucket: PolicyResource, resources: PolicyResource[]): boolean
   );
 }
 
+/** What the bucket's versioning resources say, for the message. */
+function versioningStatus(bucket: PolicyResource, resources: PolicyResource[]): string {
+  const statuses = resources
+    .filter((r) => (r.type === DATA.versioning || r.type === DATA.versioningV2) && r.dependencies.some((d) => d.urn === bucket.urn))
+    .map((r) => (r.props as { versioningConfiguration?: { status?: string } }).versioningConfiguration?.status ?? "unset");
+  return statuses.length === 0 ? "no BucketVersioning" : `status ${statuses.join(", ")}`;
+}
+
 const bucketVersioning = stackRule<{ exemptBuckets: NamedExemption[] }>(
   {
     name: "s3-bucket-versioning",
@@ -156,7 +164,7 @@ const bucketVersioning = stackRule<{ exemptBuckets: NamedExemption[] }>(
   (resources, report, config) => {
     for (const bucket of resources.filter((r) => BUCKETS.includes(r.type))) {
       if (config.exemptBuckets.some((e) => e.name === bucket.name)) continue;
-      if (!versioned(bucket, resources)) report(`bucket ${bucket.name} has no enabled versioning: add a BucketVersioning with status Enabled that references bucket.id.`, bucket.urn);
+      if (!versioned(bucket, resources)) report(`bucket ${bucket.name} has no enabled versioning (${versioningStatus(bucket, resources)}): add a BucketVersioning with status Enabled that references bucket.id.`, bucket.urn);
     }
   },
 );

@@ -52,7 +52,10 @@ const engineNodeGroupScheduling = resourceRule<EngineNodeGroup, { nodeGroupNames
   (group, report, config, args) => {
     if (!isEngineNodeGroup(args.name, group, config.nodeGroupNames)) args.notApplicable("not the engine node group");
     const tainted = asArray(group.taints).some((t) => t.key === ENGINE_TAINT.key && t.value === ENGINE_TAINT.value && t.effect === "NO_SCHEDULE");
-    if (!tainted) report(`the engine node group has no ${TAINT} NO_SCHEDULE taint: other pods would share the engine's cores. Add it to taints.`);
+    if (!tainted) {
+      const seen = asArray(group.taints).map((t) => `${t.key ?? "?"}=${t.value ?? ""}:${t.effect ?? "?"}`);
+      report(`the engine node group has no ${TAINT} NO_SCHEDULE taint (taints: ${seen.join(", ") || "none"}): other pods would share the engine's cores. Add it to taints.`);
+    }
     if (group.labels?.[ENGINE_TAINT.key] !== ENGINE_TAINT.value) report(`the engine node group has no ${TAINT} label: the engine's node selector matches no node. Add it to labels.`);
   },
 );

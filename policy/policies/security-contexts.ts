@@ -41,7 +41,7 @@ const runAsNonRoot = resourceRule<Workload>(
     const pod = podSpecOf(args.type, workload);
     for (const { container, label } of containersOf(pod)) {
       const effective = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-      if (effective !== true) report(`${label} may run as root: set securityContext.runAsNonRoot: true.`);
+      if (effective !== true) report(`${label} may run as root (runAsNonRoot is ${effective === undefined ? "unset" : String(effective)}): set securityContext.runAsNonRoot: true.`);
     }
   },
 );
@@ -71,8 +71,9 @@ const noPrivilegeEscalation = resourceRule<Workload>(
   },
   (workload, report, _config, args) => {
     for (const { container, label } of containersOf(podSpecOf(args.type, workload))) {
-      if (container.securityContext?.allowPrivilegeEscalation !== false) {
-        report(`${label} does not set allowPrivilegeEscalation: false.`);
+      const value = container.securityContext?.allowPrivilegeEscalation;
+      if (value !== false) {
+        report(`${label} does not set allowPrivilegeEscalation: false (it is ${value === undefined ? "unset, which allows it" : String(value)}).`);
       }
     }
   },
@@ -223,8 +224,9 @@ const readOnlyRootFilesystem = resourceRule<Workload>(
   },
   (workload, report, _config, args) => {
     for (const { container, label } of containersOf(podSpecOf(args.type, workload))) {
-      if (container.securityContext?.readOnlyRootFilesystem !== true) {
-        report(`${label} has a writable root filesystem: set readOnlyRootFilesystem: true and mount an emptyDir where it writes.`);
+      const value = container.securityContext?.readOnlyRootFilesystem;
+      if (value !== true) {
+        report(`${label} has a writable root filesystem (readOnlyRootFilesystem is ${value === undefined ? "unset" : String(value)}): set it to true and mount an emptyDir where it writes.`);
       }
     }
   },

@@ -76,7 +76,7 @@ const ebsStorageClassEncrypted = resourceRule<StorageClass, VolumeTypeConfig>(
     const type = storageClass.parameters?.type;
     if (type === undefined) report(`parameters.type is not set: set it to ${config.allowedVolumeTypes.join(" or ")}.`);
     else if (!config.allowedVolumeTypes.includes(type)) report(`parameters.type ${type} is not allowed: use ${config.allowedVolumeTypes.join(" or ")}.`);
-    if (storageClass.parameters?.encrypted !== "true") report('parameters.encrypted is not "true": volumes would be unencrypted.');
+    if (storageClass.parameters?.encrypted !== "true") report(`parameters.encrypted is not "true" (it is ${storageClass.parameters?.encrypted === undefined ? "unset" : `"${storageClass.parameters.encrypted}"`}): volumes would be unencrypted.`);
   },
 );
 
@@ -148,7 +148,7 @@ const ebsVolumeEncrypted = resourceRule<{ encrypted?: boolean }>(
     targetTypes: [AWS_STORAGE.ebsVolume],
   },
   (volume, report) => {
-    if (volume.encrypted !== true) report("the volume is not encrypted: set encrypted: true.");
+    if (volume.encrypted !== true) report(`the volume is not encrypted (encrypted is ${String(volume.encrypted ?? "unset")}): set encrypted: true.`);
   },
 );
 
