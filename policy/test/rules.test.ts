@@ -462,6 +462,28 @@ describe("config bounds change the verdict", () => {
   });
 });
 
+describe("disruption budgets judged by value", () => {
+  const withBudget = (spec: object) => {
+    const budget = k.pdb();
+    const props = budget.props as { spec: { selector: object } };
+    props.spec = { selector: props.spec.selector, ...spec };
+    return stackOf([k.engineResource()], [budget]);
+  };
+  const messages = async (spec: object) => (await check("workload-pdb", withBudget(spec))).findings.map((f) => f.message);
+
+  it("accepts a budget that lets a drain evict some but not all of the 3 replicas, percentages rounded up", async () => {
+    for (const spec of [{ minAvailable: 2 }, { minAvailable: 1 }, { minAvailable: "50%" }, { maxUnavailable: 1 }, { maxUnavailable: "34%" }]) expect(await messages(spec), JSON.stringify(spec)).toEqual([]);
+  });
+
+  it("refuses one that protects nothing, one that blocks every drain, and one that sets neither", async () => {
+    expect(await messages({ minAvailable: 0 })).toEqual([expect.stringMatching(/sets minAvailable 0: a drain may evict all 3 at once\. Set minAvailable between 1 and 2/)]);
+    expect(await messages({ maxUnavailable: "100%" })).toEqual([expect.stringMatching(/sets maxUnavailable 100%: a drain may evict all 3/)]);
+    expect(await messages({ minAvailable: "100%" })).toEqual([expect.stringMatching(/sets minAvailable 100%: no drain can evict any of them/)]);
+    expect(await messages({ maxUnavailable: 0 })).toEqual([expect.stringMatching(/sets maxUnavailable 0: no drain can evict any of them/)]);
+    expect(await messages({})).toEqual([expect.stringMatching(/sets neither minAvailable nor maxUnavailable, which bounds nothing/)]);
+  });
+});
+
 describe("unknown values during preview", () => {
   const unknown = UNKNOWN_STRING;
 
@@ -498,5 +520,17 @@ describe("unknown values during preview", () => {
     expect((await check("helm-values-no-literal-secrets", chart)).findings).toEqual([]);
     const block = bucketWith((b) => [aws.onBucket(AWS.publicAccessBlock, { ...aws.PUBLIC_ACCESS_BLOCK, bucket: unknown }, b)]);
     expect((await check("s3-bucket-public-access-block", block)).findings).toEqual([]);
+  });
+
+  it("rules that judge a key ARN or a quantity judge it once known, and only its presence before", async () => {
+    const sse = { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: unknown } }] };
+    const encrypted = bucketWith((b) => [aws.kmsKey(), aws.onBucket(AWS.encryption, sse, b, true, [aws.kmsKey()])]);
+    expect((await check("s3-bucket-encryption", encrypted)).findings).toEqual([]);
+    expect((await check("efs-encrypted", of(AWS_STORAGE.efsFileSystem, { ...aws.efs(), kmsKeyId: unknown }))).findings).toEqual([]);
+    expect((await check("eks-secrets-encryption", of(AWS.eksComponent, { ...aws.eksComponent(), encryptionConfigKeyArn: unknown }))).findings).toEqual([]);
+    const computed = engine((w) => ((main(w).resources.requests.memory = unknown), (main(w).readinessProbe.httpGet.port = unknown)));
+    for (const rule of ["container-resources-set", "container-probes"]) expect((await check(rule, computed)).findings, rule).toEqual([]);
+    const aliased = bucketWith((b) => [aws.kmsKey(), aws.onBucket(AWS.encryption, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/aws/s3" } }] }, b, true, [aws.kmsKey()])]);
+    expect((await check("s3-bucket-encryption", aliased)).findings.map((f) => f.message)).toEqual([expect.stringMatching(/kmsMasterKeyId is "alias\/aws\/s3", not the ARN of a KMS key/)]);
   });
 });
