@@ -21,6 +21,15 @@ describe("the pack's rules", () => {
     }
   });
 
+  it("are each listed once in policy/README.md's table of the value each rule judges", () => {
+    const readme = readFileSync(path.join(POLICY_DIR, "README.md"), "utf8");
+    const start = readme.indexOf("### The value each rule judges");
+    expect(start).toBeGreaterThan(0);
+    const table = readme.slice(start, readme.indexOf("\n### ", start + 1));
+    const rows = [...table.matchAll(/^\| `([a-z0-9-]+)`(?: \(stack\))? \| [^|]+ \| [^|]+ \|$/gm)].map((m) => m[1]);
+    expect(rows.sort()).toEqual(allPolicies.map((p) => p.name).sort());
+  });
+
   it("have config schemas whose defaults validate", () => {
     expect(() => reconcileConfig(allPolicies, {})).not.toThrow();
   });
