@@ -134,7 +134,7 @@ describe("validation", () => {
     expectRejected("dev", { "cluster.kubernetesVersion": "1.99", "cluster.addons.kubeProxy": "v1.99.0-eksbuild.1" }, "cluster.kubernetesVersion", /from "1\.32" to "1\.35"/);
     expectRejected("dev", { "cluster.addons.coredns": "latest" }, "cluster.addons.coredns", /exact EKS addon version/);
     expectRejected("dev", { "cluster.addons.kubeProxy": "v1.33.5-eksbuild.1" }, "cluster.addons.kubeProxy", /Kubernetes 1\.34/);
-    expectRejected("dev", { "cluster.nodeAmiRelease": "recommended" }, "cluster.nodeAmiRelease", /v20251103/);
+    expectRejected("dev", { "cluster.nodeAmiRelease": "recommended" }, "cluster.nodeAmiRelease", /v20260714/);
   });
 
   it("engine node tuning fits the instance", () => {

@@ -11,23 +11,19 @@
  * Exits 1 while a placeholder remains in a production-tier stack; elsewhere placeholders are
  * warnings and it exits 0.
  */
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig, PlatformConfig, projectConfig } from "../components/config";
 import { ENGINE_NODE_SELECTOR } from "../components/k8s/labels";
 import { existingDir, parseFlags, requireStack, runMain } from "./cli";
 import { readSecureValues, readStackConfig, REPO_ROOT, runStack, StackRun } from "./harness";
 import { InventoryEntry } from "./inventory";
+import { amiChecks, capacityChecks, nodeGroupsAtMax, quotaChecks } from "./preflight-aws";
+import { pullLimitChecks, registryChecks, RegistryPolicy, registryPolicy } from "./preflight-images";
+import { AddCheck, Check, CheckKind } from "./preflight-types";
 
-export type CheckKind = "placeholder" | "review" | "confirm";
-
-export interface Check {
-  group: string;
-  kind: CheckKind;
-  /** What is checked, with the value in the stack file or the render. */
-  what: string;
-  /** The exact command that checks it, or fixes it (placeholders). */
-  command: string;
-}
+export type { Check, CheckKind } from "./preflight-types";
+export { registryPolicy } from "./preflight-images";
 
 export interface PreflightInput {
   stack: string;
@@ -38,12 +34,58 @@ export interface PreflightInput {
   /** `aws:region` of the stack file, where set. */
   region?: string;
   run: Pick<StackRun, "inventory" | "invokes">;
+  /** The image allow-list of policy/config/<stack>.json, where that file has one. */
+  policy?: RegistryPolicy;
 }
 
 export interface PreflightResult {
   stack: string;
   tier: string;
   checks: Check[];
+}
+
+/** Where to get each tool the printed commands run (their first word), so a missing one is one line with its source. */
+export const TOOLS: Record<string, string> = {
+  aws: "AWS CLI v2, https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html",
+  pulumi: "Pulumi CLI of .pulumi.version, https://www.pulumi.com/docs/install/",
+  gh: "GitHub CLI, https://cli.github.com",
+  helm: "Helm 3, https://helm.sh/docs/intro/install/",
+  crane: "crane (go-containerregistry), https://github.com/google/go-containerregistry/tree/main/cmd/crane",
+  kubectl: "kubectl, https://kubernetes.io/docs/tasks/tools/",
+  jq: "jq, https://jqlang.org/download/",
+  curl: "curl, from the system's packages",
+};
+
+/** Shell words the commands use that every POSIX shell has. */
+const SHELL_WORDS = new Set(["grep", "ls", "mv"]);
+
+/** The programs the checks' commands run: the first word of each command and of each part after &&, | or $(. */
+export function commandTools(checks: Check[]): string[] {
+  const words = new Set<string>();
+  for (const c of checks) for (const part of c.command.split(/&&|\||\$\(/)) words.add(part.trim().split(/\s+/)[0].replace(/^"/, ""));
+  return [...words].filter((w) => w && !SHELL_WORDS.has(w)).sort();
+}
+
+export interface Prerequisite {
+  tool: string;
+  install: string;
+  found: boolean;
+}
+
+/** Each tool the commands need, and whether it is on this machine's PATH. */
+export function prerequisites(checks: Check[], onPath: (tool: string) => boolean): Prerequisite[] {
+  return commandTools(checks).map((tool) => ({ tool, install: TOOLS[tool] ?? "unknown: add it to TOOLS in tools/preflight.ts", found: onPath(tool) }));
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 const PROJECT = "hft-platform";
@@ -96,7 +138,7 @@ export function preflightChecks(input: PreflightInput): PreflightResult {
   const paths = configPaths(raw);
   const keyOf = (value: string) => paths.find((p) => p.value === value)?.path;
   const checks: Check[] = [];
-  const add = (group: string, kind: CheckKind, what: string, command: string) => checks.push({ group, kind, what, command });
+  const add: AddCheck = (group, kind, what, command) => checks.push({ group, kind, what, command });
 
   // --- Placeholders ---
   const images = renderedImages(run.inventory);
@@ -138,6 +180,8 @@ export function preflightChecks(input: PreflightInput): PreflightResult {
     add("Cluster", "confirm", "engine nodes are labelled and tainted (existingCluster.engineNode)", `kubectl${flags} get nodes -l ${ENGINE_NODE_SELECTOR.key}=${ENGINE_NODE_SELECTOR.value} -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints`);
   }
 
+  registryChecks(images, input.policy, (host) => RESERVED_HOST.test(host), keyOf, stack, add);
+
   // --- Helm charts, from the render ---
   for (const chart of run.inventory.filter((e) => e.type.startsWith("kubernetes:helm.sh/"))) {
     const { chart: name, version, repositoryOpts } = chart.inputs as { chart: string; version: string; repositoryOpts?: { repo?: string } };
@@ -151,7 +195,7 @@ export function preflightChecks(input: PreflightInput): PreflightResult {
 }
 
 /** The AWS side: account and region, the AMI release, add-ons for the Kubernetes version, instance types, managed policies. */
-function eksChecks(input: PreflightInput, add: (group: string, kind: CheckKind, what: string, command: string) => void): void {
+function eksChecks(input: PreflightInput, add: AddCheck): void {
   const { config, run } = input;
   if (config.clusterMode !== "eks") return;
   const region = input.region ?? "";
@@ -174,11 +218,13 @@ function eksChecks(input: PreflightInput, add: (group: string, kind: CheckKind, 
   add("CI and access", "confirm", `ciRunner.connectionArn is AVAILABLE (its GitHub handshake is done once, in the console)`, `aws codeconnections get-connection${inRegion} --connection-arn ${runner.connectionArn} --query Connection.ConnectionStatus --output text`);
   const variable = `CI_RUNNER_PROJECT_${input.stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
   add("CI and access", "confirm", `repository variable ${variable} names this stack's runner (pulumi stack output ciRunnerProject) after the bootstrap (docs/ci-cd.md)`, `gh variable list --repo ${runner.repository} | grep ${variable}`);
-  for (const invoke of run.invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter")) {
-    const name = String(invoke.inputs.name);
-    add("AMI", "confirm", `cluster.nodeAmiRelease ${config.cluster.nodeAmiRelease} for Kubernetes ${k8s}: the SSM parameter the program reads`, `aws ssm get-parameter${inRegion} --name ${name} --query Parameter.Value --output text`);
-  }
-  add("AMI", "confirm", `cluster.nodeAmiRelease ${config.cluster.nodeAmiRelease} has release notes`, `gh release view ${config.cluster.nodeAmiRelease} --repo awslabs/amazon-eks-ami`);
+  const account = { stack: input.stack, inventory: run.inventory, region, kubernetesVersion: k8s, nodeAmiRelease: config.cluster.nodeAmiRelease };
+  quotaChecks(account, add);
+  capacityChecks(account, add);
+  const parameters = run.invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter").map((i) => String(i.inputs.name));
+  amiChecks(account, parameters, add);
+  const nodes = nodeGroupsAtMax(run.inventory).reduce((sum, g) => sum + g.maxSize, 0);
+  pullLimitChecks(run.inventory, nodes, run.inventory.filter((e) => e.type === "aws:ec2/eip:Eip").length, add);
 
   const cluster = run.inventory.find((e) => e.type === "eks:index:Cluster");
   const clusterInputs = (cluster?.inputs ?? {}) as { vpcCniOptions?: { addonVersion?: string }; kubeProxyAddonOptions?: { version?: string } };
@@ -216,25 +262,33 @@ function eksChecks(input: PreflightInput, add: (group: string, kind: CheckKind, 
   for (const arn of managed) add("AWS managed policies", "confirm", `${arn.split("/").pop()} exists (its default version is what the roles get)`, `aws iam get-policy --policy-arn ${arn} --query Policy.DefaultVersionId --output text`);
 }
 
-/** 1 while a placeholder remains in a production-tier stack, else 0. */
+/** 1 while a placeholder, or an image the gate would refuse, remains in a production-tier stack, else 0. */
 export function exitCode(result: PreflightResult): number {
-  return result.tier === "production" && result.checks.some((c) => c.kind === "placeholder") ? 1 : 0;
+  return result.tier === "production" && result.checks.some((c) => BLOCKING.includes(c.kind)) ? 1 : 0;
 }
+
+const BLOCKING: CheckKind[] = ["placeholder", "refused"];
 
 const MARK: Record<CheckKind, (production: boolean) => string> = {
   placeholder: (production) => (production ? "✗" : "!"),
+  refused: (production) => (production ? "✗" : "!"),
   review: () => "?",
   confirm: () => "·",
 };
 
-export function formatReport(result: PreflightResult, stackFile: string): string {
+export function formatReport(result: PreflightResult, stackFile: string, tools: Prerequisite[] = []): string {
   const production = result.tier === "production";
-  const placeholders = result.checks.filter((c) => c.kind === "placeholder").length;
+  const blocking = result.checks.filter((c) => BLOCKING.includes(c.kind)).length;
+  const missing = tools.filter((t) => !t.found);
   const lines = [
-    `preflight ${result.stack} (tier ${result.tier}, ${stackFile}): ${placeholders} placeholder(s)` +
-      `${placeholders && !production ? " (warnings outside production)" : ""}, ${result.checks.length - placeholders} check(s) to run against the real world`,
-    "  ✗/! placeholder to replace   ? review   · confirm (the command prints the value, or fails if it does not exist)",
+    `preflight ${result.stack} (tier ${result.tier}, ${stackFile}): ${blocking} placeholder(s) or refused image(s)` +
+      `${blocking && !production ? " (warnings outside production)" : ""}, ${result.checks.length - blocking} check(s) to run against the real world`,
+    "  ✗/! placeholder to replace, or an image the policy gate refuses   ? review   · confirm (the command prints the value, or fails if it does not exist)",
   ];
+  if (tools.length > 0) {
+    lines.push("", `Prerequisites: the commands below run ${tools.map((t) => t.tool).join(", ")}${missing.length ? `; ${missing.length} not on PATH` : ""}`);
+    for (const t of missing) lines.push(`  ! ${t.tool} is not on PATH: ${t.install}`);
+  }
   for (const group of [...new Set(result.checks.map((c) => c.group))]) {
     lines.push("", group);
     for (const c of result.checks.filter((x) => x.group === group)) lines.push(`  ${MARK[c.kind](production)} ${c.what}: ${c.command}`);
@@ -254,8 +308,10 @@ async function main(): Promise<void> {
   // The whole stack file's rules (strays, aws:region, credentials), as the render applies them.
   const config = parseStackConfig(all, stack, (key) => secretKeys.includes(key));
   const run = await runStack(stack, { configDir });
-  const result = preflightChecks({ stack, config, raw, secure: readSecureValues(stack, configDir), region: all["aws:region"], run });
-  console.log(formatReport(result, path.relative(process.cwd(), path.join(configDir, `Pulumi.${stack}.yaml`))));
+  const policyFile = path.join(REPO_ROOT, "policy", "config", `${stack}.json`);
+  const policy = existsSync(policyFile) ? registryPolicy(path.relative(process.cwd(), policyFile), JSON.parse(readFileSync(policyFile, "utf8")) as Record<string, unknown>) : undefined;
+  const result = preflightChecks({ stack, config, raw, secure: readSecureValues(stack, configDir), region: all["aws:region"], run, policy });
+  console.log(formatReport(result, path.relative(process.cwd(), path.join(configDir, `Pulumi.${stack}.yaml`)), prerequisites(result.checks, onPath)));
   process.exitCode = exitCode(result);
 }
 

@@ -18,7 +18,7 @@ export interface ClusterConfig {
   adminRoleArns: string[];
   /** The CI roles' Kubernetes access through EKS access entries (docs/ci-cd.md). */
   ciAccess: CiAccessConfig;
-  /** EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes. */
+  /** EKS-optimized AL2023 AMI release (e.g. "v20260714"), pinned so nodes only roll when this changes. */
   nodeAmiRelease: string;
   /** Managed addon versions, pinned. */
   addons: AddonVersions;
@@ -74,8 +74,8 @@ export function clusterSchema({ prod }: TierContext) {
       ),
       deployRoleArn: roleArn().describe("Role up.yml assumes from main through the stack's environment (e.g. hft-ci-deploy-<stack>): AmazonEKSClusterAdminPolicy."),
     }).describe("The CI roles' Kubernetes access, each through an EKS access entry (docs/ci-cd.md)."),
-    nodeAmiRelease: text(/^v\d{8}$/, 'an EKS AL2023 AMI release such as "v20251103"').describe(
-      'EKS-optimized AL2023 AMI release (e.g. "v20251103"), pinned so nodes only roll when this changes.',
+    nodeAmiRelease: text(/^v\d{8}$/, 'an EKS AL2023 AMI release such as "v20260714"').describe(
+      'EKS-optimized AL2023 AMI release (e.g. "v20260714"), pinned so nodes only roll when this changes.',
     ),
     addons: section({
       vpcCni: addonVersion().describe("Amazon VPC CNI add-on build, exact (v<x.y.z>-eksbuild.N)."),

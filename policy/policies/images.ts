@@ -27,7 +27,7 @@ interface RegistryConfig {
 }
 
 /** A prefix matches whole path components: `docker.io/library` allows `docker.io/library/redis`, not `docker.io/libraryx/…`. */
-function allowedBy(repository: string, prefix: string): boolean {
+export function allowedBy(repository: string, prefix: string): boolean {
   const trimmed = prefix.replace(/\/+$/, "");
   return repository === trimmed || repository.startsWith(`${trimmed}/`);
 }
