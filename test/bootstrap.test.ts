@@ -21,6 +21,32 @@ const stackOf = (file: string) => file.slice("Pulumi.".length, -".yaml".length);
 const config = (file: string) => (parse(readFileSync(path.join(REPO_ROOT, file), "utf8")) as { config?: Record<string, unknown> }).config ?? {};
 const eksStacks = stackFiles.filter((f) => (config(f)["hft-platform:clusterMode"] ?? "eks") === "eks").map(stackOf);
 
+/**
+ * IAM service prefixes (Service Authorization Reference, "Actions, resources, and condition keys for
+ * AWS services", read 2026-12-07) of the pulumi-aws modules and invokes the program uses.
+ */
+const IAM_PREFIX: Record<string, string> = {
+  ec2: "ec2",
+  vpc: "ec2",
+  eks: "eks",
+  iam: "iam",
+  kms: "kms",
+  efs: "elasticfilesystem",
+  s3: "s3",
+  cloudwatch: "logs",
+  codebuild: "codebuild",
+  ssm: "ssm",
+};
+
+/** The partition lookup is answered from the provider's own configuration, with no AWS call (terraform-provider-aws's aws_partition data source). */
+const LOCAL_INVOKES = ["aws:index/getPartition:getPartition"];
+
+/** The IAM services of the deploy role's table in docs/deploy.md. */
+function deployRoleServices(): string[] {
+  const section = readFileSync(path.join(REPO_ROOT, "docs/deploy.md"), "utf8").split(/^## /m).find((s) => s.startsWith("The deploy role's permissions")) ?? "";
+  return [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+}
+
 const isKubernetes = (e: InventoryEntry) => e.type.startsWith("kubernetes:") || e.type === "pulumi:providers:kubernetes";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-bootstrap-"));
@@ -72,6 +98,16 @@ describe.each(eksStacks)("%s: platform-only bootstrap, then the full stack", (st
       expect(same!.inputs, e.urn).toEqual(e.inputs);
       expect(same!.protect, e.urn).toEqual(e.protect);
     }
+  });
+
+  it("needs no AWS permission docs/deploy.md does not give the deploy role", () => {
+    const table = deployRoleServices();
+    const needed = new Set<string>();
+    for (const e of full.inventory.filter((e) => e.custom && e.type.startsWith("aws:"))) needed.add(IAM_PREFIX[e.type.split(/[:/]/)[1]] ?? `unmapped module ${e.type}`);
+    for (const i of full.invokes.filter((i) => i.token.startsWith("aws:") && !LOCAL_INVOKES.includes(i.token))) needed.add(IAM_PREFIX[i.token.split(/[:/]/)[1]] ?? (i.token.startsWith("aws:index/getAvailabilityZones") ? "ec2" : `unmapped invoke ${i.token}`));
+    if (full.inventory.some((e) => e.type === "aws:codebuild/project:Project" && JSON.stringify(e.inputs).includes('"CODECONNECTIONS"'))) needed.add("codeconnections");
+    // pulumi-eks's cluster, roles and OIDC provider are inside its component: eks, iam and ec2 already cover them.
+    expect([...needed].filter((p) => !table.includes(p))).toEqual([]);
   });
 
   it("leaves out exactly the Kubernetes side: what the full stack adds goes through a Kubernetes provider or is one", () => {
