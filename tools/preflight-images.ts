@@ -32,7 +32,8 @@ const RULE = "image-registry-allowed";
 export function registryPolicy(file: string, config: Record<string, unknown>): RegistryPolicy | undefined {
   const rule = config[RULE] as { allowedRegistries?: string[]; enforcementLevel?: string } | string | undefined;
   if (typeof rule !== "object" || !rule.allowedRegistries) return undefined;
-  return { file, allowedRegistries: rule.allowedRegistries, enforcement: rule.enforcementLevel ?? String(config.all ?? "advisory") };
+  const all = typeof config.all === "string" ? config.all : "advisory";
+  return { file, allowedRegistries: rule.allowedRegistries, enforcement: rule.enforcementLevel ?? all };
 }
 
 const jqEdit = (file: string, expression: string) => `jq '${expression}' ${file} > ${file}.new && mv ${file}.new ${file}`;
