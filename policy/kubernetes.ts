@@ -87,7 +87,8 @@ export interface Toleration {
 export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
-  securityContext?: SecurityContext;
+  securityContext?: SecurityContext & { sysctls?: { name?: string; value?: string }[] };
+  automountServiceAccountToken?: boolean;
   volumes?: { name: string; hostPath?: object }[];
   hostNetwork?: boolean;
   hostPID?: boolean;

@@ -17,7 +17,7 @@ export const IAM = {
   addon: "aws:eks/addon:Addon",
 } as const;
 
-interface Statement {
+export interface Statement {
   Sid?: string;
   Effect?: string;
   Action?: string | string[];
@@ -30,7 +30,7 @@ interface Statement {
 }
 
 /** The statements of a policy document given as JSON text or an object; undefined when it is neither. */
-function statements(document: unknown): Statement[] | undefined {
+export function statements(document: unknown): Statement[] | undefined {
   let doc = document;
   if (typeof doc === "string") {
     try {
@@ -44,7 +44,7 @@ function statements(document: unknown): Statement[] | undefined {
   return Array.isArray(s) ? s : s ? [s] : [];
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** `*` or a whole service (`s3:*`): every action, present and future. */
 const wildcardAction = (a: string) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a);

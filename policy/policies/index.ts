@@ -1,13 +1,17 @@
 import { HftPolicy } from "../rules";
+import { accessPolicies } from "./access";
 import { availabilityPolicies } from "./availability";
 import { awsPolicies } from "./aws";
 import { dataProtectionPolicies } from "./data-protection";
+import { dataStorePolicies } from "./data-stores";
 import { engineLatencyPolicies } from "./engine-latency";
 import { engineNodePolicies } from "./engine-nodes";
 import { exposurePolicies } from "./exposure";
 import { iamPolicies } from "./iam";
 import { imagePolicies } from "./images";
 import { networkPolicies } from "./network";
+import { podBaselinePolicies } from "./pod-baseline";
+import { scalingPolicies } from "./scaling";
 import { secretPolicies } from "./secrets";
 import { securityContextPolicies } from "./security-contexts";
 import { storagePolicies } from "./storage";
@@ -28,4 +32,8 @@ export const allPolicies: HftPolicy[] = [
   ...dataProtectionPolicies,
   ...exposurePolicies,
   ...iamPolicies,
+  ...accessPolicies,
+  ...dataStorePolicies,
+  ...scalingPolicies,
+  ...podBaselinePolicies,
 ];

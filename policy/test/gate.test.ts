@@ -42,7 +42,7 @@ describe("the gate over the compliant fixture", () => {
       { rule: "ebs-volume-encrypted", reason: "no aws:ebs/volume:Volume in the inventory" },
       { rule: "service-no-node-port", reason: "5 kubernetes:core/v1:Service present, none applicable (not a NodePort Service)" },
     ]);
-    expect(report.opaqueComponents.map((c) => c.type).sort()).toEqual(["eks:index:Cluster", "kubernetes:helm.sh/v4:Chart"]);
+    expect(report.opaqueComponents.map((c) => c.type).sort()).toEqual(["eks:index:Cluster", "kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v4:Chart"]);
     const eks = report.rules.find((r) => r.rule === "eks-control-plane-logging")!;
     // Offline only the component's inputs are visible; the aws:eks/cluster:Cluster it creates is not.
     expect(eks.targets).toEqual({ "aws:eks/cluster:Cluster": 0, "eks:index:Cluster": 1 });
@@ -132,10 +132,13 @@ describe("enforcement levels and bounds per stack", () => {
     const config = write("all-only.json", { all: "mandatory" });
     const report = await runGate({ stack: "prod", inventory: violatingInventory(), config });
     // Defaults: maxCpu 16, registries registry.example.com and docker.io/library only, no metal or private endpoint required,
-    // no StatefulSet exempt from protection, no namespace listed or exempt for limits and quotas, no IAM statement exempt.
+    // no StatefulSet exempt from protection, no namespace listed or exempt for limits and quotas, no IAM
+    // statement exempt, no managed policy allowed on any role, CodeBuild not among the trusted services.
     expect([...new Set(report.violations.map((v) => v.rule))].sort()).toEqual([
       "container-resources-within-bounds",
+      "iam-managed-policies-allowed",
       "iam-no-wildcards",
+      "iam-role-trust-scoped",
       "image-registry-allowed",
       "launch-template-imdsv2",
       "namespace-limits-and-quota",

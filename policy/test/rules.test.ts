@@ -9,6 +9,7 @@ import * as k from "./fixtures/kubernetes";
 import { DATA_CASES } from "./cases/data-protection";
 import { ENGINE_CASES } from "./cases/engine";
 import { EXPOSURE_IAM_CASES } from "./cases/exposure-iam";
+import { THIRD_LAYER_CASES, THIRD_LAYER_COMPLIANT_CONFIG } from "./cases/third-layer";
 import { check, resource, UNKNOWN_STRING } from "./harness";
 
 /** A compliant engine StatefulSet with one change. */
@@ -324,9 +325,10 @@ const CASES: Case[] = [
 
 const COMPLIANT_CONFIG: Record<string, Record<string, unknown>> = {
   "pod-host-network-exception": { allowedNamespaces: ["hft-trading"] },
+  ...THIRD_LAYER_COMPLIANT_CONFIG,
 };
 
-const ALL_CASES: Case[] = [...CASES, ...ENGINE_CASES, ...DATA_CASES, ...EXPOSURE_IAM_CASES];
+const ALL_CASES: Case[] = [...CASES, ...ENGINE_CASES, ...DATA_CASES, ...EXPOSURE_IAM_CASES, ...THIRD_LAYER_CASES];
 
 describe("every rule has a compliant and a violating fixture", () => {
   it("covers the whole pack", () => {

@@ -6,6 +6,7 @@
 import { FIRST_LAYER_MUTATIONS } from "./first-layer";
 import { Mutation } from "./kit";
 import { SECOND_LAYER_MUTATIONS } from "./second-layer";
+import { THIRD_LAYER_MUTATIONS } from "./third-layer";
 import { VALUE_MUTATIONS } from "./values";
 
-export const MUTATIONS: Mutation[] = [...FIRST_LAYER_MUTATIONS, ...SECOND_LAYER_MUTATIONS, ...VALUE_MUTATIONS];
+export const MUTATIONS: Mutation[] = [...FIRST_LAYER_MUTATIONS, ...SECOND_LAYER_MUTATIONS, ...VALUE_MUTATIONS, ...THIRD_LAYER_MUTATIONS];
