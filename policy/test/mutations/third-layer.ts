@@ -47,15 +47,14 @@ export const THIRD_LAYER_MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "give the preview role the admin access policy",
+    name: "give the preview role the edit access policy",
     kind: "value",
     rule: "eks-access-entries",
     apply: (inv) => {
       const c = accessEntries(inv);
-      c.inputs.accessEntries["ci-preview"] = {
-        principalArn: "arn:aws:iam::111122223333:role/hft-ci-preview-prod",
-        accessPolicies: { admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy", accessScope: { type: "cluster" } } },
-      };
+      // The fixture's cluster has no CI entries; the render's preview entry keeps its view policy beside this one.
+      c.inputs.accessEntries["ci-preview"] ??= { principalArn: "arn:aws:iam::111122223333:role/hft-ci-preview-prod", accessPolicies: {} };
+      c.inputs.accessEntries["ci-preview"].accessPolicies.edit = { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", accessScope: { type: "cluster" } };
       return c.urn;
     },
   },
