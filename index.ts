@@ -8,6 +8,7 @@ import { WorkloadCluster } from "./components/k8s/workload-cluster";
 import { Monitoring } from "./components/monitoring";
 import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
 import { Redis } from "./components/redis";
+import { DRILL_CLUSTER, DRILL_NAMESPACE } from "./components/restore-drill";
 import { BACKUP_CLIENT, BACKUP_PREFIX, CLUSTER_NAME as DATABASE_NAME, TimescaleDb } from "./components/timescaledb";
 
 // Validates the whole stack file first: a bad value fails here, before any resource is registered.
@@ -21,6 +22,7 @@ const backupClient = {
   ...BACKUP_CLIENT,
   database: DATABASE_NAME,
   prefix: BACKUP_PREFIX,
+  reader: { namespace: DRILL_NAMESPACE, serviceAccount: DRILL_CLUSTER },
   // The backup store's resources were children of the TimescaleDb component until it moved to the platform side.
   formerParentUrn: pulumi.createUrn("timescaledb", "hft:platform:TimescaleDb"),
 };

@@ -8,6 +8,8 @@ export interface BackupStoreArgs {
   database: string;
   /** The Kubernetes identity EKS Pod Identity hands the role to: the database's service account. */
   client: { namespace: string; serviceAccount: string };
+  /** An identity that only reads the client's backups (the restore drill): list, get and decrypt, never write or delete. */
+  reader: { namespace: string; serviceAccount: string };
   /** Folder the client writes under; the role reaches nothing else in the bucket. */
   prefix: string;
   /** Days S3 keeps object versions the client's retention deleted or overwrote. */
@@ -31,6 +33,8 @@ export interface BackupStoreHandle {
   roleArn: pulumi.Output<string>;
   /** Done when the pod-identity association exists: the client's first pod must start after it, or it has no credentials. */
   ready: pulumi.Resource[];
+  /** The same for the reader. */
+  readerReady: pulumi.Resource[];
 }
 
 /**
@@ -124,12 +128,29 @@ export class BackupStore extends pulumi.ComponentResource {
       parent,
     );
 
+    const readerPolicy = new aws.iam.Policy(
+      `${name}-backups-reader`,
+      {
+        description: `${args.database}: read its backups (restore drills), never write or delete`,
+        policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => JSON.stringify(backupReaderPolicy(bucketArn, keyArn, args.prefix))),
+        tags: args.tags,
+      },
+      parent,
+    );
+    const readerRole = podIdentityRole(`${name}-backups-reader`, readerPolicy.arn, args.tags, this);
+    const readerAssociation = new aws.eks.PodIdentityAssociation(
+      `${name}-backups-reader`,
+      { clusterName: args.eksClusterName, namespace: args.reader.namespace, serviceAccount: args.reader.serviceAccount, roleArn: readerRole.arn, tags: args.tags },
+      parent,
+    );
+
     this.handle = {
       bucket: bucket.bucket,
       region: bucket.region,
       destinationPath: pulumi.interpolate`s3://${bucket.bucket}/${args.prefix}`,
       roleArn: role.arn,
       ready: [association],
+      readerReady: [readerAssociation],
     };
     this.registerOutputs({ bucket: this.handle.bucket, roleArn: this.handle.roleArn });
   }
@@ -192,6 +213,24 @@ export function backupRolePolicy(bucketArn: string, keyArn: string, prefix: stri
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: keyArn,
         // With bucket keys, S3 passes the bucket's ARN as the encryption context.
+        Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } },
+      },
+    ],
+  };
+}
+
+/** The reader's role: list the bucket and read under the prefix, decrypting through S3 only. */
+export function backupReaderPolicy(bucketArn: string, keyArn: string, prefix: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
+      { Sid: "ReadBackups", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/${prefix}/*` },
+      {
+        Sid: "DecryptThroughS3",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: keyArn,
         Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] } },
       },
     ],

@@ -39,6 +39,8 @@ export interface BackupClient {
   namespace: string;
   serviceAccount: string;
   prefix: string;
+  /** A second identity that only reads the backups: the restore drill's scratch cluster. */
+  reader: { namespace: string; serviceAccount: string };
   formerParentUrn?: pulumi.Input<string>;
 }
 
@@ -86,11 +88,12 @@ export function eksFoundation(
     tags,
   });
   const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
-  const { database, namespace, serviceAccount, prefix, formerParentUrn } = backupClient;
+  const { database, namespace, serviceAccount, prefix, formerParentUrn, reader } = backupClient;
   const backups = new BackupStore(backupClient.database, {
     eksClusterName: cluster.name,
     database,
     client: { namespace, serviceAccount },
+    reader,
     prefix,
     noncurrentVersionDays: config.timescaledb.backup.noncurrentVersionDays,
     protect,

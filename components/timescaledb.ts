@@ -10,6 +10,7 @@ import { resources } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
 import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
+import { RestoreDrill } from "./restore-drill";
 import { timescaleDbAlerts } from "./timescaledb-alerts";
 
 export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "backup"> {
@@ -49,6 +50,8 @@ export interface TimescaleDbBackupStore {
   roleArn: pulumi.Input<string>;
   /** What must exist before the first instance pod starts (its credentials). */
   ready: pulumi.Resource[];
+  /** The same for the restore drill's scratch cluster, whose identity may only read. */
+  readerReady: pulumi.Resource[];
 }
 
 /** How a client reaches the database: the read-write service and the connection Secret in the client's namespace. */
@@ -217,6 +220,29 @@ export class TimescaleDb extends pulumi.ComponentResource {
           },
         },
         { ...k8sOpts, dependsOn: [cluster, backups.objectStore, backups.plugin] },
+      );
+      const drill = args.backups!;
+      new RestoreDrill(
+        `${name}-restore-drill`,
+        {
+          ...drill.restoreDrill,
+          source: {
+            cluster: CLUSTER_NAME,
+            database: args.database,
+            owner: args.owner,
+            image: args.image,
+            postgresMajor: args.postgresMajor,
+            postgresUid: args.postgresUid,
+            extensionImage: args.timescaledbExtensionImage,
+          },
+          store: { destinationPath: drill.store.destinationPath, region: drill.store.region, readerReady: drill.store.readerReady },
+          sidecar: drill.sidecar,
+          operator: { ready: [operators.operator, backups.plugin], namespace: operators.namespace, podSelector: operators.operatorPodSelector },
+          monitoring: args.monitoring,
+          cluster: args.cluster,
+        },
+        // Only after the database exists: its first base backup is what the first drill restores.
+        { parent: this, dependsOn: [cluster] },
       );
     }
 

@@ -31,6 +31,7 @@ export interface AlertCase {
 const ENGINE = 'namespace="hft-trading"';
 const CACHE = 'namespace="hft-cache"';
 const DATA = 'namespace="hft-data"';
+const DRILL = 'namespace="hft-restore-drill"';
 /** kube_node_labels of an engine node (kube-state-metrics with node-type allow-listed). */
 const ENGINE_NODE = 'label_node_type="high-performance"';
 
@@ -584,6 +585,57 @@ export const ALERT_CASES: AlertCase[] = [
     interval: "30s",
     series: [{ series: 'node_timex_sync_status{node="ip-10-30-1-10", instance="10.30.1.10:9100"}', values: "1 1 0 0 1 1 1 1 1 1 1" }],
     evalTime: "5m",
+    firing: [],
+  },
+  {
+    alert: "RestoreDrillTooOld",
+    // promtool's clock starts at 0: a success nine days before the window has the timestamp -777600.
+    what: "the last successful drill was nine days ago (prod allows eight)",
+    interval: "5m",
+    series: [{ series: `kube_cronjob_status_last_successful_time{${DRILL}, cronjob="restore-drill"}`, values: "-777600x30" }],
+    evalTime: "2h",
+    firing: [
+      {
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "No recent successful restore drill",
+          description:
+            'The last successful restore drill is older than 8 days (schedule "0 6 * * 6" UTC), or none has succeeded: nobody knows the backups restore. See the restore-drill Jobs in hft-restore-drill.',
+        },
+      },
+    ],
+  },
+  {
+    alert: "RestoreDrillTooOld",
+    what: "last Saturday's drill succeeded",
+    interval: "5m",
+    series: [{ series: `kube_cronjob_status_last_successful_time{${DRILL}, cronjob="restore-drill"}`, values: "-259200x30" }],
+    evalTime: "2h",
+    firing: [],
+  },
+  {
+    alert: "RestoreDrillFailed",
+    what: "this week's drill job failed",
+    interval: "1m",
+    series: [{ series: `kube_job_status_failed{${DRILL}, job_name="restore-drill-29412360", reason="DeadlineExceeded"}`, values: "0 0 1 1 1" }],
+    evalTime: "3m",
+    firing: [
+      {
+        labels: { severity: "warning", job_name: "restore-drill-29412360" },
+        annotations: {
+          summary: "A restore drill failed",
+          description:
+            "Job restore-drill-29412360 failed: the backup did not restore, the checks failed, or it ran out of time. kubectl -n hft-restore-drill logs job/restore-drill-29412360.",
+        },
+      },
+    ],
+  },
+  {
+    alert: "RestoreDrillFailed",
+    what: "the drill job succeeded",
+    interval: "1m",
+    series: [{ series: `kube_job_status_failed{${DRILL}, job_name="restore-drill-29412360", reason="DeadlineExceeded"}`, values: "0 0 0 0 0" }],
+    evalTime: "3m",
     firing: [],
   },
 ];

@@ -77,8 +77,9 @@ describe(`IAM paths of the ${stack} stack as rendered`, () => {
       expect(decision(report, new RegExp(`^timescaledb-backups: .*\\(${what}\\)`)), what).not.toBe("Allowed");
     }
     const outsiders = report.results.filter((r) => r.path.includes("(not the backup role)"));
-    // Every other role the program creates (node, CSI drivers, flow logs where on), and an account that allows itself all of S3.
-    const otherRoles = inventory.filter((e) => e.type === "aws:iam/role:Role" && e.name !== "timescaledb-backups").map((e) => e.name);
+    // Every other role the program creates (node, CSI drivers, flow logs where on), and an account that allows itself all of S3;
+    // the restore drill's reader has paths of its own.
+    const otherRoles = inventory.filter((e) => e.type === "aws:iam/role:Role" && !e.name.startsWith("timescaledb-backups")).map((e) => e.name);
     expect(otherRoles).toEqual(expect.arrayContaining(["hft-node", "hft-ebs-csi", "hft-efs-csi"]));
     expect(new Set(outsiders.map((r) => r.path.split(":")[0]))).toEqual(new Set([...otherRoles, "another account"]));
     for (const r of outsiders) expect(r.actual, r.path).not.toBe("Allowed");
@@ -110,6 +111,24 @@ describe(`IAM paths of the ${stack} stack as rendered`, () => {
     const old = await checkIamPaths(withOldBucketPolicy(inventory));
     expect(decision(old, /\(WAL upload, no SSE header/)).toBe("ExplicitlyDenied");
     expect(old.violations.map((v) => v.path)).toEqual([expect.stringMatching(/^timescaledb-backups: s3:PutObject .*\(WAL upload, no SSE header/)]);
+  });
+
+  it("lets the restore drill's reader role read, list and decrypt its backups, and nothing more", () => {
+    for (const path of [/^timescaledb-backups-reader: s3:GetObject .*\(restore drill reads a base backup\)/, /\(restore drill lists backups\)/, /\(restore drill decrypts through S3\)/]) {
+      expect(decision(report, path)).toBe("Allowed");
+    }
+    for (const path of [/\(a reader uploads WAL\)/, /\(a reader deletes a backup\)/, /\(a reader asks for a data key\)/, /\(a reader reads outside the folder\)/]) {
+      expect(decision(report, path)).not.toBe("Allowed");
+    }
+  });
+
+  it("fails when the reader role is given the writer's policy", async () => {
+    const writer = inventory.find((e) => e.type === "aws:iam/policy:Policy" && e.name === "timescaledb-backups")!;
+    const widened = inventory.map((e) => (e.type === "aws:iam/policy:Policy" && e.name === "timescaledb-backups-reader" ? { ...e, inputs: { ...e.inputs, policy: writer.inputs.policy } } : e));
+    const found = await checkIamPaths(widened);
+    expect(found.violations.map((v) => v.path)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\(a reader uploads WAL\)/), expect.stringMatching(/\(a reader deletes a backup\)/), expect.stringMatching(/\(a reader asks for a data key\)/)]),
+    );
   });
 
   it("fails when a CSI driver role is given more than its driver needs", async () => {

@@ -103,6 +103,7 @@ describe("TimescaleDB on the image-volume path", () => {
           region: "us-east-1",
           roleArn: "arn:aws:iam::123456789012:role/timescaledb-backups-example",
           ready: [],
+          readerReady: [],
         },
       },
       protect: false,

@@ -3,7 +3,9 @@
  * (WAL and base-backup uploads with no SSE header, or SSE-KMS naming the bucket's key; reads,
  * lists and deletes for restore and retention; the KMS calls S3 makes on its behalf) must be
  * allowed by the rendered role policy, bucket policy and key policy; other keys, plain HTTP, other
- * principals, other buckets and other prefixes must not.
+ * principals, other buckets and other prefixes must not. A role handed (by pod identity) to a
+ * namespace whose ObjectStore on the bucket no Cluster archives to is a reader (the restore drill):
+ * it must list, read and decrypt, and must not write, delete or ask for data keys.
  */
 import { IamPath, IamRequest, parse, RenderedIam, RenderedRole } from "./iam-paths";
 import { InventoryEntry } from "./inventory";
@@ -18,6 +20,8 @@ interface Store {
   bucketPolicy: IamRequest["resourcePolicy"];
   keyArn: string;
   keyPolicy: IamRequest["resourcePolicy"];
+  /** Namespaces with an ObjectStore on this bucket that no Cluster archives to: their identities only read. */
+  readerNamespaces: string[];
   /** Object keys the plugin writes: a WAL segment and a base backup, under its destination path and server name. */
   wal: string;
   base: string;
@@ -28,18 +32,24 @@ export function backupPaths(model: RenderedIam): IamPath[] {
   return model.all("aws:s3/bucketPolicy:BucketPolicy").flatMap((policy) => {
     const store = storeOf(model, policy);
     if (!store) return [];
-    const writers = model.roles.filter((r) => JSON.stringify(r.policies).includes(store.bucketArn));
-    const others = model.roles.filter((r) => !writers.includes(r));
-    return [...writers.flatMap((role) => writerPaths(model, store, role)), ...outsiderPaths(model, store, others)];
+    const touching = model.roles.filter((r) => JSON.stringify(r.policies).includes(store.bucketArn));
+    const readers = touching.filter((r) => namespacesOf(model, r).some((ns) => store.readerNamespaces.includes(ns)));
+    const writers = touching.filter((r) => !readers.includes(r));
+    const others = model.roles.filter((r) => !touching.includes(r));
+    return [
+      ...writers.flatMap((role) => writerPaths(model, store, role)),
+      ...readers.flatMap((role) => readerPaths(model, store, role)),
+      ...outsiderPaths(model, store, others),
+    ];
   });
 }
 
 interface ObjectStoreInputs {
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   spec: { configuration: { destinationPath: string } };
 }
 interface ClusterInputs {
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   spec: { plugins?: { parameters?: { barmanObjectName?: string; serverName?: string } }[] };
 }
 interface EncryptionInputs {
@@ -52,18 +62,20 @@ const inputsOf = <T>(e: InventoryEntry): T => e.inputs as unknown as T;
 function storeOf(model: RenderedIam, policy: InventoryEntry): Store | undefined {
   const bucket = String(policy.inputs.bucket);
   const root = `s3://${bucket}/`;
-  const objectStore = model
+  const onBucket = model
     .all("kubernetes:barmancloud.cnpg.io/v1:ObjectStore")
     .map((o) => inputsOf<ObjectStoreInputs>(o))
-    .find((o) => o.spec.configuration.destinationPath.startsWith(root));
+    .filter((o) => o.spec.configuration.destinationPath.startsWith(root));
+  const clusters = model.all("kubernetes:postgresql.cnpg.io/v1:Cluster").map((c) => inputsOf<ClusterInputs>(c));
+  const archivesTo = (o: ObjectStoreInputs) =>
+    clusters.some((c) => c.metadata.namespace === o.metadata.namespace && (c.spec.plugins ?? []).some((p) => p.parameters?.barmanObjectName === o.metadata.name));
+  const objectStore = onBucket.find(archivesTo);
   if (!objectStore) return undefined;
+  const readerNamespaces = onBucket.filter((o) => !archivesTo(o)).map((o) => o.metadata.namespace ?? "default");
   const prefix = objectStore.spec.configuration.destinationPath.slice(root.length).replace(/\/$/, "");
   // Barman writes under <destinationPath>/<serverName>, the server name defaulting to the Cluster's name.
   const pluginOf = (c: ClusterInputs) => (c.spec.plugins ?? []).find((p) => p.parameters?.barmanObjectName === objectStore.metadata.name);
-  const cluster = model
-    .all("kubernetes:postgresql.cnpg.io/v1:Cluster")
-    .map((c) => inputsOf<ClusterInputs>(c))
-    .find((c) => pluginOf(c));
+  const cluster = clusters.find((c) => pluginOf(c));
   const server = (cluster && (pluginOf(cluster)?.parameters?.serverName ?? cluster.metadata.name)) ?? objectStore.metadata.name;
 
   const sse = model.all("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((e) => e.inputs.bucket === bucket);
@@ -75,6 +87,7 @@ function storeOf(model: RenderedIam, policy: InventoryEntry): Store | undefined 
     keyArn,
     keyPolicy: model.keyPolicy(keyArn),
     prefix,
+    readerNamespaces,
     wal: `${prefix}/${server}/wals/0000000100000000/000000010000000000000001.zst`,
     base: `${prefix}/${server}/base/20261130T030000/data.tar.snappy`,
   };
@@ -118,6 +131,40 @@ function writerPaths(model: RenderedIam, store: Store, role: RenderedRole): IamP
     kms("decrypt for another bucket", "Denied", "kms:Decrypt", store.keyArn, viaS3(elsewhere)),
     kms("another key", "Denied", "kms:Decrypt", otherKey, viaS3(store.bucketArn)),
     kms("schedule the key's deletion", "Denied", "kms:ScheduleKeyDeletion", store.keyArn, tls),
+  ];
+}
+
+/** The namespaces a role is handed to through pod-identity associations. */
+function namespacesOf(model: RenderedIam, role: RenderedRole): string[] {
+  return model.dependents("aws:eks/podIdentityAssociation:PodIdentityAssociation", role.entry).map((a) => String(a.inputs.namespace));
+}
+
+/** A reader restores: it lists, reads and decrypts through S3; it never uploads, deletes or asks for data keys. */
+function readerPaths(model: RenderedIam, store: Store, role: RenderedRole): IamPath[] {
+  const who = role.entry.name;
+  const tls = { "aws:SecureTransport": "true" };
+  const s3 = (path: string, expected: IamPath["expected"], action: string, resource: string, context: Record<string, string>): IamPath => ({
+    path: `${who}: ${action} ${resource.replace(store.bucketArn, `s3://${store.bucket}`)} (${path})`,
+    expected,
+    request: { principal: model.session(role), action, resource, resourceAccount: model.account, context, identityPolicies: role.policies, resourcePolicy: store.bucketPolicy },
+  });
+  const viaS3 = { ...tls, "kms:ViaService": `s3.${model.region}.amazonaws.com`, "kms:CallerAccount": model.account, "kms:EncryptionContext:aws:s3:arn": store.bucketArn };
+  const kms = (path: string, expected: IamPath["expected"], action: string): IamPath => ({
+    path: `${who}: ${action} ${store.keyArn} (${path})`,
+    expected,
+    request: { principal: model.session(role), action, resource: store.keyArn, resourceAccount: model.account, context: viaS3, identityPolicies: role.policies, resourcePolicy: store.keyPolicy },
+  });
+  const object = (key: string) => `${store.bucketArn}/${key}`;
+  return [
+    s3("restore drill reads a base backup", "Allowed", "s3:GetObject", object(store.base), tls),
+    s3("restore drill reads WAL", "Allowed", "s3:GetObject", object(store.wal), tls),
+    s3("restore drill lists backups", "Allowed", "s3:ListBucket", store.bucketArn, tls),
+    kms("restore drill decrypts through S3", "Allowed", "kms:Decrypt"),
+    s3("a reader uploads WAL", "Denied", "s3:PutObject", object(store.wal), tls),
+    s3("a reader deletes a backup", "Denied", "s3:DeleteObject", object(store.base), tls),
+    s3("a reader reads over plain HTTP", "Denied", "s3:GetObject", object(store.wal), { "aws:SecureTransport": "false" }),
+    s3("a reader reads outside the folder", "Denied", "s3:GetObject", object("elsewhere/file"), tls),
+    kms("a reader asks for a data key", "Denied", "kms:GenerateDataKey"),
   ];
 }
 

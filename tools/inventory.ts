@@ -1,3 +1,5 @@
+import { parse as parseYaml } from "yaml";
+
 /**
  * The offline render's record of one registered resource, as written to
  * `out/<stack>/inventory.json` and read by the policy gate and the diff.
@@ -31,3 +33,22 @@ export interface InventoryEntry {
 }
 
 export const SECRET_PLACEHOLDER = "[secret]";
+
+/** ConfigMaps carrying this label hold Kubernetes manifests a job applies at run time (the restore drill's scratch Cluster). */
+export const EMBEDDED_MANIFESTS_LABEL = "hft-platform/embedded-manifests";
+
+/**
+ * The objects inside labelled ConfigMaps (each `*.yaml` key one YAML document), so the render's
+ * schema check and capacity model judge them like the objects the program applies itself.
+ */
+export function embeddedManifests(inventory: InventoryEntry[]): { file: string; object: Record<string, unknown> }[] {
+  return inventory
+    .filter((e) => e.type === "kubernetes:core/v1:ConfigMap")
+    .flatMap((e) => {
+      const metadata = e.inputs.metadata as { name?: string; namespace?: string; labels?: Record<string, string> } | undefined;
+      if (metadata?.labels?.[EMBEDDED_MANIFESTS_LABEL] !== "true") return [];
+      return Object.entries((e.inputs.data ?? {}) as Record<string, string>)
+        .filter(([key]) => key.endsWith(".yaml"))
+        .map(([key, text]) => ({ file: `${metadata.namespace ?? "_cluster"}/ConfigMap-${metadata.name}/${key}`, object: parseYaml(text) as Record<string, unknown> }));
+    });
+}

@@ -19,7 +19,7 @@ import { stringify } from "yaml";
 import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
 import { modelFiles, modelStack, utilizationTable } from "./capacity/report";
-import { InventoryEntry } from "./inventory";
+import { embeddedManifests, InventoryEntry } from "./inventory";
 import { PendingChecks, RenderChecks, startChecks } from "./render-checks";
 
 export interface Manifest {
@@ -89,7 +89,8 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
   const run = await runStack(stack, { configDir });
   const manifests = kubernetesManifests(run.inventory);
   // Checked on the side while the models run and the files are written.
-  const checked = checks.run({ manifests, inventory: run.inventory });
+  // Manifests that jobs apply at run time (embedded in ConfigMaps) are schema-checked as well.
+  const checked = checks.run({ manifests: [...manifests, ...embeddedManifests(run.inventory)], inventory: run.inventory });
   const charts = helmCharts(run.inventory);
   // Capacity and cost: a stack that does not fit fails here, before anything is written.
   const models = modelStack(stack, run.inventory, configDir);

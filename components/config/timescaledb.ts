@@ -66,6 +66,23 @@ export interface TimescaleDbBackupConfig {
   maxAgeHours: number;
   /** The Barman Cloud sidecar in every instance pod (requests = limits). */
   sidecar: { cpu: string; memory: string };
+  /** The scheduled restore of the latest backup into a scratch cluster, checked and removed. */
+  restoreDrill: RestoreDrillConfig;
+}
+
+export interface RestoreDrillConfig {
+  /** 5-field cron (minute hour day-of-month month day-of-week), UTC: a Kubernetes CronJob's schedule. */
+  schedule: string;
+  /** Alert when the last successful drill is older than this. */
+  maxAgeDays: number;
+  /** The drill fails (and its scratch cluster is removed) when recovery and checks take longer. */
+  timeoutMinutes: number;
+  /** The runner's image: a shell and kubectl, pinned. */
+  image: string;
+  /** The runner container (requests = limits). */
+  runner: { cpu: string; memory: string };
+  /** The scratch cluster's one instance: requests = limits, and its data volume on the fastSsd class. */
+  instance: { cpu: string; memory: string; storage: string };
 }
 
 /** Image volumes are on by default from Kubernetes 1.35; EKS offers no way to turn the feature gate on before. */
@@ -83,6 +100,29 @@ const volume = () => quantity({ min: GiB, max: 16 * TiB }, sizeAllowed("16Ti (th
 const cpu = () => quantity({ min: 0.25, max: 64 }, cpuAllowed(), "cpu");
 const memory = () => quantity({ min: 512 * MiB, max: 512 * GiB }, sizeAllowed(), "binary");
 
+/** A Kubernetes CronJob schedule: the 6-field grammar above without its seconds. */
+const isFiveFieldCron = (expression: string) => expression.trim().split(/\s+/).length === 5 && isSixFieldCron(`0 ${expression}`);
+
+function restoreDrillSchema({ prod }: TierContext) {
+  return section({
+    schedule: text(/./, 'a 5-field cron expression "minute hour day-of-month month day-of-week" in UTC (e.g. "0 6 * * 6")', isFiveFieldCron).describe(
+      "When the drill runs: 5-field cron, UTC (keep it outside trading sessions: it reads the backup bucket and takes a node's worth of resources).",
+    ),
+    maxAgeDays: int(1, prod ? 8 : 90, prod ? "1 to 8 days in production (a drill at least weekly)" : undefined).describe("Alert when the last successful drill is older than this (production: at most 8 days)."),
+    timeoutMinutes: int(10, 24 * 60).describe("Recovery plus checks must finish within this, or the drill fails and its scratch cluster is removed."),
+    image: pinnedImage().describe("Runner image with a shell and kubectl, pinned."),
+    runner: section({
+      cpu: quantity({ min: 0.05, max: 4 }, cpuAllowed(), "cpu").describe("Runner CPU (requests = limits)."),
+      memory: quantity({ min: 64 * MiB, max: 4 * GiB }, sizeAllowed(), "binary").describe("Runner memory (requests = limits)."),
+    }).describe("The runner container."),
+    instance: section({
+      cpu: cpu().describe("Scratch instance CPU (requests = limits)."),
+      memory: memory().describe("Scratch instance memory (requests = limits)."),
+      storage: volume().describe("Scratch data volume on the fastSsd class: at least the database's data and WAL volumes together."),
+    }).describe("The scratch cluster's one instance."),
+  });
+}
+
 function backupSchema({ prod }: TierContext) {
   const fields = section({
     schedule: text(/./, 'a 6-field cron expression with seconds, "second minute hour day-of-month month day-of-week" (e.g. "0 0 3 * * *")', isSixFieldCron).describe(
@@ -95,6 +135,7 @@ function backupSchema({ prod }: TierContext) {
       cpu: quantity({ min: 0.05, max: 8 }, cpuAllowed(), "cpu").describe("Barman Cloud sidecar CPU (requests = limits)."),
       memory: quantity({ min: 64 * MiB, max: 16 * GiB }, sizeAllowed(), "binary").describe("Barman Cloud sidecar memory (requests = limits)."),
     }).describe("The Barman Cloud sidecar in every instance pod."),
+    restoreDrill: restoreDrillSchema({ prod }).describe("The scheduled restore drill: the latest backup restored into a scratch cluster, checked, timed and removed."),
   });
   return withRules(fields, (r) => {
     if (!prod) return;
@@ -184,6 +225,7 @@ export function timescaleDbSchema({ prod, backups }: TierContext & { backups: bo
     }
     synchronousRule(r, prod);
     resourceRules(r, prod);
+    drillStorageRule(r as unknown as Rules<DrillStorageValue>);
     if (r.valid("owner") && (t.owner === "postgres" || t.owner.startsWith("pg_") || t.owner.startsWith("cnpg_"))) {
       r.problem("owner", t.owner, "an application role, not postgres or a reserved pg_/cnpg_ name");
     }
@@ -285,5 +327,17 @@ export function databaseHostRules(r: Rules<{ timescaledb?: Partial<TimescaleDbCo
     r.problem(key, image, `an extension image built for PostgreSQL ${major} (tag "<version>-${major}-<os>")`);
   } else if (prod) {
     r.problem(key, image, "none in production: timescaledb-oss is the Apache-2 edition, without the compression and retention policies the market-data schema relies on");
+  }
+}
+
+type DrillStorageValue = { storage: { size: string; walSize: string }; backup?: { restoreDrill?: { instance?: { storage?: string } } } };
+
+/** The scratch instance restores data and replays WAL onto one volume: it holds both of the database's. */
+function drillStorageRule(r: Rules<DrillStorageValue>): void {
+  const drill = r.value.backup?.restoreDrill?.instance?.storage;
+  if (drill === undefined || !r.valid("storage.size", "storage.walSize", "backup.restoreDrill.instance.storage")) return;
+  const needed = parseQuantity(r.value.storage.size)! + parseQuantity(r.value.storage.walSize)!;
+  if (parseQuantity(drill)! < needed) {
+    r.problem("backup.restoreDrill.instance.storage", drill, sizeAllowed().replace("a size", `a size of at least ${needed / GiB}Gi (storage.size + storage.walSize), such as`));
   }
 }

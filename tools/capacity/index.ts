@@ -103,8 +103,10 @@ function groupReports(groups: NodeGroupModel[], full: Placement): GroupReport[] 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Losing each node in turn at configured replicas: which disruption budgets fall short. */
-function nMinus1(groups: NodeGroupModel[], workloads: Workload[]): CapacityReport["nMinus1"] {
+function nMinus1(groups: NodeGroupModel[], all: Workload[]): CapacityReport["nMinus1"] {
   const short: NMinus1Short[] = [];
+  // The scheduler preempts lower-priority pods for the ones a lost node displaced: those give way.
+  const workloads = all.filter((w) => !w.preemptible);
   const nodeIds = groups.flatMap((g) => Array.from({ length: g.nodes }, (_, i) => `${g.name}-${i + 1}`));
   for (const lost of nodeIds) {
     const result = place(groups, workloads, (w) => w.replicas, lost);

@@ -68,6 +68,7 @@ export function podRequests(containers: Container[], initContainers: Container[]
 
 interface PodSpec {
   containers: Container[];
+  priorityClassName?: string;
   initContainers?: Container[];
   tolerations?: Toleration[];
   nodeSelector?: Record<string, string>;
@@ -91,6 +92,7 @@ export function templateFromSpec(labels: Record<string, string>, spec: PodSpec):
     labels,
     requests,
     exclusiveCpus,
+    ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
     tolerations: spec.tolerations ?? [],
     nodeSelector: spec.nodeSelector ?? {},
     nodeAffinity: terms.map((t) => t.matchExpressions ?? []),

@@ -36,6 +36,8 @@ export interface PodTemplate {
   requests: Requests;
   /** Whole CPUs each container would get from the static CPU manager (Guaranteed pod, integer CPU). */
   exclusiveCpus: number[];
+  /** The pod's PriorityClass, when it names one. */
+  priorityClassName?: string;
   tolerations: Toleration[];
   nodeSelector: Record<string, string>;
   /** Required node affinity: any one term must match. */
@@ -47,7 +49,7 @@ export interface PodTemplate {
 export interface Workload {
   /** `<namespace>/<name>`. */
   name: string;
-  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "Cluster";
+  kind: "Deployment" | "StatefulSet" | "DaemonSet" | "Cluster" | "CronJob";
   /** Where the model took it from (the program, a chart at its version, an EKS add-on). */
   source: string;
   replicas: number;
@@ -55,6 +57,8 @@ export interface Workload {
   maxReplicas?: number;
   /** Pods a disruption budget keeps available, at configured replicas. */
   minAvailable?: number;
+  /** Below default priority and never preempting (a batch drill): evicted, not placed, when a node is lost. */
+  preemptible?: boolean;
   pod: PodTemplate;
 }
 

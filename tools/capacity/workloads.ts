@@ -2,7 +2,7 @@
  * Every pod a stack runs, from its render: the program's own workloads (with their HPA maxima and
  * PodDisruptionBudgets), the CloudNativePG clusters, the Helm charts' workloads and the EKS add-ons' pods.
  */
-import { InventoryEntry } from "../inventory";
+import { embeddedManifests, InventoryEntry } from "../inventory";
 import { chartWorkloads } from "../data/chart-pods";
 import { EKS_ADDON_PODS } from "../data/eks-addon-pods";
 import { podRequests, quantity, selectorMatches, templateFromSpec } from "./pods";
@@ -12,9 +12,23 @@ type K8sObject = { metadata?: { name?: string; namespace?: string; labels?: Reco
 
 const objectsOf = (inventory: InventoryEntry[], type: string) => inventory.filter((r) => r.type === type).map((r) => r.inputs as K8sObject);
 
+/** A CronJob's pod: one at a time (the program's CronJobs forbid concurrent runs), counted as if always running. */
+function cronJobWorkloads(inventory: InventoryEntry[]): Workload[] {
+  return objectsOf(inventory, "kubernetes:batch/v1:CronJob").map((o) => {
+    const template = (o.spec as { jobTemplate: { spec: { template: { metadata?: { labels?: Record<string, string> }; spec: Parameters<typeof templateFromSpec>[1] } } } }).jobTemplate.spec.template;
+    return {
+      name: `${o.metadata?.namespace ?? "default"}/${o.metadata?.name}`,
+      kind: "CronJob",
+      source: "program",
+      replicas: 1,
+      pod: templateFromSpec(template.metadata?.labels ?? {}, template.spec),
+    };
+  });
+}
+
 function programWorkloads(inventory: InventoryEntry[]): Workload[] {
   const kinds = { "kubernetes:apps/v1:StatefulSet": "StatefulSet", "kubernetes:apps/v1:Deployment": "Deployment", "kubernetes:apps/v1:DaemonSet": "DaemonSet" } as const;
-  return Object.entries(kinds).flatMap(([type, kind]) =>
+  return [...cronJobWorkloads(inventory), ...Object.entries(kinds).flatMap(([type, kind]) =>
     objectsOf(inventory, type).map((o) => {
       const spec = o.spec as { replicas?: number; template: { metadata?: { labels?: Record<string, string> }; spec: Parameters<typeof templateFromSpec>[1] } };
       return {
@@ -25,7 +39,7 @@ function programWorkloads(inventory: InventoryEntry[]): Workload[] {
         pod: templateFromSpec(spec.template.metadata?.labels ?? {}, spec.template.spec),
       };
     }),
-  );
+  )];
 }
 
 /**
@@ -33,19 +47,27 @@ function programWorkloads(inventory: InventoryEntry[]): Workload[] {
  * ObjectStore's `instanceSidecarConfiguration.resources`. CloudNativePG keeps a PDB on the primary
  * (minAvailable 1) and, from 3 instances, one on the replicas (minAvailable instances - 2): together 1,
  * or instances - 1 (cloudnative-pg pkg/specs/poddisruptionbudget.go at 0e3b79b6, read 2026-11-30).
+ * Clusters a job applies at run time (the restore drill's scratch cluster, embedded in a ConfigMap)
+ * count as running; a cluster restoring from an ObjectStore (externalClusters) runs its sidecar too.
  */
 function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
   const stores = objectsOf(inventory, "kubernetes:barmancloud.cnpg.io/v1:ObjectStore");
-  return objectsOf(inventory, "kubernetes:postgresql.cnpg.io/v1:Cluster").map((o) => {
+  const embedded = embeddedManifests(inventory)
+    .map((m) => m.object as K8sObject & { kind?: string })
+    .filter((o) => o.kind === "Cluster");
+  return [...objectsOf(inventory, "kubernetes:postgresql.cnpg.io/v1:Cluster"), ...embedded].map((o) => {
     const spec = o.spec as {
       instances?: number;
       resources?: object;
       plugins?: { name: string; parameters?: { barmanObjectName?: string } }[];
+      externalClusters?: { plugin?: { name: string; parameters?: { barmanObjectName?: string } } }[];
       affinity?: { enablePodAntiAffinity?: boolean; podAntiAffinityType?: string; topologyKey?: string; nodeSelector?: Record<string, string>; tolerations?: [] };
+      priorityClassName?: string;
     };
     const name = o.metadata?.name ?? "cluster";
-    const sidecars = (spec.plugins ?? [])
-      .map((p) => stores.find((s) => s.metadata?.name === p.parameters?.barmanObjectName))
+    const storeUsers = [...(spec.plugins ?? []), ...(spec.externalClusters ?? []).flatMap((e) => e.plugin ?? [])];
+    const sidecars = [...new Set(storeUsers.map((p) => p.parameters?.barmanObjectName))]
+      .map((storeName) => stores.find((s) => s.metadata?.name === storeName && s.metadata?.namespace === o.metadata?.namespace))
       .map((s) => ({ resources: (s?.spec?.instanceSidecarConfiguration as { resources?: object } | undefined)?.resources }))
       .filter((c) => c.resources);
     const instances = spec.instances ?? 1;
@@ -62,6 +84,7 @@ function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
         labels,
         requests,
         exclusiveCpus,
+        ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
         tolerations: spec.affinity?.tolerations ?? [],
         nodeSelector: spec.affinity?.nodeSelector ?? {},
         nodeAffinity: [],
@@ -112,10 +135,20 @@ function withScalingAndBudgets(inventory: InventoryEntry[], workloads: Workload[
   });
 }
 
+/** Workloads whose pods run below the default priority: what a PriorityClass with a negative value marks. */
+function markPreemptible(inventory: InventoryEntry[], workloads: Workload[]): Workload[] {
+  const low = new Set(
+    objectsOf(inventory, "kubernetes:scheduling.k8s.io/v1:PriorityClass")
+      .filter((o) => Number((o as { value?: number }).value) < 0)
+      .map((o) => o.metadata?.name),
+  );
+  return workloads.map((w) => (w.pod.priorityClassName && low.has(w.pod.priorityClassName) ? { ...w, preemptible: true } : w));
+}
+
 export function stackWorkloads(inventory: InventoryEntry[]): Workload[] {
-  return [
+  return markPreemptible(inventory, [
     ...withScalingAndBudgets(inventory, [...programWorkloads(inventory), ...cnpgWorkloads(inventory)]),
     ...helmWorkloads(inventory),
     ...addonWorkloads(inventory),
-  ];
+  ]);
 }
