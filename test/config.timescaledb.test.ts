@@ -98,7 +98,14 @@ describe("timescaledb config", () => {
     expectRejected("prod", { "timescaledb.storage.size": "500GB" }, "timescaledb.storage.size", /"16Gi"/);
     expectRejected("prod", { "timescaledb.storage.size": "17Ti" }, "timescaledb.storage.size", /16Ti/);
     expectRejected("dev", { "timescaledb.storage.walSize": "512Mi" }, "timescaledb.storage.walSize", /size such as/);
-    expect(problems("prod", { "timescaledb.storage.size": "2Ti" })).toEqual([]);
+    expect(problems("prod", { "timescaledb.storage.size": "2Ti", "timescaledb.backup.restoreDrill.instance.storage": "2148Gi" })).toEqual([]);
+  });
+
+  it("sizes the restore drill's scratch volume for the database's data and WAL together", () => {
+    expectRejected("prod", { "timescaledb.backup.restoreDrill.instance.storage": "500Gi" }, "timescaledb.backup.restoreDrill.instance.storage", /at least 600Gi \(storage.size \+ storage.walSize\)/);
+    expectRejected("prod", { "timescaledb.backup.restoreDrill.maxAgeDays": 14 }, "timescaledb.backup.restoreDrill.maxAgeDays", /1 to 8 days in production/);
+    expectRejected("prod", { "timescaledb.backup.restoreDrill.schedule": "0 0 6 * * 6" }, "timescaledb.backup.restoreDrill.schedule", /5-field cron/);
+    expectRejected("prod", { "timescaledb.backup.restoreDrill.image": "registry.k8s.io/kubectl" }, "timescaledb.backup.restoreDrill.image", /pinned/);
   });
 
   it("production is Guaranteed QoS: limits absent or equal to requests", () => {

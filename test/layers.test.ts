@@ -40,10 +40,15 @@ describe("the backup store on the platform side", () => {
     const store = run.inventory.find((e) => e.type === "hft:platform:BackupStore");
     expect(store?.name).toBe("timescaledb");
     const children = run.inventory.filter((e) => e.parent === store?.urn);
+    // The writer's identity and, since the restore drill, a reader's: association, policy, role, attachment each.
     expect(children.map((c) => c.type).sort()).toEqual([
       "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+      "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+      "aws:iam/policy:Policy",
       "aws:iam/policy:Policy",
       "aws:iam/role:Role",
+      "aws:iam/role:Role",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
       "aws:kms/alias:Alias",
       "aws:kms/key:Key",

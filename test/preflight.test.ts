@@ -132,6 +132,8 @@ describe("preflight of prod", () => {
       // cert-manager's start-up check, run by the program as a Job (the v4 Chart omits the chart's hook).
       "quay.io/jetstack/cert-manager-startupapicheck:v1.21.1",
       "redis:8.10.0",
+      // The restore drill's runner.
+      "registry.k8s.io/kubectl:v1.34.2",
       "timescale/timescaledb-ha:pg18.4-ts2.28.2",
     ]);
   });

@@ -225,7 +225,7 @@ export function timescaleDbSchema({ prod, backups }: TierContext & { backups: bo
     }
     synchronousRule(r, prod);
     resourceRules(r, prod);
-    drillStorageRule(r as unknown as Rules<DrillStorageValue>);
+    drillStorageRule(r);
     if (r.valid("owner") && (t.owner === "postgres" || t.owner.startsWith("pg_") || t.owner.startsWith("cnpg_"))) {
       r.problem("owner", t.owner, "an application role, not postgres or a reserved pg_/cnpg_ name");
     }
@@ -338,6 +338,6 @@ function drillStorageRule(r: Rules<DrillStorageValue>): void {
   if (drill === undefined || !r.valid("storage.size", "storage.walSize", "backup.restoreDrill.instance.storage")) return;
   const needed = parseQuantity(r.value.storage.size)! + parseQuantity(r.value.storage.walSize)!;
   if (parseQuantity(drill)! < needed) {
-    r.problem("backup.restoreDrill.instance.storage", drill, sizeAllowed().replace("a size", `a size of at least ${needed / GiB}Gi (storage.size + storage.walSize), such as`));
+    r.problem("backup.restoreDrill.instance.storage", drill, `a size of at least ${needed / GiB}Gi (storage.size + storage.walSize): the scratch instance restores both onto one volume`);
   }
 }
