@@ -10,7 +10,6 @@ import {
 } from "@pulumi/policy";
 import { ExemptionConfig, exemptionFor, exemptionForUrn, withExemptions } from "./exemptions";
 import * as proxyModule from "@pulumi/policy/proxy";
-import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 /**
  * Rules carry the resource types they judge. The engine ignores the extra field; the offline gate
@@ -156,25 +155,4 @@ export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-
 
 export function asArray<T>(value: T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [];
-}
-
-/** An allow-list entry: what is exempt, by name, and why (a reviewer reads the reason in the config). */
-export interface NamedExemption {
-  name: string;
-  reason: string;
-}
-
-/** Config schema of a list of named exemptions, each with its reason. */
-export function exemptionsSchema(what: string): PolicyConfigJSONSchema {
-  return {
-    type: "array",
-    items: {
-      type: "object",
-      properties: { name: { type: "string", minLength: 1 }, reason: { type: "string", minLength: 10 } },
-      required: ["name", "reason"],
-      additionalProperties: false,
-    },
-    default: [],
-    description: `${what}, each { name, reason }.`,
-  };
 }

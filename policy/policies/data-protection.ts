@@ -5,7 +5,7 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { K8S, ObjectMeta } from "../kubernetes";
-import { asArray, exemptionsSchema, HftPolicy, NamedExemption, resourceRule, stackRule } from "../rules";
+import { asArray, HftPolicy, resourceRule, stackRule } from "../rules";
 
 export const DATA = {
   kmsKey: "aws:kms/key:Key",
@@ -42,22 +42,17 @@ interface StatefulSetLike {
   spec?: { volumeClaimTemplates?: object[] };
 }
 
-const statefulResourcesProtected = resourceRule<StatefulSetLike, { exemptStatefulSets: NamedExemption[] }>(
+const statefulResourcesProtected = resourceRule<StatefulSetLike>(
   {
     name: "stateful-resources-protected",
     description: "Stateful resources (KMS keys, EFS, S3 buckets, databases, the EKS cluster, StatefulSets with volume claim templates) carry the protect option, so no destroy or replacement deletes them: set protect.",
     enforcementLevel: "mandatory",
     targetTypes: [...ALWAYS_PROTECTED, K8S.statefulSet],
-    configSchema: { properties: { exemptStatefulSets: exemptionsSchema("StatefulSets (metadata.name) whose volumes hold nothing that must survive them") } },
   },
-  (props, report, config, args) => {
-    if (args.type === K8S.statefulSet) {
-      if (asArray(props.spec?.volumeClaimTemplates).length === 0) args.notApplicable("a StatefulSet without volume claim templates holds no data");
-      const name = props.metadata?.name;
-      if (config.exemptStatefulSets.some((e) => e.name === name)) args.notApplicable(`exempt in the stack's policy config`);
-    }
+  (props, report, _config, args) => {
+    if (args.type === K8S.statefulSet && asArray(props.spec?.volumeClaimTemplates).length === 0) args.notApplicable("a StatefulSet without volume claim templates holds no data");
     // CrossGuard passes resource options with every resource (ResourceValidationArgs.opts.protect).
-    if (!args.opts.protect) report(`${args.type} ${args.name} is not protected: a destroy or a replacing change would delete it. Set the protect resource option.`);
+    if (!args.opts.protect) report(`${args.type} ${args.name} is not protected (protect is ${String(args.opts.protect ?? "unset")}): a destroy or a replacing change would delete it. Set the protect resource option.`);
   },
 );
 
@@ -66,16 +61,14 @@ interface StorageClassProps {
   reclaimPolicy?: string;
 }
 
-const storageClassRetain = resourceRule<StorageClassProps, { exemptClasses: NamedExemption[] }>(
+const storageClassRetain = resourceRule<StorageClassProps>(
   {
     name: "storage-class-reclaim-retain",
     description: "StorageClasses reclaim Retain (Kubernetes defaults to Delete), so a deleted claim leaves its volume and data behind: set reclaimPolicy: Retain.",
     enforcementLevel: "mandatory",
     targetTypes: [K8S.storageClass],
-    configSchema: { properties: { exemptClasses: exemptionsSchema("StorageClasses (metadata.name) for scratch data that may be deleted with its claim") } },
   },
-  (sc, report, config, args) => {
-    if (config.exemptClasses.some((e) => e.name === sc.metadata?.name)) args.notApplicable("exempt in the stack's policy config");
+  (sc, report) => {
     if (sc.reclaimPolicy !== "Retain") report(`reclaimPolicy is ${sc.reclaimPolicy ?? "unset (Delete)"}: deleting a claim would delete its volume. Set Retain.`);
   },
 );
@@ -153,17 +146,15 @@ function versioningStatus(bucket: PolicyResource, resources: PolicyResource[]): 
   return statuses.length === 0 ? "no BucketVersioning" : `status ${statuses.join(", ")}`;
 }
 
-const bucketVersioning = stackRule<{ exemptBuckets: NamedExemption[] }>(
+const bucketVersioning = stackRule(
   {
     name: "s3-bucket-versioning",
     description: "Every S3 bucket has a BucketVersioning with status Enabled referencing it, so an overwrite or delete of a backup can be undone: add one.",
     enforcementLevel: "mandatory",
     targetTypes: BUCKETS,
-    configSchema: { properties: { exemptBuckets: exemptionsSchema("Buckets (Pulumi resource name) that need no versioning") } },
   },
-  (resources, report, config) => {
+  (resources, report) => {
     for (const bucket of resources.filter((r) => BUCKETS.includes(r.type))) {
-      if (config.exemptBuckets.some((e) => e.name === bucket.name)) continue;
       if (!versioned(bucket, resources)) report(`bucket ${bucket.name} has no enabled versioning (${versioningStatus(bucket, resources)}): add a BucketVersioning with status Enabled that references bucket.id.`, bucket.urn);
     }
   },

@@ -5,7 +5,7 @@
  */
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { K8S, namespaceOf, ObjectMeta, POD_TYPES } from "../kubernetes";
-import { asArray, exemptionsSchema, HftPolicy, NamedExemption, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
+import { asArray, HftPolicy, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
 
 const EXPOSURE = {
   limitRange: "kubernetes:core/v1:LimitRange",
@@ -14,22 +14,18 @@ const EXPOSURE = {
   addon: "aws:eks/addon:Addon",
 } as const;
 
-const serviceNoNodePort = resourceRule<{ metadata?: ObjectMeta; spec?: { type?: string } }, { allowedServices: string[] }>(
+const serviceNoNodePort = resourceRule<{ metadata?: ObjectMeta; spec?: { type?: string } }>(
   {
     name: "service-no-node-port",
-    description: "No Service is type NodePort (it opens a port on every node, outside NetworkPolicies' reach from the VPC) unless listed as namespace/name in allowedServices.",
+    description: "No Service is type NodePort (it opens a port on every node, outside NetworkPolicies' reach from the VPC) unless the stack's policy config exempts it by name with a reason.",
     enforcementLevel: "mandatory",
     targetTypes: [K8S.service],
-    configSchema: {
-      properties: {
-        allowedServices: { type: "array", items: { type: "string", pattern: "^[a-z0-9-]+/[a-z0-9.-]+$" }, uniqueItems: true, default: [], description: "NodePort Services allowed, as namespace/name." },
-      },
-    },
   },
-  (service, report, config, args) => {
-    if (service.spec?.type !== "NodePort") args.notApplicable("not a NodePort Service");
+  (service, report, _config, args) => {
+    // Every Service's type is judged (ClusterIP, LoadBalancer and ExternalName pass); an exempt NodePort never reaches here.
+    if (service.spec?.type !== "NodePort") return;
     const id = `${namespaceOf(service)}/${service.metadata?.name ?? args.name}`;
-    if (!config.allowedServices.includes(id)) report(`Service ${id} is type NodePort: every node would accept it from anywhere its security group allows. Use ClusterIP, or a LoadBalancer with source ranges.`);
+    report(`Service ${id} is type NodePort: every node would accept it from anywhere its security group allows. Use ClusterIP, or a LoadBalancer with source ranges.`);
   },
 );
 
@@ -102,19 +98,17 @@ const namespacePodSecurity = resourceRule<{ metadata?: ObjectMeta }, PodSecurity
 
 interface LimitsConfig {
   workloadNamespaces: string[];
-  exemptNamespaces: NamedExemption[];
 }
 
 const namespaceLimitsAndQuota = stackRule<LimitsConfig>(
   {
     name: "namespace-limits-and-quota",
-    description: "Every workload namespace the stack's policy config lists holds a LimitRange and a ResourceQuota, and every other Namespace the program creates is exempt by name with a reason.",
+    description: "Every workload namespace the stack's policy config lists holds a LimitRange and a ResourceQuota, and every other Namespace the program creates is exempt (kind Namespace, its name, a reason).",
     enforcementLevel: "mandatory",
     targetTypes: [K8S.namespace],
     configSchema: {
       properties: {
         workloadNamespaces: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, default: [], description: "Namespaces that must hold a LimitRange and a ResourceQuota." },
-        exemptNamespaces: exemptionsSchema("Namespaces that need neither, each with the reason"),
       },
     },
   },
@@ -122,7 +116,6 @@ const namespaceLimitsAndQuota = stackRule<LimitsConfig>(
     const inNamespace = (type: string, ns: string) => resources.some((r) => r.type === type && namespaceOf(r.props as { metadata?: ObjectMeta }) === ns);
     for (const resource of resources.filter((r) => r.type === K8S.namespace)) {
       const name = (resource.props as { metadata?: ObjectMeta }).metadata?.name ?? resource.name;
-      if (config.exemptNamespaces.some((e) => e.name === name)) continue;
       if (!config.workloadNamespaces.includes(name)) {
         const holds = POD_TYPES.some((t) => inNamespace(t, name)) ? " and holds workloads" : "";
         report(`namespace ${name} is neither a listed workload namespace nor exempt${holds}: add a LimitRange and a ResourceQuota and list it, or exempt it with a reason.`, resource.urn);

@@ -5,7 +5,7 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { ExemptionConfig, statementExemptions } from "../exemptions";
-import { asArray, exemptionsSchema, HftPolicy, NamedExemption, resourceRule, stackRule } from "../rules";
+import { asArray, HftPolicy, resourceRule, stackRule } from "../rules";
 
 export const IAM = {
   policy: "aws:iam/policy:Policy",
@@ -100,7 +100,6 @@ const iamNoWildcards = resourceRule<{ policy?: unknown; inlinePolicies?: { name?
 
 interface TrustConfig {
   allowedServices: string[];
-  allowedPrincipals: NamedExemption[];
 }
 
 const TRUST_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:AssumeRoleWithWebIdentity"];
@@ -160,13 +159,11 @@ const iamRoleTrustScoped = stackRule<TrustConfig>(
           default: ["ec2.amazonaws.com", "eks.amazonaws.com", POD_IDENTITY, "vpc-flow-logs.amazonaws.com"],
           description: "AWS service principals roles may trust.",
         },
-        allowedPrincipals: exemptionsSchema("Roles (Pulumi resource name) whose trust policy may name accounts, users or roles"),
       },
     },
   },
   (resources, report, config) => {
     for (const role of resources.filter((r) => r.type === IAM.role)) {
-      if (config.allowedPrincipals.some((e) => e.name === role.name)) continue;
       const stmts = statements((role.props as { assumeRolePolicy?: unknown }).assumeRolePolicy);
       if (stmts === undefined) {
         report(`role ${role.name}'s assumeRolePolicy is not a JSON policy document.`, role.urn);

@@ -8,7 +8,6 @@ interface NetworkPolicy {
 
 interface DefaultDenyConfig {
   policyTypes: string[];
-  exemptNamespaces: string[];
 }
 
 /** Kubernetes' default when policyTypes is omitted: Ingress, plus Egress if egress rules are given. */
@@ -43,13 +42,6 @@ const namespaceDefaultDeny = stackRule<DefaultDenyConfig>(
           default: ["Ingress", "Egress"],
           description: "Directions the default-deny policy must deny; Egress too, so a compromised pod cannot reach out.",
         },
-        exemptNamespaces: {
-          type: "array",
-          items: { type: "string" },
-          uniqueItems: true,
-          default: [],
-          description: "Namespaces that need no default-deny policy.",
-        },
       },
     },
   },
@@ -57,7 +49,6 @@ const namespaceDefaultDeny = stackRule<DefaultDenyConfig>(
     const policies = resources.filter((r) => r.type === K8S.networkPolicy).map((r) => r.props as NetworkPolicy);
     for (const resource of resources.filter((r) => r.type === K8S.namespace)) {
       const name = (resource.props as { metadata?: ObjectMeta }).metadata?.name ?? resource.name;
-      if (config.exemptNamespaces.includes(name)) continue;
       const denied = policies.some((p) => p.metadata?.namespace === name && deniesAll(p, config.policyTypes));
       if (!denied) {
         report(

@@ -78,9 +78,12 @@ describe("resource options", () => {
   });
 
   it("exempt a StatefulSet only by name with a reason, and never one that holds no volumes", async () => {
-    const config = { exemptStatefulSets: [{ name: "trading-engine", reason: "claims retained on delete by their retention policy" }] };
-    expect((await check("stateful-resources-protected", [k.engineResource()], { config })).run.notApplicable).toEqual(["trading-engine: exempt in the stack's policy config"]);
+    const reason = "claims retained on delete by their retention policy";
+    const config = { exemptions: [{ kind: "StatefulSet", namespace: "hft-trading", name: "trading-engine", reason }] };
+    expect((await check("stateful-resources-protected", [k.engineResource()], { config })).run.notApplicable).toEqual([`trading-engine: exempt by the stack's policy config: ${reason}`]);
     expect((await check("stateful-resources-protected", [k.engineResource()])).findings).toHaveLength(1);
-    await expect(check("stateful-resources-protected", [k.engineResource()], { config: { exemptStatefulSets: [{ name: "trading-engine" }] } })).rejects.toThrow(/must have required property 'reason'/);
+    const elsewhere = { exemptions: [{ kind: "StatefulSet", namespace: "hft-data", name: "trading-engine", reason }] };
+    expect((await check("stateful-resources-protected", [k.engineResource()], { config: elsewhere })).findings).toHaveLength(1);
+    await expect(check("stateful-resources-protected", [k.engineResource()], { config: { exemptions: [{ kind: "StatefulSet", namespace: "hft-trading", name: "trading-engine" }] } })).rejects.toThrow(/must have required property 'reason'/);
   });
 });

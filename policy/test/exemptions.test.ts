@@ -47,6 +47,30 @@ describe("exemptions by name", () => {
     expect(bad({ ...exemption(), pattern: "cert-*" })).toThrow(/container-probes/);
     expect(bad(exemption())).not.toThrow();
   });
+
+  it("name any other resource by type and name, an IAM statement by Sid and exact pairs, and never mix the two forms", () => {
+    const bad = (rule: string, entry: object) => () => reconcileConfig(allPolicies, { all: "mandatory", [rule]: { exemptions: [entry] } });
+    const reason = "reviewed: these actions take no resource-level permissions";
+    const statement = { sid: "Describe", actions: ["ec2:DescribeVpcs"], resources: ["*"] };
+    expect(bad("iam-no-wildcards", { type: "aws:iam/rolePolicy:RolePolicy", name: "ci", statement, reason })).not.toThrow();
+    expect(bad("s3-bucket-versioning", { type: "aws:s3/bucket:Bucket", name: "scratch", reason })).not.toThrow();
+    expect(bad("iam-no-wildcards", { type: "aws:iam/rolePolicy:RolePolicy", name: "ci", statement: { sid: "Describe", actions: [], resources: ["*"] }, reason })).toThrow(/iam-no-wildcards/);
+    expect(bad("iam-no-wildcards", { kind: "Deployment", type: "aws:iam/rolePolicy:RolePolicy", name: "ci", reason })).toThrow(/iam-no-wildcards/);
+    expect(bad("container-probes", { namespace: "cert-manager", name: "cert-manager", reason })).toThrow(/container-probes/);
+    expect(bad("container-probes", { kind: "Deployment", namespace: "cert-manager", name: "cert-manager", statement, reason })).toThrow(/container-probes/);
+  });
+
+  it("excuse only the named statement's listed action/resource pairs", async () => {
+    const doc = (statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const vpc = { Sid: "Vpc", Effect: "Allow", Action: ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], Resource: "*" };
+    const exemptions = [{ type: "aws:iam/rolePolicy:RolePolicy", name: "ci", statement: { sid: "Vpc", actions: ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], resources: ["*"] }, reason: "no resource-level permissions" }];
+    const run = async (statements: object[], name = "ci") => (await check("iam-no-wildcards", [resource("aws:iam/rolePolicy:RolePolicy", { policy: doc(statements) }, name)], { config: { exemptions } })).findings.map((f) => f.message);
+    expect(await run([vpc])).toEqual([]);
+    expect(await run([vpc], "other")).toEqual([expect.stringMatching(/statement Vpc allows ec2:DescribeVpcs on \*, ec2:DescribeSubnets on \*/)]);
+    expect(await run([{ ...vpc, Action: [...vpc.Action, "ec2:TerminateInstances"] }])).toEqual([expect.stringMatching(/statement Vpc allows ec2:TerminateInstances on \*:/)]);
+    expect(await run([{ ...vpc, Sid: "Other" }])).toHaveLength(1);
+    expect(await run([vpc, { Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" }])).toEqual([expect.stringMatching(/statement Admin allows \* on \*/)]);
+  });
 });
 
 interface ChartWorkload {

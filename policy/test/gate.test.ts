@@ -40,7 +40,6 @@ describe("the gate over the compliant fixture", () => {
     expect(report.summary).toMatchObject({ rules: allPolicies.length, run: allPolicies.length, disabled: 0, mandatory: 0, advisory: 0 });
     expect(report.unseen).toEqual([
       { rule: "ebs-volume-encrypted", reason: "no aws:ebs/volume:Volume in the inventory" },
-      { rule: "service-no-node-port", reason: "5 kubernetes:core/v1:Service present, none applicable (not a NodePort Service)" },
     ]);
     expect(report.opaqueComponents.map((c) => c.type).sort()).toEqual(["eks:index:Cluster", "kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v4:Chart"]);
     const eks = report.rules.find((r) => r.rule === "eks-control-plane-logging")!;

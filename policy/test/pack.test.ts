@@ -90,8 +90,8 @@ describe("the engine's identity and the exemptions in the stack configs", () => 
   it("exempt prod namespaces from limits and quotas only by name with a reason, never the trading namespace", () => {
     const prod = readConfig("prod")["namespace-limits-and-quota"] as any;
     expect(prod.workloadNamespaces).toEqual(["hft-trading", "hft-cache"]);
-    expect(prod.exemptNamespaces.map((e: any) => e.name)).not.toContain("hft-trading");
-    for (const e of prod.exemptNamespaces) expect(e.reason.length, e.name).toBeGreaterThanOrEqual(10);
+    expect(prod.exemptions.map((e: any) => e.name)).not.toContain("hft-trading");
+    for (const e of prod.exemptions) expect(e, e.name).toMatchObject({ kind: "Namespace", reason: expect.stringMatching(/^.{20,}$/) });
   });
 });
 

@@ -28,7 +28,7 @@ export const DATA_CASES: Case[] = [
     rule: "stateful-resources-protected",
     compliant: () => [...of(DATA.kmsKey, { enableKeyRotation: true }, () => {}, "hft-secrets", { protect: true }), ...of(K8S.statefulSet, k.statefulSet(), () => {}, "redis", { protect: true })],
     violating: () => of(AWS_STORAGE.efsFileSystem, aws.efs(), () => {}, "hft"),
-    message: /aws:efs\/fileSystem:FileSystem hft is not protected: .*Set the protect resource option/,
+    message: /aws:efs\/fileSystem:FileSystem hft is not protected \(protect is false\): .*Set the protect resource option/,
   },
   {
     rule: "storage-class-reclaim-retain",

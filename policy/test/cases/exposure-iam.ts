@@ -29,10 +29,10 @@ function podIdentityRole(bound: boolean) {
 export const EXPOSURE_IAM_CASES: Case[] = [
   {
     rule: "service-no-node-port",
-    compliant: () => of(K8S.service, nodePort("debug")),
+    compliant: () => [...of(K8S.service, nodePort("debug")), ...of(K8S.service, { ...nodePort("engine"), spec: { type: "ClusterIP", ports: [{ port: 8080 }] } }, () => {}, "engine")],
     violating: () => of(K8S.service, nodePort("engine-admin")),
     message: /Service hft-trading\/engine-admin is type NodePort/,
-    config: { allowedServices: ["hft-trading/debug"] },
+    config: { exemptions: [{ kind: "Service", namespace: "hft-trading", name: "debug", reason: "a debugging port reviewed for this stack only" }] },
   },
   {
     rule: "network-policy-no-open-ingress-to-data",
@@ -52,7 +52,7 @@ export const EXPOSURE_IAM_CASES: Case[] = [
     compliant: () => [k.namespace(), inNamespace("kubernetes:core/v1:LimitRange", "limits"), inNamespace("kubernetes:core/v1:ResourceQuota", "quota"), k.namespace("monitoring")],
     violating: () => [k.namespace(), inNamespace("kubernetes:core/v1:LimitRange", "limits"), k.namespace("hft-cache"), k.engineResource()],
     message: /workload namespace hft-trading has no ResourceQuota[\s\S]*namespace hft-cache is neither a listed workload namespace nor exempt/,
-    config: { workloadNamespaces: ["hft-trading"], exemptNamespaces: [{ name: "monitoring", reason: "chart workloads sized in their values" }] },
+    config: { workloadNamespaces: ["hft-trading"], exemptions: [{ kind: "Namespace", name: "monitoring", reason: "chart workloads sized in their chart values" }] },
   },
   {
     rule: "cni-network-policy-enforcement",
