@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, EngineNodesConfig, instanceMemoryReservation, STACK_PARTITION, SystemNodesConfig } from "./config";
+import { ClusterConfig, EngineNodesConfig, STACK_PARTITION, SystemNodesConfig } from "./config";
 import { renderTo } from "./k8s/workload-cluster";
-import { ClusterIdentity, ENGINE_NODE_REGISTRATION } from "./node-bootstrap";
+import { ClusterIdentity, ENGINE_NODE_REGISTRATION, LatencyTuning } from "./node-bootstrap";
 import { NodeGroup } from "./nodegroup";
 
 export interface ClusterArgs extends ClusterConfig {
@@ -13,6 +13,8 @@ export interface ClusterArgs extends ClusterConfig {
   privateSubnetIds: pulumi.Input<string>[];
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
+  /** The engine nodes' kubelet, kernel and isolation tuning, derived once from the config. */
+  engineNodeTuning: LatencyTuning;
   /**
    * Production: the control plane and the KMS key (it decrypts the cluster's secrets and volumes)
    * cannot be deleted by accident.
@@ -188,12 +190,7 @@ export class Cluster extends pulumi.ComponentResource {
         // A cluster placement group lives in one zone: the engine nodes share the first private subnet.
         subnetIds: [args.privateSubnetIds[0]],
         registration: ENGINE_NODE_REGISTRATION,
-        latencyTuning: {
-          reservedSystemCpus: args.engineNodes.reservedSystemCpus,
-          hugepages2Mi: args.engineNodes.hugepages2Mi,
-          kernel: args.engineNodes.kernel,
-          memory: instanceMemoryReservation(args.engineNodes.instanceType),
-        },
+        latencyTuning: args.engineNodeTuning,
       },
       { parent: this, dependsOn: [cluster] },
     );

@@ -4,13 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { EngineConfig, Tier } from "./config";
-import { AppIdentity, ENGINE_NODE_SELECTOR, selectorLabels, standardLabels } from "./k8s/labels";
+import { AppIdentity, ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL, selectorLabels, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { applicationConfig, ENGINE_PORTS as PORTS, engineAlerts, fluentBitConfig } from "./engine-files";
 import { engineGuardrails, PRIORITY_CLASS } from "./engine-guardrails";
+import { engineLatencyPathAlerts } from "./engine-latency-alerts";
 
 export const ENGINE_APP: AppIdentity = { name: "trading-engine", component: "engine" };
 export const TRADING_NAMESPACE = "hft-trading";
@@ -151,16 +152,7 @@ export class TradingEngine extends pulumi.ComponentResource {
         metadata: {
           ...meta("trading-engine-external"),
           // An AWS NLB where its scheme is configured; elsewhere the cluster's own load balancer (MetalLB, cloud-provider-kind).
-          ...(args.exposure.internal !== undefined
-            ? {
-                annotations: {
-                  "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-                  "service.beta.kubernetes.io/aws-load-balancer-internal": String(args.exposure.internal),
-                  "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-                  "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
-                },
-              }
-            : {}),
+          ...(args.exposure.internal !== undefined ? { annotations: loadBalancerAnnotations(args.exposure.internal, args.exposure.targetType) } : {}),
         },
         spec: {
           type: "LoadBalancer",
@@ -272,6 +264,7 @@ export class TradingEngine extends pulumi.ComponentResource {
     const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, [{ port: "metrics", interval: args.metricsInterval }]);
     prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args, TRADING_NAMESPACE), "10s");
+    prometheusRule({ ...monitoringArgs, name: "trading-engine-latency-path" }, "trading-engine-latency-path", engineLatencyPathAlerts(args, TRADING_NAMESPACE));
 
     this.registerOutputs({ statefulSetName: this.statefulSetName, externalServiceName: this.externalServiceName });
   }
@@ -297,6 +290,12 @@ export class TradingEngine extends pulumi.ComponentResource {
       nodeSelector: { [ENGINE_NODE_SELECTOR.key]: ENGINE_NODE_SELECTOR.value },
       tolerations: [{ key: ENGINE_NODE_SELECTOR.key, operator: "Equal", value: ENGINE_NODE_SELECTOR.value, effect: "NoSchedule" }],
       affinity: {
+        // Only a node whose verifier read the live tuning and passed (node-isolation.ts) gets the engine.
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: LATENCY_VERIFIED_LABEL.key, operator: "In", values: [LATENCY_VERIFIED_LABEL.value] }] }],
+          },
+        },
         podAntiAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: [
             { labelSelector: { matchLabels: selectorLabels(ENGINE_APP) }, topologyKey: "kubernetes.io/hostname" },
@@ -418,6 +417,8 @@ export class TradingEngine extends pulumi.ComponentResource {
             { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics, PORTS.logShipper) },
             { from: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.http, PORTS.websocket) },
             { from: args.exposure.sourceRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(PORTS.websocket) },
+            // With ip targets the NLB's health checks come from its own addresses in the cluster's subnets, to the pod.
+            ...(args.exposure.targetType === "ip" ? [{ from: [{ ipBlock: { cidr: args.cluster.network.nodeCidr } }], ports: tcp(PORTS.websocket) }] : []),
           ],
         },
       },
@@ -445,6 +446,31 @@ export class TradingEngine extends pulumi.ComponentResource {
       k8sOpts,
     );
   }
+}
+
+/**
+ * The NLB's annotations. "instance": the in-tree controller (cloud-provider-aws) makes an NLB whose
+ * targets are the nodes' NodePort, where kube-proxy's iptables forwards to the pod. "ip": type
+ * "external" hands the Service to the AWS Load Balancer Controller, whose NLB targets the pod IPs
+ * directly (VPC CNI pods have VPC addresses), keeping the client's address so the engine's
+ * source-range NetworkPolicy still applies (LBC docs, guide/service/nlb and annotations, read 2026-12-07).
+ */
+function loadBalancerAnnotations(internal: boolean, targetType: "instance" | "ip"): Record<string, string> {
+  if (targetType === "ip") {
+    return {
+      "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+      "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+      "service.beta.kubernetes.io/aws-load-balancer-scheme": internal ? "internal" : "internet-facing",
+      "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
+      "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+    };
+  }
+  return {
+    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    "service.beta.kubernetes.io/aws-load-balancer-internal": String(internal),
+    "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+  };
 }
 
 function servicePorts(names: ("http" | "websocket" | "metrics")[]): k8s.types.input.core.v1.ServicePort[] {

@@ -2,7 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupStore, BackupStoreHandle } from "./backup-store";
 import { CiRunner, ciRunnerProjectName } from "./ci-runner";
 import { Cluster } from "./cluster";
-import { EksPlatformConfig, ExistingPlatformConfig, instanceMemoryReservation, KUBELET_DEFAULT_MAX_PODS, memoryReservation } from "./config";
+import {
+  C6I_PROCESSOR_STATE_CONTROL,
+  C6I_SIZES,
+  EksPlatformConfig,
+  engineCpuSets,
+  EngineNodesConfig,
+  ExistingPlatformConfig,
+  instanceMemoryReservation,
+  KUBELET_DEFAULT_MAX_PODS,
+  memoryReservation,
+} from "./config";
 import { ExistingCluster } from "./existing-cluster";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { Network } from "./network";
@@ -54,6 +64,7 @@ export function eksFoundation(
 ): ClusterFoundation {
   const { protect, tags, backupClient } = opts;
   const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
+  const engineNodeTuning = eksEngineNodeTuning(config.engineNodes);
   const cluster = new Cluster("hft", {
     ...config.cluster,
     vpcId: network.vpcId,
@@ -61,6 +72,7 @@ export function eksFoundation(
     privateSubnetIds: network.privateSubnetIds,
     systemNodes: config.systemNodes,
     engineNodes: config.engineNodes,
+    engineNodeTuning,
     protect,
     platformOnly: config.bootstrap,
     renderYamlToDirectory: config.renderYamlToDirectory,
@@ -87,7 +99,6 @@ export function eksFoundation(
     clusterSecurityGroupId: cluster.nodeSecurityGroupId,
     tags,
   });
-  const { reservedSystemCpus, hugepages2Mi, kernel } = config.engineNodes;
   const { database, namespace, serviceAccount, prefix, formerParentUrn, reader } = backupClient;
   const backups = new BackupStore(backupClient.database, {
     eksClusterName: cluster.name,
@@ -109,8 +120,10 @@ export function eksFoundation(
       // The API endpoint's network interfaces sit in the VPC and listen on 443.
       network: { nodeCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, apiServerPort: 443 },
       kubernetesVersion: config.cluster.kubernetesVersion,
+      // The engine node group uses the first private subnet (cluster.ts): its zone.
+      engineZone: network.availabilityZones[0],
     },
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: instanceMemoryReservation(config.engineNodes.instanceType) },
+    engineNodeTuning,
     ready: provider ? [storage] : [],
     backupStore: backups.handle,
     aws: {
@@ -123,11 +136,22 @@ export function eksFoundation(
   };
 }
 
+/** The EKS engine nodes' tuning, derived once from engineNodes: the CPU sets, C-/P-state control, memory reservations. */
+function eksEngineNodeTuning(nodes: EngineNodesConfig): LatencyTuning {
+  return {
+    cpus: engineCpuSets(C6I_SIZES[nodes.instanceType].vcpus, nodes.reservedSystemCpus, nodes.isolatedCpus),
+    processorStateControl: C6I_PROCESSOR_STATE_CONTROL[nodes.instanceType] === true,
+    hugepages2Mi: nodes.hugepages2Mi,
+    kernel: nodes.kernel,
+    memory: instanceMemoryReservation(nodes.instanceType),
+  };
+}
+
 /** The existing mode: only a provider for a cluster someone else runs; nothing on AWS. */
 export function existingClusterFoundation(config: ExistingPlatformConfig): ClusterFoundation {
   const existing = config.existingCluster;
   const cluster = new ExistingCluster("hft", { kubeconfig: existing.kubeconfig, renderYamlToDirectory: config.renderYamlToDirectory });
-  const { reservedSystemCpus, hugepages2Mi, kernel } = existing.engineNode;
+  const { cpus, reservedSystemCpus, isolatedCpus, hugepages2Mi, kernel } = existing.engineNode;
   return {
     workloads: {
       provider: cluster.provider,
@@ -136,7 +160,14 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
       kubernetesVersion: existing.kubernetesVersion,
     },
     // Nodes prepared by hand: as the config assumes (the kubelet's default pod limit, one NUMA node).
-    engineNodeTuning: { reservedSystemCpus, hugepages2Mi, kernel, memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1) },
+    // Prepared by hand: C-/P-state control unknown, so neither is asked for.
+    engineNodeTuning: {
+      cpus: engineCpuSets(cpus, reservedSystemCpus, isolatedCpus),
+      processorStateControl: false,
+      hugepages2Mi,
+      kernel,
+      memory: memoryReservation(KUBELET_DEFAULT_MAX_PODS, 1),
+    },
     // The StorageClasses exist already.
     ready: [],
   };

@@ -36,6 +36,8 @@ export interface KubePrometheusStackValues {
   };
   "prometheus-node-exporter": {
     namespaceOverride: string;
+    /** prometheus-node-exporter chart: node_exporter's flags (replaces kube-prometheus-stack's list). */
+    extraArgs: string[];
     /** prometheus-node-exporter chart: relabelings of its ServiceMonitor's endpoint (templates/servicemonitor.yaml). */
     prometheus: { monitor: { relabelings: { sourceLabels: string[]; targetLabel: string; action: "replace" }[] } };
     resources: ResourceRequirements;

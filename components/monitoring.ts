@@ -4,8 +4,8 @@ import * as random from "@pulumi/random";
 import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
 import { clockAlerts } from "./clock-alerts";
 import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
-import { ENGINE_NODE_SELECTOR, standardLabels } from "./k8s/labels";
-import { MonitoringHandle, prometheusRule } from "./k8s/monitoring";
+import { ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL, standardLabels } from "./k8s/labels";
+import { MonitoringHandle, NODE_TEXTFILE_DIR, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { apiServerPorts, DNS_EGRESS, tcp } from "./k8s/network";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
@@ -364,14 +364,23 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
       sidecar: { resources: resources(SIDECAR_RESOURCES), securityContext: restrictedContainerSecurityContext(IDS.grafana) },
     },
     "kube-state-metrics": {
-      // kube_node_labels carries no label unless allow-listed: the clock alerts tell engine nodes by node-type.
-      metricLabelsAllowlist: [`nodes=[${ENGINE_NODE_SELECTOR.key}]`],
+      // kube_node_labels carries no label unless allow-listed: the clock alerts tell engine nodes by node-type, the
+      // latency-path alerts read the zone (locality) and the verified label (unverified engine nodes).
+      metricLabelsAllowlist: [`nodes=[topology.kubernetes.io/zone,${ENGINE_NODE_SELECTOR.key},${LATENCY_VERIFIED_LABEL.key}]`],
       resources: resources(args.kubeStateMetrics.resources),
       securityContext: { enabled: true, ...restrictedPodSecurityContext(IDS.kubeStateMetrics) },
       containerSecurityContext: restrictedContainerSecurityContext(IDS.kubeStateMetrics),
     },
     "prometheus-node-exporter": {
       namespaceOverride: NODE_EXPORTER_NAMESPACE,
+      // kube-prometheus-stack's own two filesystem filters (values.yaml, prometheus-node-exporter.extraArgs, read
+      // 2026-12-07), restated because a value replaces the list; plus the textfile directory the engine nodes'
+      // verifier writes its checks to, under the host root the chart mounts at /host/root (hostRootFsMount).
+      extraArgs: [
+        "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|var/lib/docker/.+|var/lib/kubelet/.+)($|/)",
+        "--collector.filesystem.fs-types-exclude=^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs|erofs)$",
+        `--collector.textfile.directory=/host/root${NODE_TEXTFILE_DIR}`,
+      ],
       // Each series names its Kubernetes node, which the clock alerts join with kube_node_labels.
       prometheus: { monitor: { relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }] } },
       resources: resources(args.nodeExporter.resources),

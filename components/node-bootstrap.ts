@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
-import { KernelTuning, MemoryReservation, totalReservedMi } from "./config";
-import { ENGINE_NODE_SELECTOR } from "./k8s/labels";
+import { EngineCpuSets, KernelTuning, MemoryReservation, totalReservedMi } from "./config";
+import { ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL } from "./k8s/labels";
+import { isolationBootScript, isolationKernelArgs } from "./node-isolation";
 import { TimeSource, timeSyncBootScript } from "./time-sync";
 
 /** What a node needs to join the cluster when it boots a custom AMI (EKS then merges no user data of its own). */
@@ -18,7 +19,10 @@ export interface NodeRegistration {
 
 /** Kubelet tuning for latency-critical pods: exclusive cores, NUMA-aligned resources, preallocated hugepages. */
 export interface LatencyTuning {
-  reservedSystemCpus: string;
+  /** The reserved and isolated CPU sets, derived once from the config (engineCpuSets). */
+  cpus: EngineCpuSets;
+  /** The instance lets the OS set C-states and P-states (C6I_PROCESSOR_STATE_CONTROL). */
+  processorStateControl: boolean;
   hugepages2Mi: number;
   kernel: KernelTuning;
   memory: MemoryReservation;
@@ -62,6 +66,12 @@ export interface EngineNodeRequirements {
   sysctls: Record<string, string>;
   /** Value of /sys/kernel/mm/transparent_hugepage/{enabled,defrag}. */
   transparentHugepages: string;
+  /** The reserved (system, kubelet, interrupts) and isolated (engine) CPUs. */
+  cpus: EngineCpuSets;
+  /** Kernel command line arguments of the isolation (set with grubby and one reboot on EKS). */
+  kernelArgs: string[];
+  /** The label a node gets once the verifier (or, by hand, its checks) passed; the engine requires it. */
+  verifiedLabel: { key: string; value: string };
 }
 
 export function engineNodeRequirements(tuning: LatencyTuning): EngineNodeRequirements {
@@ -72,7 +82,14 @@ export function engineNodeRequirements(tuning: LatencyTuning): EngineNodeRequire
     hugepages2Mi: tuning.hugepages2Mi,
     sysctls: latencySysctls(tuning),
     transparentHugepages: TRANSPARENT_HUGEPAGES,
+    cpus: tuning.cpus,
+    kernelArgs: isolationKernelArgs(isolation(tuning)),
+    verifiedLabel: LATENCY_VERIFIED_LABEL,
   };
+}
+
+function isolation(tuning: LatencyTuning) {
+  return { cpus: tuning.cpus, processorStateControl: tuning.processorStateControl, hugepages2Mi: tuning.hugepages2Mi };
 }
 
 const BOUNDARY = "==HFT-BOUNDARY==";
@@ -96,6 +113,8 @@ export function nodeUserData(cluster: ClusterIdentity, registration: NodeRegistr
   const parts = [mimePart("application/node.eks.aws", stringify(nodeConfig(cluster, registration, tuning)))];
   if (tuning) parts.push(script(latencyBootScript(tuning)));
   parts.push(script(timeSyncBootScript(boot.timeSource)));
+  // Last: it may reboot once, after every part before it has run.
+  if (tuning) parts.push(script(isolationBootScript(isolation(tuning))));
   return [
     "MIME-Version: 1.0",
     `Content-Type: multipart/mixed; boundary="${BOUNDARY}"`,
@@ -139,7 +158,12 @@ export function latencyKubeletConfig(tuning: LatencyTuning): Record<string, unkn
     cpuManagerPolicy: "static",
     // Whole physical cores only: a pinned thread never shares a core with another pod's hyperthread.
     cpuManagerPolicyOptions: { "full-pcpus-only": "true" },
-    reservedSystemCPUs: tuning.reservedSystemCpus,
+    reservedSystemCPUs: tuning.cpus.reserved,
+    // No CFS quota on engine nodes: a pinned container's quota is its cores' full time, so enforcement
+    // only adds throttling at period boundaries (tail latency). The trade-off: no CPU limit is enforced
+    // for any container on these nodes, so a non-pinned one (the log shipper, daemons) may burst over
+    // its limit on the shared CPUs; docs/design.md#latency-checklist.
+    cpuCFSQuota: false,
     // reservedSystemCPUs is exclusive with the kube/system reserved cgroups; nodeadm sets those by default.
     kubeReservedCgroup: "",
     systemReservedCgroup: "",

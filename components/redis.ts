@@ -8,7 +8,7 @@ import { AlertRule, MonitoringHandle, prometheusRule, serviceMonitor } from "./k
 import { namespaceGuardrails, PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { container, execProbe, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from "./k8s/pod";
-import { WorkloadCluster } from "./k8s/workload-cluster";
+import { engineZonePreference, WorkloadCluster } from "./k8s/workload-cluster";
 
 export const REDIS_NAMESPACE = "hft-cache";
 const NAME = "redis";
@@ -309,6 +309,7 @@ function podSpec(args: RedisArgs, selector: Record<string, string>, configMapNam
   const authEnv = [secretEnv("REDIS_PASSWORD"), secretEnv("REDISCLI_AUTH")];
   const redisSecurity = restrictedContainerSecurityContext({ uid: REDIS_UID });
   const ping = (port: number) => ["sh", "-c", `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`];
+  const nodeAffinity = engineZonePreference(args.cluster.engineZone);
   const configMount = { name: "config", mountPath: "/etc/redis", readOnly: true };
 
   const containers = [
@@ -371,6 +372,8 @@ function podSpec(args: RedisArgs, selector: Record<string, string>, configMapNam
     ],
     // One data pod per node and an even spread over zones, so one failure takes at most one pod.
     affinity: {
+      // The first pod, the initial master, lands in the engine's zone; the spread below places the rest.
+      ...(nodeAffinity ? { nodeAffinity } : {}),
       podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }] },
     },
     topologySpreadConstraints: [

@@ -7,7 +7,7 @@ import { MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { resources } from "./k8s/pod";
-import { WorkloadCluster } from "./k8s/workload-cluster";
+import { engineZonePreference, WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
 import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
 import { RestoreDrill } from "./restore-drill";
@@ -352,6 +352,9 @@ export class TimescaleDb extends pulumi.ComponentResource {
         enablePodAntiAffinity: true,
         podAntiAffinityType: args.antiAffinity.type,
         topologyKey: args.antiAffinity.topologyKey,
+        // The operator's own node affinity field (Cluster.spec.affinity.nodeAffinity): instance 1, the
+        // initial primary, is scheduled first and prefers the engine's zone.
+        ...(args.cluster.engineZone !== undefined ? { nodeAffinity: engineZonePreference(args.cluster.engineZone) } : {}),
       },
       postgresql: {
         shared_preload_libraries: ["timescaledb"],

@@ -8,7 +8,8 @@ import { NodeGroup } from "../components/nodegroup";
 
 const identity = { name: "c", apiServerEndpoint: "https://x.eks.amazonaws.com", certificateAuthority: "Q0E=", serviceCidr: "172.20.0.0/16" };
 const tuning = {
-  reservedSystemCpus: "0-1",
+  cpus: { reserved: "0,2", isolated: "1,3" },
+  processorStateControl: false,
   hugepages2Mi: 512,
   kernel: { busyPollUs: 0, socketBufferBytes: 4194304 },
   memory: memoryReservation(29, 1),

@@ -121,6 +121,7 @@ describe("local stack: an existing cluster, no AWS", () => {
         cpuManagerPolicy: "static",
         cpuManagerPolicyOptions: { "full-pcpus-only": "true" },
         reservedSystemCPUs: "0-1",
+        cpuCFSQuota: false,
         kubeReservedCgroup: "",
         systemReservedCgroup: "",
         topologyManagerPolicy: "single-numa-node",
@@ -143,6 +144,10 @@ describe("local stack: an existing cluster, no AWS", () => {
         "kernel.numa_balancing": "0",
       },
       transparentHugepages: "never",
+      // The rest of the 8 CPUs isolated; no C-state arguments on a node whose processor-state control is unknown.
+      cpus: { reserved: "0-1", isolated: "2-7" },
+      kernelArgs: ["isolcpus=managed_irq,2-7", "nohz_full=2-7", "rcu_nocbs=2-7", "irqaffinity=0-1", "clocksource=tsc"],
+      verifiedLabel: { key: "hft-platform/latency-verified", value: "true" },
     });
     expect(run.outputs.storageClasses).toEqual({ fastSsd: "standard", gp3: "standard", sharedFilesystem: "standard" });
     for (const key of ["vpcId", "clusterName", "kubeconfig", "efsFileSystemId", "timescaledbBackupRoleArn"]) expect(run.outputs[key], key).toBeUndefined();

@@ -21,7 +21,7 @@ describe("dev TimescaleDB differs from prod where it saves money", () => {
   it("runs one instance, asynchronous, on smaller volumes with burstable CPU", () => {
     expect(spec().instances).toBe(1);
     expect(spec().postgresql.synchronous).toBeUndefined();
-    expect(spec().affinity).toEqual({ enablePodAntiAffinity: true, podAntiAffinityType: "preferred", topologyKey: "kubernetes.io/hostname" });
+    expect(spec().affinity).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: "preferred", topologyKey: "kubernetes.io/hostname" });
     expect(spec().storage).toEqual({ storageClass: "fast-ssd", size: "50Gi" });
     expect(spec().walStorage).toEqual({ storageClass: "fast-ssd", size: "10Gi" });
     expect(spec().resources).toEqual({ requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } });

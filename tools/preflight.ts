@@ -14,7 +14,7 @@
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig, PlatformConfig, projectConfig } from "../components/config";
-import { ENGINE_NODE_SELECTOR } from "../components/k8s/labels";
+import { ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL } from "../components/k8s/labels";
 import { existingDir, parseFlags, requireStack, runMain } from "./cli";
 import { readSecureValues, readStackConfig, REPO_ROOT, runStack, StackRun } from "./harness";
 import { InventoryEntry } from "./inventory";
@@ -172,12 +172,25 @@ export function preflightChecks(input: PreflightInput): PreflightResult {
     else if (p.path.endsWith(".repository") && EXAMPLE_REPOSITORY.test(value)) add("Placeholders", "placeholder", `${p.path} = ${value}: an example repository`, `pulumi config set --path ${quote(p.path)} <owner>/<repository>${at}`);
   }
 
+  if (config.engine.exposure.targetType === "ip") {
+    add(
+      "Cluster",
+      "confirm",
+      "the AWS Load Balancer Controller (v2.2 or later) runs in the cluster: engine.exposure.targetType ip needs it, and this program does not install it",
+      "kubectl -n kube-system get deployment aws-load-balancer-controller -o jsonpath='{.spec.template.spec.containers[0].image}'",
+    );
+  }
   if (config.clusterMode === "eks") eksChecks(input, add);
   else {
     const { kubeconfig, kubernetesVersion } = config.existingCluster;
     const flags = `${kubeconfig.path ? ` --kubeconfig ${kubeconfig.path}` : ""}${kubeconfig.context ? ` --context ${kubeconfig.context}` : ""}`;
     add("Cluster", "confirm", `existingCluster.kubeconfig reaches a cluster at Kubernetes ${kubernetesVersion} (serverVersion)`, `kubectl${flags} version -o json`);
-    add("Cluster", "confirm", "engine nodes are labelled and tainted (existingCluster.engineNode)", `kubectl${flags} get nodes -l ${ENGINE_NODE_SELECTOR.key}=${ENGINE_NODE_SELECTOR.value} -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints`);
+    add(
+      "Cluster",
+      "confirm",
+      `engine nodes are labelled, tainted and verified (existingCluster.engineNode; the engine requires ${LATENCY_VERIFIED_LABEL.key}=${LATENCY_VERIFIED_LABEL.value})`,
+      `kubectl${flags} get nodes -l ${ENGINE_NODE_SELECTOR.key}=${ENGINE_NODE_SELECTOR.value},${LATENCY_VERIFIED_LABEL.key}=${LATENCY_VERIFIED_LABEL.value} -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints`,
+    );
   }
 
   registryChecks(images, input.policy, (host) => RESERVED_HOST.test(host), keyOf, stack, add);

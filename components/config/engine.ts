@@ -37,7 +37,7 @@ export interface EngineConfig {
    * `internal` asks for (required on EKS; on an existing cluster only set it for an AWS one, anywhere
    * else the cluster's own load-balancer implementation serves the Service).
    */
-  exposure: { internal?: boolean; sourceRanges: string[] };
+  exposure: { internal?: boolean; sourceRanges: string[]; targetType: "instance" | "ip" };
   /** Prometheus scrape interval for the engine, e.g. "1s". */
   metricsInterval: string;
   volumes: { logs: string; data: string; referenceData: string };
@@ -137,8 +137,16 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     section({
       internal: existing ? internal.optional() : internal,
       sourceRanges: cidrList().describe("Client CIDRs allowed to reach the engine's load balancer; never 0.0.0.0/0 nor an RFC 5737 documentation range."),
+      targetType: oneOf(["instance", "ip"])
+        .default("instance")
+        .describe(
+          "How the AWS NLB reaches the engine: instance (the in-tree controller: NodePort, then kube-proxy's iptables on the engine node) or ip (straight to the pod IPs; needs the AWS Load Balancer Controller v2.2 or later installed in the cluster, which this program does not install).",
+        ),
     }),
     (r) => {
+      if (r.valid("targetType") && r.value.targetType === "ip" && r.value.internal === undefined) {
+        r.problem("targetType", "ip", "instance unless exposure.internal is set: ip targets are an AWS NLB's, made by the AWS Load Balancer Controller");
+      }
       if (!r.valid("sourceRanges")) return;
       if (r.value.sourceRanges.length === 0) r.problem("sourceRanges", [], "at least one client CIDR for the load balancer");
       for (const range of r.value.sourceRanges) {

@@ -42,6 +42,7 @@ export interface EngineNodeCapacity {
   cpus: number;
   memoryGiB: number;
   reservedSystemCpus: string;
+  isolatedCpus?: string;
   hugepages2Mi: number;
   kernel: KernelTuning;
 }

@@ -1,5 +1,5 @@
 import { int, list, Rules, section, text, TierContext, withRules } from "./fields";
-import { parseCpuSet, splitCoresProblem } from "./primitives";
+import { formatCpuSet, parseCpuSet, splitCoresProblem } from "./primitives";
 
 export interface NodeScaling {
   minSize: number;
@@ -19,6 +19,8 @@ export interface EngineNodesConfig extends NodeScaling {
   rootVolumeGiB: number;
   /** CPUs kept for the OS and kubelet (cpuset syntax, e.g. "0-1,64-65"); the rest are exclusive to Guaranteed pods. */
   reservedSystemCpus: string;
+  /** CPUs isolated from the kernel's housekeeping and interrupts for the engine; default every CPU not reserved. */
+  isolatedCpus?: string;
   /** Number of 2 MiB hugepages preallocated at boot. */
   hugepages2Mi: number;
   kernel: KernelTuning;
@@ -49,6 +51,13 @@ export const C6I_SIZES: Record<string, { vcpus: number; memoryGiB: number; threa
   "c6i.32xlarge": { vcpus: 128, memoryGiB: 256, threadsPerCore: 2 },
   "c6i.metal": { vcpus: 128, memoryGiB: 256, threadsPerCore: 2 },
 };
+
+/**
+ * Whether the OS may set processor C-states and P-states (EC2 User Guide, "Processor state control
+ * for your EC2 instance", read 2026-12-07: c6i.metal is listed under "C-states and P-states"; no other
+ * c6i size was confirmed on a list, so the others are treated as offering neither).
+ */
+export const C6I_PROCESSOR_STATE_CONTROL: Record<string, boolean> = { "c6i.metal": true };
 
 /**
  * NUMA nodes per engine instance type. EC2 publishes cores, not sockets: c6i runs on the 32-core
@@ -140,12 +149,53 @@ export function kernelSchema() {
 
 /** The engine node tuning fields shared by engineNodes and existingCluster.engineNode. */
 export const engineNodeTuningFields = () => ({
-  reservedSystemCpus: text(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a cpuset such as "0-1" or "0-3,64-67"').describe(
+  isolatedCpus: cpuSetText()
+    .optional()
+    .describe(
+      "CPUs isolated for the engine (nohz_full, rcu_nocbs, no managed interrupts); default every CPU not in reservedSystemCpus. Whole cores, disjoint from reservedSystemCpus, and covering every CPU it leaves: the kubelet pins the engine to any of them.",
+    ),
+  reservedSystemCpus: cpuSetText().describe(
     'CPUs kept for the OS and kubelet (cpuset, e.g. "0-1,64-65"); whole cores on EKS engine nodes (CPU n and n + cores share a core); the rest are exclusive to Guaranteed pods.',
   ),
   hugepages2Mi: int(0, 1_000_000).describe("Number of 2 MiB hugepages preallocated at boot; at most half the node's memory."),
   kernel: kernelSchema(),
 });
+
+const cpuSetText = () => text(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a cpuset such as "0-1" or "0-3,64-67"');
+
+/** The engine node's CPUs in two sets: the kubelet's reserved CPUs (system, kubelet, interrupts) and the engine's isolated ones. */
+export interface EngineCpuSets {
+  reserved: string;
+  isolated: string;
+}
+
+/** The two sets from the config, derived once: isolated defaults to every CPU of the node not reserved. */
+export function engineCpuSets(vcpus: number, reservedSystemCpus: string, isolatedCpus?: string): EngineCpuSets {
+  const reserved = new Set(parseCpuSet(reservedSystemCpus));
+  const isolated = isolatedCpus ?? formatCpuSet(Array.from({ length: vcpus }, (_, cpu) => cpu).filter((cpu) => !reserved.has(cpu)));
+  return { reserved: formatCpuSet([...reserved]), isolated };
+}
+
+/**
+ * isolatedCpus against the node and the reserved set: inside the node, no CPU in both sets, whole
+ * cores (a sibling left outside would run housekeeping beside the engine), and every CPU the reserved
+ * set leaves, since the static CPU manager may hand the engine any CPU that is not reserved.
+ */
+function isolatedCpusProblem(isolated: number[], reserved: number[], size: { name: string; vcpus: number; threadsPerCore?: number }): string | undefined {
+  const outside = isolated.filter((c) => c >= size.vcpus);
+  if (outside.length) return `CPUs below ${size.vcpus} on ${size.name} (${formatCpuSet(outside)} do not exist)`;
+  const reservedSet = new Set(reserved);
+  const both = isolated.filter((c) => reservedSet.has(c));
+  if (both.length) return `CPUs disjoint from reservedSystemCpus (${formatCpuSet(both)} in both sets)`;
+  if (size.threadsPerCore !== undefined) {
+    const split = splitCoresProblem(isolated, { vcpus: size.vcpus, threadsPerCore: size.threadsPerCore });
+    if (split) return `${split} on ${size.name}`;
+  }
+  const isolatedSet = new Set(isolated);
+  const left = Array.from({ length: size.vcpus }, (_, c) => c).filter((c) => !reservedSet.has(c) && !isolatedSet.has(c));
+  if (left.length) return `every CPU not in reservedSystemCpus (${formatCpuSet(left)} in neither set: the kubelet could pin the engine there)`;
+  return undefined;
+}
 
 /**
  * reservedSystemCpus must leave CPUs for pods and, where the threads per core are known (EKS engine
@@ -153,7 +203,7 @@ export const engineNodeTuningFields = () => ({
  * hugepages at most half the node's memory.
  */
 export function engineNodeTuningRules(
-  r: Rules<{ reservedSystemCpus?: string; hugepages2Mi?: number }>,
+  r: Rules<{ reservedSystemCpus?: string; isolatedCpus?: string; hugepages2Mi?: number }>,
   size: { name: string; vcpus: number; memoryGiB: number; threadsPerCore?: number } | undefined,
 ): void {
   if (!size) return;
@@ -165,6 +215,11 @@ export function engineNodeTuningRules(
     } else if (size.threadsPerCore !== undefined) {
       const split = splitCoresProblem(cpus, { vcpus: size.vcpus, threadsPerCore: size.threadsPerCore });
       if (split) r.problem("reservedSystemCpus", reservedSystemCpus, `${split} on ${size.name}`);
+    }
+    const { isolatedCpus } = r.value;
+    if (isolatedCpus !== undefined && r.valid("isolatedCpus")) {
+      const problem = isolatedCpusProblem(parseCpuSet(isolatedCpus), cpus, size);
+      if (problem) r.problem("isolatedCpus", isolatedCpus, problem);
     }
   }
   const maxPages = Math.floor((size.memoryGiB * 1024 * MAX_HUGEPAGES_SHARE) / 2);

@@ -13,6 +13,12 @@ export const PART_OF = "hft-platform";
 /** The node label and taint that reserve engine nodes: the platform registers nodes with them, the engine selects and tolerates them. */
 export const ENGINE_NODE_SELECTOR = { key: "node-type", value: "high-performance" } as const;
 
+/**
+ * The label an engine node gets only once its verifier read the live node and every latency check
+ * passed (node-isolation.ts); the engine requires it.
+ */
+export const LATENCY_VERIFIED_LABEL = { key: "hft-platform/latency-verified", value: "true" } as const;
+
 /** The recommended app.kubernetes.io labels, on every object the platform creates. */
 export function standardLabels(app: AppIdentity): Record<string, string> {
   return {

@@ -1,6 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * Host directory of node-exporter's textfile collector: node-side programs (the engine nodes'
+ * verifier) write metrics here, the exporter reads it through its host-root mount.
+ */
+export const NODE_TEXTFILE_DIR = "/var/lib/node_exporter/textfile";
+
 /** What workloads need from the monitoring stack to register scrape targets and alerts. */
 export interface MonitoringHandle {
   /** Namespace Prometheus runs in: workloads admit its scrapes from there. */

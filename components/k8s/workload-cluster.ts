@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ReferenceDataAccessMode, StorageClassNames } from "../config";
 import { ClusterNetwork } from "./network";
 
@@ -11,6 +12,11 @@ export interface WorkloadCluster {
   provider: k8s.Provider;
   storage: WorkloadStorage;
   network: ClusterNetwork;
+  /**
+   * The zone the engine runs in (its placement group's), where the cluster knows it: the data stores'
+   * primaries prefer it. Undefined on an existing cluster, whose zones this program does not see.
+   */
+  engineZone?: pulumi.Input<string>;
   /** Kubernetes minor version, e.g. "1.34": what charts are templated for when no cluster is asked (GitOps export). */
   kubernetesVersion: string;
 }
@@ -29,4 +35,17 @@ export interface WorkloadStorage {
  */
 export function renderTo(directory: string): Pick<k8s.ProviderArgs, "renderYamlToDirectory" | "alwaysRender"> {
   return { renderYamlToDirectory: directory, alwaysRender: true };
+}
+
+/**
+ * A preferred node affinity for the engine's zone: the scheduler places the first pod of a spread
+ * set (the initial Redis master, CloudNativePG's first instance and initial primary) there.
+ */
+export function engineZonePreference(zone: pulumi.Input<string> | undefined): k8s.types.input.core.v1.NodeAffinity | undefined {
+  if (zone === undefined) return undefined;
+  return {
+    preferredDuringSchedulingIgnoredDuringExecution: [
+      { weight: 100, preference: { matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: [zone] }] } },
+    ],
+  };
 }

@@ -3,6 +3,7 @@
  * reservations) and every pod the stack runs, placed at configured replicas, at every HPA's maximum
  * (full scale), and after losing any one node (N-1: every PodDisruptionBudget's minimum must survive).
  */
+import { LATENCY_VERIFIED_LABEL } from "../../components/k8s/labels";
 import { InventoryEntry } from "../inventory";
 import { allocatable, eksNodeGroups } from "./nodes";
 import { place, Placement, Unschedulable } from "./place";
@@ -72,7 +73,8 @@ export function existingEngineGroup(facts: EngineNodeFacts, stackFile: string): 
       minSize: facts.count,
       maxSize: facts.count,
       zones: ["zone"],
-      labels: { "node-type": "high-performance" },
+      // Prepared by hand as engineNodeRequirements says, the verified label set once its checks passed.
+      labels: { "node-type": "high-performance", [LATENCY_VERIFIED_LABEL.key]: LATENCY_VERIFIED_LABEL.value },
       taints: [{ key: "node-type", value: "high-performance", effect: "NoSchedule" }],
       kubelet: { reservedSystemCPUs: facts.reservedSystemCpus, cpuManagerPolicy: "static", cpuManagerPolicyOptions: { "full-pcpus-only": "true" }, topologyManagerPolicy: "single-numa-node" },
       hugepages2Mi: facts.hugepages2Mi,

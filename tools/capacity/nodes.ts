@@ -130,6 +130,15 @@ export function kubeletFromUserData(userData: string | undefined): { kubelet: Ku
 }
 
 /**
+ * The label the engine node's verifier adds at registration when every check passes (node-isolation.ts
+ * writes it into the verifier's expectations); the model assumes the checks pass on a healthy node.
+ */
+export function verifierLabels(userData: string | undefined): Record<string, string> {
+  const m = userData ? /"label":"([^"=]+)=([^"]*)"/.exec(userData) : null;
+  return m ? { [m[1]]: m[2] } : {};
+}
+
+/**
  * Node groups of an EKS stack. A group's zones are the first N private subnets' zones: the cluster
  * hands every group the private subnets in order (the engine group only the first).
  */
@@ -160,7 +169,7 @@ export function eksNodeGroups(inventory: InventoryEntry[], stackFile: string): N
           minSize: inputs.scalingConfig.minSize,
           maxSize: inputs.scalingConfig.maxSize,
           zones: privateZones.slice(0, inputs.subnetIds.length),
-          labels: inputs.labels ?? {},
+          labels: { ...(inputs.labels ?? {}), ...verifierLabels(template?.decoded?.userData) },
           taints: (inputs.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECTS[t.effect] ?? "NoSchedule" })),
           kubelet,
           hugepages2Mi,
