@@ -16,6 +16,7 @@ export interface KubeletConfig {
   cpuManagerPolicy?: string;
   cpuManagerPolicyOptions?: Record<string, string>;
   reservedSystemCPUs?: string;
+  cpuCFSQuota?: boolean;
   topologyManagerPolicy?: string;
   topologyManagerScope?: string;
   memoryManagerPolicy?: string;
@@ -86,4 +87,25 @@ export function decodeUserData(base64: string): BootData {
     }
   }
   return { ...(merged ? { nodeConfig: merged } : {}), scripts };
+}
+
+/** A Linux cpulist ("0-1,32-33") as a sorted list of CPUs; undefined when malformed. */
+export function cpuList(text: string): number[] | undefined {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text.trim())) return undefined;
+  const cpus = new Set<number>();
+  for (const part of text.trim().split(",")) {
+    const [lo, hi = lo] = part.split("-").map(Number);
+    for (let c = lo; c <= hi; c++) cpus.add(c);
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+/** `NAME="value"` assignments in the boot scripts (the last one wins, as in the shell). */
+export function shellAssignments(scripts: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of scripts.join("\n").split("\n")) {
+    const m = /^([A-Z_][A-Z0-9_]*)="([^"$]*)"\s*$/.exec(line);
+    if (m) found.set(m[1], m[2]);
+  }
+  return found;
 }

@@ -53,6 +53,45 @@ const engineDedicatedNodes = engineRule<EngineConfig>(
   },
 );
 
+interface VerifiedLabel {
+  key: string;
+  value: string;
+}
+
+/** Every way the pod may be placed requires the label: the nodeSelector pair, or an In [value] expression in every required term. */
+function requiresLabel(pod: PodSpec, label: VerifiedLabel): boolean {
+  if (pod.nodeSelector?.[label.key] === label.value) return true;
+  const terms = asArray(pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms);
+  return (
+    terms.length > 0 &&
+    terms.every((term) => asArray(term.matchExpressions).some((e) => e.key === label.key && e.operator === "In" && asArray(e.values).length > 0 && asArray(e.values).every((v) => v === label.value)))
+  );
+}
+
+const engineVerifiedNodes = engineRule<EngineConfig & { verifiedLabel: VerifiedLabel }>(
+  {
+    name: "engine-verified-nodes",
+    description: "The engine's pods require the verified-node label (nodeSelector, or In [value] in every required node-affinity term) that the engine node's verifier sets only after reading the live node: an untuned node never gets the engine.",
+    configSchema: {
+      properties: {
+        verifiedLabel: {
+          type: "object",
+          properties: { key: { type: "string", minLength: 1 }, value: { type: "string", minLength: 1 } },
+          required: ["key", "value"],
+          default: { key: "hft-platform/latency-verified", value: "true" },
+          description: "The node label the engine node's verifier sets when every check passed.",
+        },
+      },
+    },
+  },
+  (pod, report, config) => {
+    const { key, value } = config.verifiedLabel;
+    if (!requiresLabel(pod, config.verifiedLabel)) {
+      report(`the engine does not require the node label ${key}=${value} in every required node-affinity term (or its nodeSelector): it could land on a node whose tuning was never verified. Add {key: ${key}, operator: In, values: [${value}]}.`);
+    }
+  },
+);
+
 const engineHugepages = engineRule<EngineConfig>(
   {
     name: "engine-hugepages",
@@ -123,4 +162,4 @@ const engineDnsConfig = engineRule<EngineConfig & { maxNdots: number }>(
   },
 );
 
-export const engineLatencyPolicies: HftPolicy[] = [engineDedicatedNodes, engineHugepages, engineAntiAffinity, enginePriorityClass, engineDnsConfig];
+export const engineLatencyPolicies: HftPolicy[] = [engineDedicatedNodes, engineVerifiedNodes, engineHugepages, engineAntiAffinity, enginePriorityClass, engineDnsConfig];

@@ -95,16 +95,16 @@ const engineNodePlacementGroup = stackRule<{ nodeGroupNames: string[] }>(
   },
 );
 
-type BootCheck<C> = (boot: BootData, fail: (message: string) => void, config: C) => void;
+type BootCheck<C> = (boot: BootData, fail: (message: string) => void, config: C, group: EngineNodeGroup) => void;
 
 /** A stack rule over the decoded user data of each engine node group's launch template. */
-function bootRule<C extends { nodeGroupNames: string[] }>(name: string, description: string, extra: Record<string, PolicyConfigJSONSchema>, check: BootCheck<C>): HftPolicy {
+export function bootRule<C extends { nodeGroupNames: string[] }>(name: string, description: string, extra: Record<string, PolicyConfigJSONSchema>, check: BootCheck<C>): HftPolicy {
   return stackRule<C>(
     { name, description, enforcementLevel: "mandatory", targetTypes: [NODE_GROUP], configSchema: { properties: { nodeGroupNames: NODE_GROUP_NAMES_SCHEMA, ...extra } } },
     (resources, report, config, args) => {
       const groups = engineGroups(resources, config.nodeGroupNames).filter((g) => g.template !== undefined);
       if (groups.length === 0) args.notApplicable("the stack has no engine node group with a launch template");
-      for (const { template } of groups) {
+      for (const { group, template } of groups) {
         const fail = (message: string) => report(`launch template ${template!.name} (engine nodes): ${message}`, template!.urn);
         // Reading user data built from cluster outputs is undecidable during a first preview; the engine downgrades that to advisory.
         const userData = (template!.props as { userData?: string }).userData;
@@ -119,19 +119,19 @@ function bootRule<C extends { nodeGroupNames: string[] }>(name: string, descript
           fail(e instanceof Error ? e.message : String(e));
           continue;
         }
-        check(boot, fail, config);
+        check(boot, fail, config, group.props as EngineNodeGroup);
       }
     },
   );
 }
 
-function kubelet(boot: BootData): KubeletConfig {
+export function kubelet(boot: BootData): KubeletConfig {
   return boot.nodeConfig?.spec?.kubelet?.config ?? {};
 }
 
 const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyManagerPolicies: string[]; cpuManagerPolicyOptions: Record<string, string> }>(
   "engine-kubelet-cpu-pinning",
-  "The engine nodes' NodeConfig runs the static CPU manager with cpuManagerPolicyOptions (full-pcpus-only: no shared hyperthread siblings), a reservedSystemCPUs cpuset and a single-NUMA topology policy: exclusive cores on one socket.",
+  "The engine nodes' NodeConfig runs the static CPU manager with cpuManagerPolicyOptions (full-pcpus-only: no shared hyperthread siblings), a reservedSystemCPUs cpuset, a single-NUMA topology policy and no CFS quota (cpuCFSQuota: false): exclusive, unthrottled cores on one socket.",
   {
     cpuManagerPolicyOptions: {
       type: "object",
@@ -158,6 +158,8 @@ const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyMan
     }
     if (typeof k.reservedSystemCPUs !== "string" || k.reservedSystemCPUs.trim() === "") fail("reservedSystemCPUs is unset: system daemons would share the engine's cores.");
     else if (!CPUSET.test(k.reservedSystemCPUs.trim())) fail(`reservedSystemCPUs "${k.reservedSystemCPUs}" is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`);
+    // The kubelet's default is true (KubeletConfiguration v1beta1, cpuCFSQuota): quota enforcement throttles at period boundaries.
+    if (k.cpuCFSQuota !== false) fail(`cpuCFSQuota is ${k.cpuCFSQuota ?? "unset (true)"}: set false so CFS quota never throttles the engine's pinned cores.`);
     if (k.topologyManagerPolicy === undefined || !config.topologyManagerPolicies.includes(k.topologyManagerPolicy)) {
       fail(`topologyManagerPolicy is ${k.topologyManagerPolicy ?? "unset (none)"}: set ${config.topologyManagerPolicies.join(" or ")}.`);
     }

@@ -4,6 +4,7 @@ import { availabilityPolicies } from "./availability";
 import { awsPolicies } from "./aws";
 import { dataProtectionPolicies } from "./data-protection";
 import { dataStorePolicies } from "./data-stores";
+import { engineIsolationPolicies } from "./engine-isolation";
 import { engineLatencyPolicies } from "./engine-latency";
 import { engineNodePolicies } from "./engine-nodes";
 import { exposurePolicies } from "./exposure";
@@ -29,6 +30,7 @@ export const allPolicies: HftPolicy[] = [
   ...awsPolicies,
   ...engineLatencyPolicies,
   ...engineNodePolicies,
+  ...engineIsolationPolicies,
   ...dataProtectionPolicies,
   ...exposurePolicies,
   ...iamPolicies,

@@ -9,6 +9,10 @@ const pod = (w: any) => w.spec.template.spec;
 const main = (w: any) => w.spec.template.spec.containers[0];
 
 /** The engine StatefulSet with one change. */
+const verifiedAffinity = (value: string) => ({
+  requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "hft-platform/latency-verified", operator: "In", values: [value] }] }] },
+});
+
 const engine = (mutate: (w: any) => void = () => {}) => of(K8S.statefulSet, k.statefulSet(), mutate, "trading-engine");
 
 export const ENGINE_CASES: Case[] = [
@@ -18,6 +22,13 @@ export const ENGINE_CASES: Case[] = [
     // Still the engine by its name and labels once the toleration and selector are gone.
     violating: () => engine((w) => (delete pod(w).tolerations, delete pod(w).nodeSelector)),
     message: /does not tolerate the node-type=high-performance:NoSchedule taint[\s\S]*does not select node-type=high-performance nodes/,
+  },
+  {
+    rule: "engine-verified-nodes",
+    compliant: () => engine((w) => (pod(w).affinity.nodeAffinity = verifiedAffinity("true"))),
+    // The label's key with a value the verifier never writes admits no verified node's guarantee.
+    violating: () => engine((w) => (pod(w).affinity.nodeAffinity = verifiedAffinity("false"))),
+    message: /does not require the node label hft-platform\/latency-verified=true in every required node-affinity term/,
   },
   {
     rule: "engine-hugepages",
@@ -61,8 +72,8 @@ export const ENGINE_CASES: Case[] = [
   {
     rule: "engine-kubelet-cpu-pinning",
     compliant: () => aws.engineNodes(),
-    violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET.replace("static", "none").replace("single-numa-node", "best-effort"))) }),
-    message: /cpuManagerPolicy is none: set static[\s\S]*topologyManagerPolicy is best-effort: set single-numa-node/,
+    violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET.replace("static", "none").replace("cpuCFSQuota: false", "cpuCFSQuota: true").replace("single-numa-node", "best-effort"))) }),
+    message: /cpuManagerPolicy is none: set static[\s\S]*cpuCFSQuota is true: set false so CFS quota never throttles[\s\S]*topologyManagerPolicy is best-effort: set single-numa-node/,
   },
   {
     rule: "engine-kubelet-memory-manager",
@@ -75,5 +86,28 @@ export const ENGINE_CASES: Case[] = [
     compliant: () => aws.engineNodes(),
     violating: () => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(aws.ENGINE_KUBELET, aws.ENGINE_BOOT_SCRIPT.replace("vm.nr_hugepages = 2048", "vm.nr_hugepages = 0").replace(/echo never.*\n/, ""))) }),
     message: /preallocates no hugepages[\s\S]*transparent_hugepage\/enabled to never/,
+  },
+  {
+    rule: "engine-node-cpu-isolation",
+    compliant: () => aws.engineNodes(),
+    // nohz_full reaching into the reserved CPUs, rcu_nocbs on fewer, C6 allowed on bare metal.
+    violating: () =>
+      aws.engineNodes({
+        template: (t) =>
+          (t.userData = aws.engineUserData(
+            aws.ENGINE_KUBELET,
+            aws.ENGINE_BOOT_SCRIPT,
+            aws.ENGINE_ISOLATION_SCRIPT.replace("nohz_full=2-31,34-63", "nohz_full=1-31,34-63").replace("rcu_nocbs=2-31,34-63", "rcu_nocbs=2-31").replace("intel_idle.max_cstate=1", "intel_idle.max_cstate=6"),
+          )),
+      }),
+    message: /nohz_full 1-31,34-63 overlaps reservedSystemCPUs 0-1,32-33 at 1[\s\S]*rcu_nocbs is 2-31, not the isolated CPUs[\s\S]*intel_idle.max_cstate is 6 on bare metal: at most 1/,
+  },
+  {
+    rule: "engine-node-verifier",
+    compliant: () => aws.engineNodes(),
+    // The user data labels every node verified itself, before any check ran.
+    violating: () =>
+      aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(`${aws.ENGINE_KUBELET}    flags:\n      - --node-labels=node-type=high-performance,hft-platform/latency-verified=true\n`)) }),
+    message: /the NodeConfig's kubelet flags set hft-platform\/latency-verified themselves/,
   },
 ];

@@ -165,6 +165,32 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace(/echo never > \/sys\/kernel\/mm\/transparent_hugepage\/enabled;?/, "true;")),
   },
+  {
+    name: "boot the engine nodes with CFS quota enforced",
+    rule: "engine-kubelet-cpu-pinning",
+    apply: (inv) => editUserData(inv, (t) => t.replace("cpuCFSQuota: false", "cpuCFSQuota: true")),
+  },
+  {
+    name: "let the engine run on nodes labelled unverified",
+    rule: "engine-verified-nodes",
+    apply: (inv) => {
+      const e = theEngine(inv);
+      for (const term of enginePod(e).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms) {
+        for (const expression of term.matchExpressions) if (expression.key === "hft-platform/latency-verified") expression.values = ["false"];
+      }
+      return e.urn;
+    },
+  },
+  {
+    name: "stretch nohz_full over a reserved CPU",
+    rule: "engine-node-cpu-isolation",
+    apply: (inv) => editUserData(inv, (t) => t.replace(/nohz_full=2-/, "nohz_full=1-")),
+  },
+  {
+    name: "label every engine node verified from the user data itself",
+    rule: "engine-node-verifier",
+    apply: (inv) => editUserData(inv, (t) => t.replace("--node-labels=node-type=high-performance", "--node-labels=node-type=high-performance,hft-platform/latency-verified=true")),
+  },
   // data protection
   {
     name: "unprotect the database Cluster",
