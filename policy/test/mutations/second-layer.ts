@@ -168,11 +168,13 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "boot the engine nodes with CFS quota enforced",
     rule: "engine-kubelet-cpu-pinning",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace("cpuCFSQuota: false", "cpuCFSQuota: true")),
   },
   {
     name: "let the engine run on nodes labelled unverified",
     rule: "engine-verified-nodes",
+    kind: "value",
     apply: (inv) => {
       const e = theEngine(inv);
       for (const term of enginePod(e).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms) {
@@ -184,11 +186,13 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
   {
     name: "stretch nohz_full over a reserved CPU",
     rule: "engine-node-cpu-isolation",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace(/nohz_full=2-/, "nohz_full=1-")),
   },
   {
     name: "label every engine node verified from the user data itself",
     rule: "engine-node-verifier",
+    kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace("--node-labels=node-type=high-performance", "--node-labels=node-type=high-performance,hft-platform/latency-verified=true")),
   },
   // data protection
