@@ -35,6 +35,15 @@ const DRILL = 'namespace="hft-restore-drill"';
 /** kube_node_labels of an engine node (kube-state-metrics with node-type allow-listed). */
 const ENGINE_NODE = 'label_node_type="high-performance"';
 
+/** The engine pod on an engine node in us-east-1a, and another node (a data store's) in `zone`. */
+function enginePlacement(otherNode: string, zone: string): Series[] {
+  return [
+    { series: `kube_pod_info{${ENGINE}, pod="trading-engine-0", node="ip-10-30-1-10"}`, values: "1x10" },
+    { series: 'kube_node_labels{node="ip-10-30-1-10", label_topology_kubernetes_io_zone="us-east-1a"}', values: "1x10" },
+    { series: `kube_node_labels{node="${otherNode}", label_topology_kubernetes_io_zone="${zone}"}`, values: "1x10" },
+  ];
+}
+
 /** Cumulative bucket counters of a histogram at `perSecond` observations in each bucket, sampled every 10s. */
 function histogram(name: string, labels: string, perBucket: [le: string, perSecond: number][]): Series[] {
   let cumulative = 0;
@@ -636,6 +645,115 @@ export const ALERT_CASES: AlertCase[] = [
     interval: "1m",
     series: [{ series: `kube_job_status_failed{${DRILL}, job_name="restore-drill-29412360", reason="DeadlineExceeded"}`, values: "0 0 0 0 0" }],
     evalTime: "3m",
+    firing: [],
+  },
+  {
+    alert: "EngineNodeLatencyCheckFailed",
+    what: "an engine node's verifier reports its isolated CPUs wrong for two minutes",
+    interval: "30s",
+    series: [{ series: 'hft_node_latency_check{node="ip-10-30-1-10", instance="10.30.1.10:9100", check="isolated_cpus"}', values: "0x10" }],
+    evalTime: "3m",
+    firing: [
+      {
+        labels: { severity: "critical", node: "ip-10-30-1-10", instance: "10.30.1.10:9100", check: "isolated_cpus" },
+        annotations: {
+          summary: "An engine node failed a latency check",
+          description:
+            "Engine node ip-10-30-1-10 fails its check isolated_cpus (hft-verify-node; journalctl -u hft-node-verify on the node). Drain it: the engine's cores are not isolated as configured.",
+        },
+      },
+    ],
+  },
+  {
+    alert: "EngineNodeLatencyCheckFailed",
+    what: "every check passes",
+    interval: "30s",
+    series: [
+      { series: 'hft_node_latency_check{node="ip-10-30-1-10", instance="10.30.1.10:9100", check="isolated_cpus"}', values: "1x10" },
+      { series: 'hft_node_latency_check{node="ip-10-30-1-10", instance="10.30.1.10:9100", check="irq_affinity"}', values: "1x10" },
+    ],
+    evalTime: "3m",
+    firing: [],
+  },
+  {
+    alert: "EngineNodeUnverified",
+    what: "an engine node registered without the verified label",
+    interval: "1m",
+    series: [{ series: `kube_node_labels{node="ip-10-30-1-10", ${ENGINE_NODE}}`, values: "1x30" }],
+    evalTime: "20m",
+    firing: [
+      {
+        labels: { severity: "warning", node: "ip-10-30-1-10", label_node_type: "high-performance" },
+        annotations: {
+          summary: "An engine node never passed its verifier",
+          description: "Node ip-10-30-1-10 has no hft-platform/latency-verified=true label: the engine will not run there. See its hft_node_latency_check series for the failed check.",
+        },
+      },
+    ],
+  },
+  {
+    alert: "EngineNodeUnverified",
+    what: "the engine node carries the verified label",
+    interval: "1m",
+    series: [{ series: `kube_node_labels{node="ip-10-30-1-10", ${ENGINE_NODE}, label_hft_platform_latency_verified="true"}`, values: "1x30" }],
+    evalTime: "20m",
+    firing: [],
+  },
+  {
+    alert: "RedisMasterOutsideEngineZone",
+    what: "the Redis master runs in us-east-1b, the engine in us-east-1a",
+    interval: "1m",
+    series: [...enginePlacement("ip-10-30-33-10", "us-east-1b"), { series: `redis_instance_info{${CACHE}, pod="redis-0", role="master"}`, values: "1x10" }, { series: `kube_pod_info{${CACHE}, pod="redis-0", node="ip-10-30-33-10"}`, values: "1x10" }],
+    evalTime: "7m",
+    firing: [
+      {
+        labels: { severity: "warning", namespace: "hft-cache", pod: "redis-0", label_topology_kubernetes_io_zone: "us-east-1b" },
+        annotations: {
+          summary: "The Redis master is in another zone than the engine",
+          description:
+            "Redis master redis-0 runs in us-east-1b, not the engine's zone: every cache round trip crosses zones. Fail over to the replica in the engine's zone (SENTINEL FAILOVER after raising the others' replica-priority).",
+        },
+      },
+    ],
+  },
+  {
+    alert: "RedisMasterOutsideEngineZone",
+    what: "the Redis master shares the engine's zone",
+    interval: "1m",
+    series: [...enginePlacement("ip-10-30-1-20", "us-east-1a"), { series: `redis_instance_info{${CACHE}, pod="redis-0", role="master"}`, values: "1x10" }, { series: `kube_pod_info{${CACHE}, pod="redis-0", node="ip-10-30-1-20"}`, values: "1x10" }],
+    evalTime: "7m",
+    firing: [],
+  },
+  {
+    alert: "TimescaleDbPrimaryOutsideEngineZone",
+    what: "the primary (not in recovery) runs in us-east-1c, the engine in us-east-1a",
+    interval: "1m",
+    series: [
+      ...enginePlacement("ip-10-30-65-10", "us-east-1c"),
+      { series: `cnpg_pg_replication_in_recovery{${DATA}, pod="timescaledb-1"}`, values: "0x10" },
+      { series: `kube_pod_info{${DATA}, pod="timescaledb-1", node="ip-10-30-65-10"}`, values: "1x10" },
+    ],
+    evalTime: "7m",
+    firing: [
+      {
+        labels: { severity: "warning", namespace: "hft-data", pod: "timescaledb-1", label_topology_kubernetes_io_zone: "us-east-1c" },
+        annotations: {
+          summary: "The TimescaleDB primary is in another zone than the engine",
+          description: "Primary timescaledb-1 runs in us-east-1c, not the engine's zone: every write crosses zones. Switch over to the instance in the engine's zone (kubectl cnpg promote).",
+        },
+      },
+    ],
+  },
+  {
+    alert: "TimescaleDbPrimaryOutsideEngineZone",
+    what: "only a standby sits in another zone",
+    interval: "1m",
+    series: [
+      ...enginePlacement("ip-10-30-65-10", "us-east-1c"),
+      { series: `cnpg_pg_replication_in_recovery{${DATA}, pod="timescaledb-2"}`, values: "1x10" },
+      { series: `kube_pod_info{${DATA}, pod="timescaledb-2", node="ip-10-30-65-10"}`, values: "1x10" },
+    ],
+    evalTime: "7m",
     firing: [],
   },
 ];

@@ -6,7 +6,7 @@ describe("engine config", () => {
   it("reads both stacks' engine settings", () => {
     const prod = parsePlatformConfig(stackConfig("prod"), "prod").engine;
     expect(prod).toMatchObject({ replicas: 3, maxReplicas: 5, pdbMinAvailable: 2, cpu: 8, memory: "16Gi", hugepages: "4Gi", hostNetwork: false });
-    expect(prod.exposure).toEqual({ internal: true, sourceRanges: ["10.0.0.0/8"] });
+    expect(prod.exposure).toEqual({ internal: true, sourceRanges: ["10.0.0.0/8"], targetType: "instance" });
     const dev = parsePlatformConfig(stackConfig("dev"), "dev").engine;
     // Defaults: one replica keeps no pod up through a drain; threads follow the CPUs.
     expect(dev).toMatchObject({ replicas: 1, pdbMinAvailable: 0, threads: 4, ephemeralStorage: "10Gi", features: { paperTrading: true } });

@@ -31,7 +31,7 @@ describe("cluster mode", () => {
     expect(local.timescaledb.backup).toBeUndefined();
     expect(local.timescaledb.charts).toEqual({ cloudnativePg: "0.29.0" });
     // No NLB scheme: the cluster's own load balancer serves the engine.
-    expect(local.engine.exposure).toEqual({ sourceRanges: ["172.18.0.0/16"] });
+    expect(local.engine.exposure).toEqual({ sourceRanges: ["172.18.0.0/16"], targetType: "instance" });
     expect(local).toMatchObject({ engine: { replicas: 1, maxReplicas: 1 }, redis: { replicas: 1 }, timescaledb: { instances: 1 }, monitoring: { prometheus: { retention: "2d" } } });
     expect(local.renderYamlToDirectory).toBeUndefined();
   });
@@ -172,7 +172,7 @@ describe("existing cluster: what the workloads' checks need instead of the EKS s
   });
 
   it("lets an AWS cluster managed elsewhere ask for an NLB scheme, and requires it on EKS", () => {
-    expect(existingConfig("local", { "engine.exposure.internal": true }).engine.exposure).toEqual({ internal: true, sourceRanges: ["172.18.0.0/16"] });
+    expect(existingConfig("local", { "engine.exposure.internal": true }).engine.exposure).toEqual({ internal: true, sourceRanges: ["172.18.0.0/16"], targetType: "instance" });
     expectRejected("dev", { "engine.exposure.internal": undefined }, "engine.exposure.internal", /true or false/);
   });
 });

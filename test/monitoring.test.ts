@@ -211,7 +211,7 @@ describe("prod node clocks", () => {
     expect(values()["prometheus-node-exporter"].prometheus.monitor.relabelings).toEqual([
       { sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" },
     ]);
-    expect(values()["kube-state-metrics"].metricLabelsAllowlist).toEqual(["nodes=[node-type]"]);
+    expect(values()["kube-state-metrics"].metricLabelsAllowlist).toEqual(["nodes=[topology.kubernetes.io/zone,node-type,hft-platform/latency-verified]"]);
   });
 });
 

@@ -29,7 +29,7 @@ describe("subnet plan", () => {
 });
 
 describe("node user data", () => {
-  it("is a MIME multipart document with a NodeConfig, the clock's script and, when tuned, a boot script", () => {
+  it("is a MIME multipart document with a NodeConfig, the clock's script and, when tuned, the boot and isolation scripts", () => {
     const plain = nodeUserData(identity, { labels: {}, taints: [] }, { timeSource: "ntp" });
     expect(plain).toMatch(/^MIME-Version: 1.0\nContent-Type: multipart\/mixed; boundary="(.+)"\n/);
     expect(plain).toContain("application/node.eks.aws");
@@ -38,7 +38,9 @@ describe("node user data", () => {
     expect(plain).not.toContain("--node-labels");
 
     const tuned = nodeUserData(identity, { labels: { a: "b" }, taints: [{ key: "k", value: "v", effect: "NoExecute" }] }, { tuning, timeSource: "phc" });
-    expect(tuned.match(/text\/x-shellscript/g)).toHaveLength(2);
+    // Sysctls, the clock, and last the isolation script that may reboot once.
+    expect(tuned.match(/text\/x-shellscript/g)).toHaveLength(3);
+    expect(tuned.lastIndexOf("grubby --update-kernel=ALL")).toBeGreaterThan(tuned.indexOf("refclock PHC"));
     expect(tuned).toContain("refclock PHC /dev/ptp_ena poll 0 delay 0.000010 prefer");
     expect(tuned).toContain("--node-labels=a=b");
     expect(tuned).toContain("--register-with-taints=k=v:NoExecute");
