@@ -5,8 +5,8 @@
  * the instance allows them, and a verifier that reads the live node and only then lets the kubelet
  * register with the verified label.
  *
- * How an AL2023 EKS node boots (awslabs/amazon-eks-ami v20251103, templates/al2023/runtime/rootfs/
- * etc/systemd/system/, read 2026-12-07): nodeadm-config.service writes the kubelet's configuration
+ * How an AL2023 EKS node boots (awslabs/amazon-eks-ami v20251103 and v20260714, the same at both;
+ * templates/al2023/runtime/rootfs/etc/systemd/system/, read 2026-12-07): nodeadm-config.service writes the kubelet's configuration
  * from the user data's NodeConfig before cloud-init; cloud-init's final stage runs the user data's
  * shell scripts; nodeadm-run.service (After=cloud-final.service) then merges the user data with every
  * NodeConfig in /etc/eks/nodeadm.d/ (an empty directory is tolerated, a missing one fails:
@@ -33,7 +33,10 @@ export interface IsolationTuning {
  * domain-isolated CPU never balances the tasks placed on it); nohz_full stops the tick and rcu_nocbs
  * moves RCU callbacks off them; irqaffinity sets the default interrupt affinity to the reserved set
  * (kernel admin-guide/kernel-parameters.txt). C1 as the deepest idle state on bare metal is the EKS
- * AMI's own setting for EFA nodes (templates/al2023/provisioners/limit-c-states.sh, v20251103).
+ * AMI's own setting for EFA nodes (templates/al2023/provisioners/limit-c-states.sh); the AMI's
+ * set-kernel-arg (v20260714, templates/al2023/runtime/bin) applies arguments the same way, with grubby
+ * and GRUB_CMDLINE_LINUX, and already sets clocksource=tsc, repeated here so the verifier's
+ * expectation does not depend on the AMI release.
  */
 export function isolationKernelArgs(t: IsolationTuning): string[] {
   return [
@@ -163,6 +166,8 @@ if ! grep -qF "nohz_full=$ISOLATED_CPUS" /proc/cmdline; then
     echo "hft: kernel arguments still missing after a reboot; the node stays unverified" >&2
   else
     grubby --update-kernel=ALL --args="$KERNEL_ARGS"
+    # Also in /etc/default/grub, so a regenerated boot configuration keeps them.
+    sed -i "s|^GRUB_CMDLINE_LINUX=\\"\\(.*\\)\\"|GRUB_CMDLINE_LINUX=\\"\\1 $KERNEL_ARGS\\"|" /etc/default/grub
     mkdir -p /var/lib/hft && touch /var/lib/hft/kernel-args-rebooted
     systemctl reboot
     exit 0

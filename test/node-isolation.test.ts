@@ -46,6 +46,12 @@ describe("prod engine node isolation", () => {
       'KERNEL_ARGS="isolcpus=managed_irq,2-31,34-63,66-95,98-127 nohz_full=2-31,34-63,66-95,98-127 rcu_nocbs=2-31,34-63,66-95,98-127 irqaffinity=0-1,32-33,64-65,96-97 clocksource=tsc intel_idle.max_cstate=1 processor.max_cstate=1"',
     );
     expect(script).toContain('grubby --update-kernel=ALL --args="$KERNEL_ARGS"');
+    // Every boot script is valid bash.
+    const dir = mkdtempSync(join(tmpdir(), "hft-boot-"));
+    scripts().forEach((text, i) => {
+      writeFileSync(join(dir, `part${i}.sh`), text.replace(/^\s*Content-Type[^\n]*\n\n/, ""));
+      execFileSync("bash", ["-n", join(dir, `part${i}.sh`)]);
+    });
     expect(script).toContain("IRQBALANCE_BANNED_CPULIST=$ISOLATED_CPUS");
     expect(script).toContain("ExecStart=/usr/local/sbin/hft-cpu-power");
     // One reboot at most: a marker stops a second one.
