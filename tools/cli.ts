@@ -10,6 +10,14 @@ import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { ConfigError } from "../components/config";
 
+/**
+ * Whether the tools print only their verdicts and counts (npm test sets HFT_QUIET=1 unless asked for
+ * --verbose); run alone, they print their full tables.
+ */
+export function quiet(): boolean {
+  return process.env.HFT_QUIET === "1";
+}
+
 /** A mistake in how a tool was called; its message says what to do instead. */
 export class UsageError extends Error {
   override name = "UsageError";

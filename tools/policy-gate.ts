@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { allPolicies } from "../policy/policies";
 import { HftPolicy, SECRET_PLACEHOLDER_TAG } from "../policy/rules";
-import { parseFlags, requireFlag, requireStack, runMain, shownPath, UsageError } from "./cli";
+import { parseFlags, quiet, requireFlag, requireStack, runMain, shownPath, UsageError } from "./cli";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { EngineResource, Finding, PolicyConfigError, PolicyConfigFile, reconcileConfig, RuleRun, runPolicies } from "./policy-engine";
 
@@ -193,7 +193,16 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   };
 }
 
-export function formatReport(report: GateReport, reportFile: string): string {
+/** The gate's report for people; `brief` keeps the header, the mandatory violations and the verdict (the file has the rest). */
+export function formatReport(report: GateReport, reportFile: string, brief = false): string {
+  if (brief) {
+    const mandatory = report.violations.filter((v) => v.level === "mandatory");
+    return [
+      `policy gate ${report.stack}: ${report.summary.run} of ${report.summary.rules} rules over ${report.resources} resources (${report.inventory}, ${report.config})`,
+      ...mandatory.flatMap((v) => [`  [${v.level}] ${v.rule}  ${v.type && v.name ? `${v.type} ${v.name}` : "stack"}`, `      ${v.message}`]),
+      verdictLine(report, reportFile),
+    ].join("\n");
+  }
   const lines = [
     `policy gate ${report.stack}: ${report.summary.run} of ${report.summary.rules} rules over ${report.resources} resources ` +
       `(${report.inventory}, ${report.config})`,
@@ -216,9 +225,13 @@ export function formatReport(report: GateReport, reportFile: string): string {
       for (const line of c.expected ?? []) lines.push(`      ${line}`);
     }
   }
-  const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
-  lines.push(`${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${shownPath(reportFile)}`);
+  lines.push(verdictLine(report, reportFile));
   return lines.join("\n");
+}
+
+function verdictLine(report: GateReport, reportFile: string): string {
+  const verdict = report.summary.mandatory > 0 ? "FAIL" : "pass";
+  return `${verdict}: ${report.summary.mandatory} mandatory, ${report.summary.advisory} advisory violation(s) -> ${shownPath(reportFile)}`;
 }
 
 const USAGE = "npm run policy -- --stack <stack> [--inventory FILE] [--config FILE] [--report FILE]";
@@ -231,7 +244,7 @@ async function main(): Promise<void> {
   const reportFile = reportPath(stack, values.inventory, values.report);
   mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, JSON.stringify(report, null, 2) + "\n");
-  console.log(formatReport(report, reportFile));
+  console.log(formatReport(report, reportFile, quiet()));
   if (report.summary.mandatory > 0) process.exitCode = 1;
 }
 

@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { existingDir, parseFlags, replaceableDir, requireStack, runMain } from "./cli";
+import { existingDir, parseFlags, quiet, replaceableDir, requireStack, runMain } from "./cli";
 import { REPO_ROOT, runStack } from "./harness";
 import { modelFiles, modelStack, utilizationTable } from "./capacity/report";
 import { embeddedManifests, InventoryEntry } from "./inventory";
@@ -138,7 +138,9 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
       `(${schema.checked} schema-checked, ${schema.errors.length} errors; ${iam.checked} IAM paths, ${iam.violations.length} violations) ` +
       `-> ${shown} (${seconds}s)`,
   );
-  console.log(utilizationTable(models));
+  const table = utilizationTable(models).split("\n");
+  // Quiet: the capacity verdict and the cost, without a row per node group.
+  console.log((quiet() ? [table[0], table[table.length - 1]] : table).join("\n"));
 }
 
 if (require.main === module) runMain(main);
