@@ -1,15 +1,17 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseFlags, replaceableDir, UsageError } from "../tools/cli";
+import { parseFlags, replaceableDir, stackNames, stacksIn, UsageError } from "../tools/cli";
 import { REPO_ROOT } from "../tools/harness";
 
 // The tools as users run them: each case is a real process (about a second each), so they run concurrently.
 // An invalid stack configuration (exit 1, every problem, no trace) is covered by render.test.ts.
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-cli-"));
+// Stacks are data: whatever stack files the repository holds.
+const STACKS = stacksIn(REPO_ROOT);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Run {
@@ -42,7 +44,7 @@ describe.concurrent("usage mistakes answered in one line, writing nothing", () =
   it("render without --stack lists the stacks and the usage", async () => {
     const out = path.join(scratch, "no-stack");
     const line = expectUsageAnswer(await tool("tools/render.ts", "--out", out));
-    expect(line).toBe(`missing --stack (one of dev, local, prod); ${RENDER_USAGE}`);
+    expect(line).toBe(`missing --stack (one of ${STACKS.join(", ")}); ${RENDER_USAGE}`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -55,7 +57,7 @@ describe.concurrent("usage mistakes answered in one line, writing nothing", () =
 
   it("render of an unknown stack lists the stack files that exist", async () => {
     const line = expectUsageAnswer(await tool("tools/render.ts", "--stack", "nosuch"));
-    expect(line).toBe(`unknown stack "nosuch": stacks are dev, local, prod (files Pulumi.<stack>.yaml in ${REPO_ROOT})`);
+    expect(line).toBe(`unknown stack "nosuch": stacks are ${STACKS.join(", ")} (files Pulumi.<stack>.yaml in ${REPO_ROOT})`);
     expect(existsSync(path.join(REPO_ROOT, "out", "nosuch"))).toBe(false);
   });
 
@@ -75,13 +77,14 @@ describe.concurrent("usage mistakes answered in one line, writing nothing", () =
 
   it("the policy gate refuses an unknown stack instead of asking to render it", async () => {
     const line = expectUsageAnswer(await tool("tools/policy-gate.ts", "--stack", "nosuch"));
-    expect(line).toMatch(/^unknown stack "nosuch": stacks are dev, local, prod /);
+    expect(line.startsWith(`unknown stack "nosuch": stacks are ${STACKS.join(", ")} `)).toBe(true);
     expect(existsSync(path.join(REPO_ROOT, "out", "nosuch"))).toBe(false);
   });
 
   it("diff refuses an unknown stack before checking anything out", async () => {
     const line = expectUsageAnswer(await tool("tools/diff.ts", "--base", "HEAD", "--stack", "nosuch"));
-    expect(line).toBe(`unknown stack "nosuch": stacks are dev, local, prod (files Pulumi.<stack>.yaml in ${REPO_ROOT} or at HEAD)`);
+    const atHead = stackNames(execFileSync("git", ["ls-tree", "--name-only", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\n"));
+    expect(line).toBe(`unknown stack "nosuch": stacks are ${[...new Set([...STACKS, ...atHead])].sort().join(", ")} (files Pulumi.<stack>.yaml in ${REPO_ROOT} or at HEAD)`);
   });
 
   it("diff answers a --base that is not a commit in one line, not with git's output", async () => {

@@ -454,7 +454,7 @@ describe("tools/stack-region.ts", () => {
   it("prints the region for $GITHUB_OUTPUT, and a one-line usage error otherwise", () => {
     const tool = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "tools/stack-region.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
     expect(tool("--stack", "prod")).toMatchObject({ status: 0, stdout: "region=us-east-1\n" });
-    const unknown = tool("--stack", "staging");
+    const unknown = tool("--stack", "nosuch");
     expect(unknown.status).toBe(2);
     expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
   });

@@ -20,6 +20,8 @@ import { existingDir, parseFlags, quiet, replaceableDir, requireStack, runMain }
 import { REPO_ROOT, runStack } from "./harness";
 import { modelFiles, modelStack, utilizationTable } from "./capacity/report";
 import { embeddedManifests, InventoryEntry } from "./inventory";
+import { stackClashes } from "./stack-clashes";
+import { ConfigError } from "../components/config";
 import { PendingChecks, RenderChecks, startChecks } from "./render-checks";
 
 export interface Manifest {
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
   const flags = parseFlags(USAGE, { stack: { type: "string" }, out: { type: "string" }, "config-dir": { type: "string" } });
   const configDir = flags["config-dir"] === undefined ? REPO_ROOT : existingDir(flags["config-dir"], "--config-dir");
   const stack = requireStack(flags.stack, configDir, USAGE);
+  // The repository's stack files must not create the same cluster or share CI roles or VPC ranges
+  // (a --config-dir folder holds variants of one stack, as the tests make them).
+  const clashes = configDir === REPO_ROOT ? stackClashes(configDir, stack) : [];
+  if (clashes.length > 0) throw new ConfigError(`Pulumi.${stack}.yaml`, clashes);
   const outDir = flags.out === undefined ? path.join(REPO_ROOT, "out", stack) : replaceableDir(flags.out, "--out", "inventory.json");
 
   const checks = startChecks();

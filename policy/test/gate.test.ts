@@ -160,9 +160,9 @@ describe("invalid input", () => {
   });
 
   it("tells to render first when the inventory is missing", async () => {
-    const missing = runGate({ stack: "staging", inventory: path.join(dir, "absent.json") });
+    const missing = runGate({ stack: "nosuch", inventory: path.join(dir, "absent.json") });
     await expect(missing).rejects.toBeInstanceOf(GateInputError);
-    await expect(missing).rejects.toThrow(/run `npm run render -- --stack staging` first/);
+    await expect(missing).rejects.toThrow(/run `npm run render -- --stack nosuch` first/);
   });
 });
 
@@ -230,8 +230,8 @@ describe("inventories the gate refuses (exit 2, one line)", () => {
   it("refuses the real prod render once one resource is relabelled for another stack", async (ctx) => {
     ctx.skip(!existsSync(RENDER), "out/prod/inventory.json is absent: run `npm run render -- --stack prod` first");
     const inventory = readInventory(RENDER);
-    inventory[inventory.length - 1] = restamped([inventory[inventory.length - 1]], "staging")[0];
-    await expect(runGate({ stack: "prod", inventory: write("mixed.json", inventory) })).rejects.toThrow(/was rendered for stack staging, not prod/);
+    inventory[inventory.length - 1] = restamped([inventory[inventory.length - 1]], "nosuch")[0];
+    await expect(runGate({ stack: "prod", inventory: write("mixed.json", inventory) })).rejects.toThrow(/was rendered for stack nosuch, not prod/);
   });
 
   it("writes the report of --inventory FILE beside FILE, never over the stack's own report", () => {

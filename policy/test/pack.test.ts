@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { reconcileConfig } from "../../tools/policy-engine";
 import { allPolicies } from "../policies";
 import { POLICY_DIR, readConfig } from "./harness";
@@ -72,15 +73,22 @@ describe("per-stack policy config", () => {
 });
 
 describe("the engine's identity and the exemptions in the stack configs", () => {
-  const stacks = ["dev", "local", "prod"].map((s) => [s, readConfig(s)] as const);
+  // Every stack file's policy config; a production-tier stack's is mandatory, any other advisory.
+  const repo = path.join(POLICY_DIR, "..");
+  const tierOf = (s: string) => (parse(readFileSync(path.join(repo, `Pulumi.${s}.yaml`), "utf8")) as { config: Record<string, unknown> }).config["hft-platform:tier"];
+  const stacks = readdirSync(repo)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .map((s) => [s, readConfig(s), tierOf(s)] as const);
   const engineRules = allPolicies.filter((p) => p.configSchema?.properties?.engine).map((p) => p.name);
   const nodeRules = allPolicies.filter((p) => p.configSchema?.properties?.nodeGroupNames).map((p) => p.name);
 
   it("name the engine and its node group the same way for every engine rule in every stack", () => {
     expect(engineRules.length).toBeGreaterThanOrEqual(7);
     expect(nodeRules.length).toBeGreaterThanOrEqual(6);
-    for (const [stack, config] of stacks) {
-      expect(config.all, stack).toBe(stack === "prod" ? "mandatory" : "advisory");
+    expect(stacks.length).toBeGreaterThanOrEqual(3);
+    for (const [stack, config, tier] of stacks) {
+      expect(config.all, stack).toBe(tier === "production" ? "mandatory" : "advisory");
       expect(() => reconcileConfig(allPolicies, config), stack).not.toThrow();
       for (const rule of engineRules) expect((config[rule] as any)?.engine, `${stack} ${rule}`).toEqual({ names: ["trading-engine"], labels: { "app.kubernetes.io/name": "trading-engine" } });
       for (const rule of nodeRules) expect((config[rule] as any)?.nodeGroupNames, `${stack} ${rule}`).toEqual(["hft-engine"]);
