@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLUSTER_MODES, documentedKeys, EKS_OPTIONAL_KEYS, EKS_SECTIONS, isCredential, OTHER_KEYS, PROJECT } from "../components/config";
+import { CLUSTER_MODES, documentedKeys, EKS_OPTIONAL_KEYS, EKS_SECTIONS, isCredential, JSON_FORM, OTHER_KEYS, PROJECT } from "../components/config";
 
 /**
  * What the stack-config schema (components/config/) is turned into for people and tools: the JSON
@@ -30,6 +30,13 @@ function sectionJsonSchema(schema: z.ZodType): JsonSchema {
         Object.assign(json, SECURE_VALUE, { description: `${description ?? "A credential."} Only as a secure value: pulumi config set --secret --path.` });
       }
       delete json.credential;
+      // A field that takes more forms than its zod type (fields.ts, JSON_FORM): the forms it takes.
+      const form = z.globalRegistry.get(zodSchema)?.[JSON_FORM] as JsonSchema | undefined;
+      delete json[JSON_FORM];
+      if (form) {
+        for (const k of ["type", "pattern", "minimum", "maximum", "enum", "anyOf"]) delete json[k];
+        Object.assign(json, structuredClone(form));
+      }
       // zod drops the default of a default() around a preprocess (our integers and quantities); put it back.
       const def = zodSchema._zod.def as { type: string; defaultValue?: unknown };
       if (def.type === "default" && json.default === undefined) json.default = structuredClone(def.defaultValue);
@@ -148,6 +155,8 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 /** The bounds and choices a JSON Schema node states, in words. */
 function allowedText(node: JsonSchema): string {
   if (node.properties?.secure) return "`secure:` value only";
+  // A field that also takes another form (a quoted integer, a number for a quantity): its canonical one.
+  if (Array.isArray(node.anyOf) && node.type === undefined) return allowedText(node.anyOf[0] as JsonSchema);
   if (Array.isArray(node.enum)) return node.enum.map((v) => code(String(v))).join(", ");
   if (node.const !== undefined) return code(JSON.stringify(node.const));
   const parts: string[] = [];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CREDENTIAL_HINT, NOT_ALLOWED, PATH_PLACEHOLDER } from "./errors";
-import { documentationRange, DURATION, IPV4_CIDR, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
+import { documentationRange, DURATION, IPV4_CIDR, ipv4CidrPattern, isPinnedImage, parseDuration, parseIpv4Cidr, parseQuantity, QUANTITY } from "./primitives";
 
 /**
  * Field builders. Each field has ONE "allowed" text that every failure of it reports (type, pattern,
@@ -13,12 +13,20 @@ const fail = (allowed: string) => ({ error: allowed });
 const numericText = (v: unknown) => (typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v);
 const booleanText = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
 
+/**
+ * Metadata key: the JSON Schema of a field whose preprocessing takes more than its zod type says (a
+ * quoted integer, a number for a quantity), so the editor accepts every value the program does.
+ */
+export const JSON_FORM = "jsonForm";
+
 export function int(min: number, max: number, allowed = `an integer from ${min} to ${max}`) {
-  return z.preprocess(numericText, z.int({ error: allowed }).min(min, fail(allowed)).max(max, fail(allowed)));
+  return z
+    .preprocess(numericText, z.int({ error: allowed }).min(min, fail(allowed)).max(max, fail(allowed)))
+    .meta({ [JSON_FORM]: { anyOf: [{ type: "integer", minimum: min, maximum: max }, { type: "string", pattern: "^-?\\d+$" }] } });
 }
 
 export function bool() {
-  return z.preprocess(booleanText, z.boolean({ error: "true or false" }));
+  return z.preprocess(booleanText, z.boolean({ error: "true or false" })).meta({ [JSON_FORM]: { anyOf: [{ type: "boolean" }, { enum: ["true", "false"] }] } });
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -51,7 +59,7 @@ export function isCredential(schema: z.core.$ZodType): boolean {
 
 export function cidr(minPrefix: number, maxPrefix: number) {
   const allowed = `an IPv4 network in CIDR notation (no host bits set) with a prefix from /${minPrefix} to /${maxPrefix}`;
-  return text(IPV4_CIDR, allowed, (v) => {
+  return text(ipv4CidrPattern(minPrefix, maxPrefix), allowed, (v) => {
     const parsed = parseIpv4Cidr(v);
     return parsed !== undefined && parsed.prefix >= minPrefix && parsed.prefix <= maxPrefix;
   });
@@ -79,13 +87,18 @@ const QUANTITY_NOTATION = { binary: /^\d+(Ki|Mi|Gi|Ti)$/, cpu: /^(\d+(\.\d+)?|\d
  * show what the stack file says. `binary` sizes take Ki/Mi/Gi/Ti; `cpu` takes cores or millicores.
  */
 export function quantity(bounds: { min: number; max: number }, allowed: string, kind: keyof typeof QUANTITY_NOTATION = "any") {
-  return z.preprocess(
-    (v) => (typeof v === "number" ? String(v) : v),
-    text(QUANTITY_NOTATION[kind], allowed, (t) => {
-      const q = parseQuantity(t);
-      return q !== undefined && q >= bounds.min && q <= bounds.max;
-    }),
-  );
+  const pattern = QUANTITY_NOTATION[kind];
+  // A plain number (cpu: 2) is a quantity in base units; a binary size needs its suffix.
+  const number = kind === "binary" ? [] : [{ type: "number", minimum: bounds.min, maximum: bounds.max }];
+  return z
+    .preprocess(
+      (v) => (typeof v === "number" ? String(v) : v),
+      text(pattern, allowed, (t) => {
+        const q = parseQuantity(t);
+        return q !== undefined && q >= bounds.min && q <= bounds.max;
+      }),
+    )
+    .meta({ [JSON_FORM]: number.length ? { anyOf: [{ type: "string", pattern: pattern.source }, ...number] } : { type: "string", pattern: pattern.source } });
 }
 
 /** A Prometheus-style duration ("30s", "15d"), within bounds in seconds. */

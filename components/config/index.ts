@@ -31,7 +31,7 @@ export * from "./engine";
 export * from "./errors";
 export * from "./existing";
 export * from "./kubernetes-versions";
-export { isCredential } from "./fields";
+export { isCredential, JSON_FORM } from "./fields";
 export type { ContainerResources } from "./fields";
 export * from "./monitoring";
 export * from "./network";

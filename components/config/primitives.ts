@@ -97,7 +97,15 @@ export function splitCoresProblem(cpus: number[], topology: { vcpus: number; thr
   return `whole cores (full-pcpus-only): CPU ${split} shares its core with ${others.join(",")}, e.g. "${whole}"`;
 }
 
-export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const PREFIXES = Array.from({ length: 33 }, (_, i) => String(i));
+
+/** An IPv4 CIDR with prefix lengths from `min` to `max`, as a pattern the JSON Schema can carry too. */
+export function ipv4CidrPattern(min = 0, max = 32): RegExp {
+  return new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}\\/(${PREFIXES.slice(min, max + 1).reverse().join("|")})$`);
+}
+
+export const IPV4_CIDR = ipv4CidrPattern();
 
 export function parseIpv4Cidr(cidr: string): { base: number; prefix: number } | undefined {
   const m = IPV4_CIDR.exec(cidr);
