@@ -55,7 +55,7 @@ interface VolumeTypeConfig {
 const ebsStorageClassEncrypted = resourceRule<StorageClass, VolumeTypeConfig>(
   {
     name: "ebs-storage-class-gp3-encrypted",
-    description: `${EBS_CSI} StorageClasses set parameters.type gp3 (others only if allowed for the stack) and parameters.encrypted "true".`,
+    description: `${EBS_CSI} StorageClasses set parameters.type gp3 (others only if allowed for the stack), parameters.encrypted "true" and kmsKeyId the ARN of the platform's KMS key (not the account's aws/ebs default).`,
     enforcementLevel: "mandatory",
     targetTypes: [K8S.storageClass],
     configSchema: {
@@ -76,6 +76,10 @@ const ebsStorageClassEncrypted = resourceRule<StorageClass, VolumeTypeConfig>(
     const type = storageClass.parameters?.type;
     if (type === undefined) report(`parameters.type is not set: set it to ${config.allowedVolumeTypes.join(" or ")}.`);
     else if (!config.allowedVolumeTypes.includes(type)) report(`parameters.type ${type} is not allowed: use ${config.allowedVolumeTypes.join(" or ")}.`);
+    // Without kmsKeyId the EBS CSI driver encrypts with the account's default key (aws/ebs), whose policy the stack does not control.
+    if (!has(storageClass.parameters, "kmsKeyId")) report("parameters.kmsKeyId is unset: volumes would be encrypted with the account's default aws/ebs key. Set it to the platform key's ARN.");
+    const key = knownValue(storageClass.parameters, "kmsKeyId");
+    if (key !== undefined && !(typeof key === "string" && KMS_KEY_ARN.test(key))) report(`parameters.kmsKeyId is "${shown(key)}", not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): set it to the platform key's ARN.`);
     if (storageClass.parameters?.encrypted !== "true") report(`parameters.encrypted is not "true" (it is ${storageClass.parameters?.encrypted === undefined ? "unset" : `"${storageClass.parameters.encrypted}"`}): volumes would be unencrypted.`);
   },
 );

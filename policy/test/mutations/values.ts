@@ -140,6 +140,16 @@ export const VALUE_MUTATIONS: Mutation[] = [
     },
   },
   {
+    name: "encrypt fast-ssd volumes with the account's aws/ebs key alias",
+    rule: "ebs-storage-class-gp3-encrypted",
+    kind: "value",
+    apply: (inv) => {
+      const sc = find(inv, "StorageClass fast-ssd", named(K8S.storageClass, "fast-ssd"));
+      sc.inputs.parameters.kmsKeyId = "alias/aws/ebs";
+      return sc.urn;
+    },
+  },
+  {
     name: "encrypt the shared file system with the AWS-managed key alias",
     rule: "efs-encrypted",
     kind: "value",
