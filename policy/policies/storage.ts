@@ -104,10 +104,10 @@ const ebsStorageClassPerformance = resourceRule<StorageClass, Gp3Config>(
     targetTypes: [K8S.storageClass],
     configSchema: {
       properties: {
-        minIops: { type: "integer", minimum: 0, default: 3000 },
-        maxIops: { type: "integer", minimum: 0, default: 16000 },
-        minThroughput: { type: "integer", minimum: 0, default: 125 },
-        maxThroughput: { type: "integer", minimum: 0, default: 1000 },
+        minIops: { type: "integer", minimum: 0, default: 3000, description: "Lowest gp3 iops a class may set (the gp3 baseline)." },
+        maxIops: { type: "integer", minimum: 0, default: 16000, description: "Highest gp3 iops a class may set." },
+        minThroughput: { type: "integer", minimum: 0, default: 125, description: "Lowest gp3 throughput (MiB/s) a class may set (the gp3 baseline)." },
+        maxThroughput: { type: "integer", minimum: 0, default: 1000, description: "Highest gp3 throughput (MiB/s) a class may set." },
       },
     },
   },

@@ -22,6 +22,14 @@ describe("the pack's rules", () => {
     }
   });
 
+  it("describe every setting of their config: it is what `pulumi policy` and the gate's errors show", () => {
+    for (const p of allPolicies) {
+      for (const [setting, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+        expect((schema as { description?: string }).description, `${p.name}.${setting}`).toMatch(/^[^\n]{10,300}$/);
+      }
+    }
+  });
+
   it("are each listed once in policy/README.md's table of the value each rule judges", () => {
     const readme = readFileSync(path.join(POLICY_DIR, "README.md"), "utf8");
     const start = readme.indexOf("### The value each rule judges");

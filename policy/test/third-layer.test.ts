@@ -6,8 +6,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { EngineResource } from "../../tools/policy-engine";
+import { EngineResource, reconcileConfig } from "../../tools/policy-engine";
 import { K8S } from "../kubernetes";
+import { allPolicies } from "../policies";
 import { ACCESS } from "../policies/access";
 import { AWS } from "../policies/aws";
 import { DATA_STORES } from "../policies/data-stores";
@@ -113,6 +114,15 @@ describe("eks-access-entries", () => {
     expect(await run({ nodes: { principalArn: "arn:aws:iam::123456789012:role/hft-node", type: "EC2_LINUX" } })).toEqual([]);
   });
 
+  it("knows a node role by its name or Pulumi's auto-name suffix only, characters taken literally", async () => {
+    const node = (roleName: string) => ({ n: { principalArn: `arn:aws:iam::123456789012:role/${roleName}`, type: "EC2_LINUX" } });
+    const config = { ...ACCESS_CONFIG, nodeRoles: ["hft.node"] };
+    expect(await run(node("hft.node-1a2b3c4d"), config)).toEqual([]);
+    for (const other of ["hftxnode-1a2b3c4", "hft.node-12345", "hft.node-1a2b3c4-x", "x-hft.node-1a2b3c4", "hft.node-"]) {
+      expect(await run(node(other), config), other).toEqual([`access entry n (arn:aws:iam::123456789012:role/${other}) is type EC2_LINUX but its role is none of this stack's node roles (hft.node).`]);
+    }
+  });
+
   it("judges the aws:eks children a real preview sends, with the component's empty inputs", async () => {
     const component = resource(AWS.eksComponent, {}, "hft");
     const entry = resource(ACCESS.accessEntry, { clusterName: "hft-prod", principalArn: PREVIEW, type: "STANDARD" }, "hft-ci-preview");
@@ -170,6 +180,13 @@ describe("s3-bucket-policy-secure", () => {
     ]);
     expect(await run(bucketWithPolicy(TLS_DENY, PUBLIC_READ), { publicStatements: [{ name: "timescaledb-backups/PublicRead", reason: "a public download page for reference data" }] })).toEqual([]);
     expect(await run(bucketWithPolicy(TLS_DENY, { ...PUBLIC_READ, Principal: { AWS: "arn:aws:iam::123456789012:role/reader" } }))).toEqual([]);
+  });
+
+  it("names NotAction when a public statement has no Action, and reads a principal given as a plain ARN", async () => {
+    expect(await run(bucketWithPolicy(TLS_DENY, { ...PUBLIC_READ, Action: undefined, NotAction: "s3:DeleteObject" }))).toEqual([
+      "bucket policy timescaledb-backups-BucketPolicy: statement PublicRead allows NotAction to principal *; this stack's policy config allows no public statement on timescaledb-backups: name the principals.",
+    ]);
+    expect(await run(bucketWithPolicy(TLS_DENY, { ...PUBLIC_READ, Principal: "arn:aws:iam::123456789012:root" }))).toEqual([]);
   });
 
   it("reads the bucket's own policy input too, and refuses a document that is not JSON", async () => {
@@ -234,6 +251,19 @@ describe("engine-replicas-within-nodes", () => {
     ]);
     (hpa.props as any).metadata.namespace = "other";
     expect(await messages("engine-replicas-within-nodes", [engine, group, hpa])).toHaveLength(1);
+  });
+
+  it("counts one node in the singular, a group without scalingConfig as none, and reads autoscaling/v1", async () => {
+    const [engine, group, hpa] = engineScaling(2, 1);
+    expect(await messages("engine-replicas-within-nodes", [engine, group, hpa])).toEqual([
+      "HorizontalPodAutoscaler trading-engine-hpa allows maxReplicas 2; the stack holds 1: 1 engine node (hft-engine maxSize 1) × 1 replica per node. Lower it or raise the engine node group's maxSize.",
+    ]);
+    const { scalingConfig: _scaling, ...unscaled } = aws.engineNodeGroup();
+    const bare = resource(AWS.nodeGroup, unscaled, "hft-engine");
+    const v1 = resource("kubernetes:autoscaling/v1:HorizontalPodAutoscaler", hpa.props, "trading-engine-hpa-v1");
+    expect(await messages("engine-replicas-within-nodes", [engine, bare, v1])).toEqual([
+      "HorizontalPodAutoscaler trading-engine-hpa-v1 allows maxReplicas 2; the stack holds 0: 0 engine nodes (hft-engine maxSize 0) × 1 replica per node. Lower it or raise the engine node group's maxSize.",
+    ]);
   });
 
   it("adds up every engine node group, and is not applicable without one", async () => {
@@ -331,5 +361,52 @@ describe("pod-service-account-token", () => {
     expect(await messages("pod-service-account-token", of(K8S.cronJob, job))).toEqual([
       "CronJob hft-trading/reference-data-refresh mounts a service-account token (automountServiceAccountToken true) but is not one of this stack's apiClients (none): set automountServiceAccountToken: false.",
     ]);
+  });
+});
+
+describe("the new rules' config schemas", () => {
+  const reason = "a reason long enough to be read";
+  const accepts = (rule: string, settings: object) => () => reconcileConfig(allPolicies, { all: "mandatory", [rule]: settings });
+
+  it.each([
+    ["iam-managed-policies-allowed", { allowedAttachments: { r: { awsManaged: ["Admin Access"] } } }],
+    ["iam-managed-policies-allowed", { allowedAttachments: { r: { awsManaged: ["A", "A"] } } }],
+    ["iam-managed-policies-allowed", { allowedAttachments: { r: { stackPolicies: [""] } } }],
+    ["iam-managed-policies-allowed", { allowedAttachments: { r: { inline: [] } } }],
+    ["eks-access-entries", { principals: [{ arn: "arn:aws:iam::1:role/x", accessPolicies: [], reason }] }],
+    ["eks-access-entries", { principals: [{ arn: DEPLOY, accessPolicies: ["cluster-admin"], reason }] }],
+    ["eks-access-entries", { principals: [{ arn: DEPLOY, accessPolicies: ["AmazonEKSViewPolicy", "AmazonEKSViewPolicy"], reason }] }],
+    ["eks-access-entries", { principals: [{ arn: DEPLOY, accessPolicies: [], reason: "short" }] }],
+    ["eks-access-entries", { principals: [{ arn: DEPLOY, reason }] }],
+    ["eks-access-entries", { principals: [{ arn: DEPLOY, accessPolicies: [], reason, groups: [] }] }],
+    ["eks-access-entries", { nodeRoles: ["hft-node", "hft-node"] }],
+    ["eks-access-entries", { nodeRoles: [""] }],
+    ["eks-access-entries", { nodeEntryType: "STANDARD" }],
+    ["s3-bucket-policy-secure", { publicStatements: [{ name: "no-sid", reason }] }],
+    ["s3-bucket-policy-secure", { publicStatements: [{ name: "b/Public", reason: "short" }] }],
+    ["s3-bucket-policy-secure", { publicStatements: [{ name: "b/Public" }] }],
+    ["s3-bucket-policy-secure", { publicStatements: [{ name: "b/Public", reason, until: "never" }] }],
+    ["kms-key-policy-scoped", { pinningConditionKeys: ["kms:CallerAccount", "kms:CallerAccount"] }],
+    ["kms-key-policy-scoped", { pinningConditionKeys: [""] }],
+    ["engine-replicas-within-nodes", { replicasPerNode: 0 }],
+    ["engine-replicas-within-nodes", { replicasPerNode: 1.5 }],
+    ["monitoring-chart-budgets", { minAvailable: 0 }],
+    ["pod-safe-sysctls", { allowedSysctls: ["net.core.somaxconn"] }],
+    ["pod-safe-sysctls", { allowedSysctls: ["kernel.shm_rmid_forced", "kernel.shm_rmid_forced"] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "Deployment", namespace: "a", name: "b", reason: "short" }] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "Deployment", namespace: "a", name: "", reason }] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "", namespace: "a", name: "b", reason }] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "Deployment", namespace: "", name: "b", reason }] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "Deployment", name: "b", reason }] }],
+    ["pod-service-account-token", { apiClients: [{ kind: "Deployment", namespace: "a", name: "b", reason, image: "x" }] }],
+  ])("%s refuses the setting %j", (rule, settings) => {
+    expect(accepts(rule, settings)).toThrow(new RegExp(rule));
+  });
+
+  it("accepts what the stacks write", () => {
+    expect(accepts("eks-access-entries", { principals: [{ arn: DEPLOY, accessPolicies: ["AmazonEKSClusterAdminPolicy"], reason }], nodeRoles: ["hft-node"], nodeEntryType: "EC2_LINUX" })).not.toThrow();
+    expect(accepts("s3-bucket-policy-secure", { publicStatements: [{ name: "b/Public", reason }] })).not.toThrow();
+    expect(accepts("pod-service-account-token", { apiClients: [{ kind: "Deployment", namespace: "a", name: "b", reason }] })).not.toThrow();
+    expect(accepts("iam-managed-policies-allowed", { allowedAttachments: { r: { awsManaged: ["service-role/AmazonEBSCSIDriverPolicy"], stackPolicies: ["p"] } } })).not.toThrow();
   });
 });
