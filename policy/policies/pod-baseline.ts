@@ -51,8 +51,9 @@ const safeSysctls = resourceRule<Workload, SysctlConfig>(
   },
   (workload, report, config, args) => {
     const pod = podSpecOf(args.type, workload);
-    for (const { name } of asArray(pod.securityContext?.sysctls)) {
-      if (name === undefined || !config.allowedSysctls.includes(name)) {
+    for (const sysctl of asArray(pod.securityContext?.sysctls)) {
+      const name = String(sysctl.name);
+      if (!config.allowedSysctls.includes(name)) {
         report(`the pod sets sysctl ${name}; this stack's policy config allows only ${config.allowedSysctls.join(", ") || "none"}: set it on the node at boot.`);
       } else if (pod.hostNetwork === true && name.startsWith("net.")) {
         report(`the pod sets sysctl ${name} with hostNetwork: it would change the node's network namespace, and the kubelet refuses it.`);

@@ -324,6 +324,15 @@ describe("pod-safe-sysctls", () => {
     expect(await messages("pod-safe-sysctls", [pod(SAFE_SYSCTLS.map((name) => ({ name, value: "1" })))])).toEqual([]);
   });
 
+  it("names every allowed sysctl in its message, and judges a pod without a securityContext", async () => {
+    expect(await messages("pod-safe-sysctls", [pod([{ name: "kernel.msgmax", value: "65536" }])], { allowedSysctls: ["kernel.shm_rmid_forced", "net.ipv4.tcp_syncookies"] })).toEqual([
+      "the pod sets sysctl kernel.msgmax; this stack's policy config allows only kernel.shm_rmid_forced, net.ipv4.tcp_syncookies: set it on the node at boot.",
+    ]);
+    const bare: any = k.statefulSet();
+    delete bare.spec.template.spec.securityContext;
+    expect(await messages("pod-safe-sysctls", [k.engineResource(bare)])).toEqual([]);
+  });
+
   it("refuses a safe sysctl the stack's config leaves out, and net.* with hostNetwork", async () => {
     expect(await messages("pod-safe-sysctls", [pod([{ name: "net.ipv4.tcp_syncookies", value: "1" }])], { allowedSysctls: [] })).toEqual([
       "the pod sets sysctl net.ipv4.tcp_syncookies; this stack's policy config allows only none: set it on the node at boot.",
@@ -353,6 +362,16 @@ describe("pod-service-account-token", () => {
     expect(await messages("pod-service-account-token", gateway(true), { apiClients: [{ ...client, namespace: "default" }] })).toHaveLength(1);
     expect(await messages("pod-service-account-token", gateway(true), { apiClients: [{ ...client, kind: "StatefulSet" }] })).toHaveLength(1);
     expect(await messages("pod-service-account-token", gateway(false))).toEqual([]);
+  });
+
+  it("names every declared API client, and judges a pod without metadata", async () => {
+    const clients = [client, { ...client, namespace: "monitoring", name: "grafana" }].map((c) => ({ ...c, name: `${c.name}-x` }));
+    expect(await messages("pod-service-account-token", gateway(true), { apiClients: clients })).toEqual([
+      "Deployment hft-trading/market-data-gateway mounts a service-account token (automountServiceAccountToken true) but is not one of this stack's apiClients (hft-trading/market-data-gateway-x, monitoring/grafana-x): set automountServiceAccountToken: false.",
+    ]);
+    expect(await messages("pod-service-account-token", of(K8S.pod, { spec: k.appPod() }, (p) => delete p.spec.automountServiceAccountToken))).toEqual([
+      "Pod default/undefined mounts a service-account token (automountServiceAccountToken unset, default true) but is not one of this stack's apiClients (none): set automountServiceAccountToken: false.",
+    ]);
   });
 
   it("reads a CronJob's pod template", async () => {
