@@ -26,7 +26,8 @@ const backupClient = {
   // The backup store's resources were children of the TimescaleDb component until it moved to the platform side.
   formerParentUrn: pulumi.createUrn("timescaledb", "hft:platform:TimescaleDb"),
 };
-const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags, backupClient }) : existingClusterFoundation(config);
+const logClient = { namespace: TRADING_NAMESPACE, serviceAccount: ENGINE_APP.name };
+const foundation = config.clusterMode === "eks" ? eksFoundation(config, { protect, tags, backupClient, logClient }) : existingClusterFoundation(config);
 // The platform-only bootstrap has no Kubernetes provider: nothing below runs until the first full `up`.
 const workloads = foundation.workloads && deployWorkloads(foundation.workloads);
 
@@ -80,6 +81,7 @@ function deployWorkloads(cluster: WorkloadCluster) {
       cluster,
       protect,
       tier: config.tier,
+      logs: foundation.logStore,
     },
     afterStorage,
   );

@@ -1,7 +1,7 @@
 /** What the trading engine reads (its application.yaml, the log shipper's config) and the alerts that watch it. */
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRule } from "./k8s/monitoring";
-import type { TradingEngineArgs } from "./engine";
+import type { EngineLogSink, TradingEngineArgs } from "./engine";
 import { ENGINE_METRICS, LATENCY_BUCKET_SERIES, LATENCY_COUNT_SERIES, latencyBucketsSeconds } from "./engine-metrics";
 
 export const ENGINE_PORTS = { http: 8080, websocket: 8443, metrics: 9090, logShipper: 2020 } as const;
@@ -30,7 +30,8 @@ export function applicationConfig(args: TradingEngineArgs): pulumi.Output<object
       password_env: "REDIS_PASSWORD",
     },
     database: { host: databaseHost, port: args.database.port, name: args.database.database, url_env: "DATABASE_URL" },
-    logging: { level: args.logLevel, format: "json", output: "/var/log/trading/app.log" },
+    // The order/audit stream is its own file: the shipper sends it to the write-once bucket.
+    logging: { level: args.logLevel, format: "json", output: `${LOG_DIR}/app.log`, audit_output: `${LOG_DIR}/audit/orders.log` },
     metrics: {
       enabled: true,
       port: ENGINE_PORTS.metrics,
@@ -42,27 +43,73 @@ export function applicationConfig(args: TradingEngineArgs): pulumi.Output<object
   }));
 }
 
-export function fluentBitConfig(): string {
-  return `[SERVICE]
+const LOG_DIR = "/var/log/trading";
+
+/**
+ * The log shipper's fluent-bit.conf. The application log (`app`) and the order/audit stream (`audit`)
+ * are tailed separately. With a sink (eks mode) the first goes to CloudWatch Logs and the second to
+ * the Object Lock bucket: PutObject with Content-MD5, which S3 requires for Object Lock uploads
+ * (fluent-bit-docs pipeline/outputs/s3.md, send_content_md5, read 2026-12-07). Without one, both go
+ * to stdout for the cluster's own log pipeline.
+ */
+export function fluentBitConfig(logs?: Pick<EngineLogSink, "logGroupName" | "region" | "auditPrefix"> & { auditBucket: string }): string {
+  const service = `[SERVICE]
     Flush         1
     Log_Level     info
     HTTP_Server   On
     HTTP_Listen   0.0.0.0
     HTTP_Port     ${ENGINE_PORTS.logShipper}
     Health_Check  On
+    storage.path  /fluent-bit/state/buffer
+`;
+  const inputs = `
+[INPUT]
+    Name          tail
+    Tag           app
+    Path          ${LOG_DIR}/app.log
+    DB            /fluent-bit/state/app.db
+    Mem_Buf_Limit 50MB
+    storage.type  filesystem
+    Refresh_Interval 5
 
 [INPUT]
     Name          tail
-    Path          /var/log/trading/*.log
-    DB            /fluent-bit/state/tail.db
+    Tag           audit
+    Path          ${LOG_DIR}/audit/*.log
+    DB            /fluent-bit/state/audit.db
     Mem_Buf_Limit 50MB
-    Refresh_Interval 5
+    storage.type  filesystem
+    Refresh_Interval 1
+`;
+  const outputs = logs
+    ? `
+[OUTPUT]
+    Name              cloudwatch_logs
+    Match             app
+    region            ${logs.region}
+    log_group_name    ${logs.logGroupName}
+    log_stream_name   \${POD_NAME}
+    auto_create_group Off
 
+[OUTPUT]
+    Name              s3
+    Match             audit
+    region            ${logs.region}
+    bucket            ${logs.auditBucket}
+    use_put_object    On
+    send_content_md5  On
+    total_file_size   10M
+    upload_timeout    1m
+    store_dir         /fluent-bit/state/s3
+    s3_key_format     /${logs.auditPrefix}/\${POD_NAME}/%Y/%m/%d/%H%M%S-$UUID.jsonl
+`
+    : `
 [OUTPUT]
     Name          stdout
     Match         *
     Format        json_lines
 `;
+  return service + inputs + outputs;
 }
 
 /** Engine pods by their StatefulSet's names (trading-engine-0, -1, …). */

@@ -49,7 +49,21 @@ export interface TradingEngineArgs extends EngineConfig {
   protect: boolean;
   /** The stack's tier: the engine reads it as HFT_ENV (reference seed 000, section 3). */
   tier: Tier;
+  /** Where the log shipper sends (eks mode); absent, it writes to stdout for the cluster's own log pipeline. */
+  logs?: EngineLogSink;
 }
+
+/** CloudWatch Logs and the Object Lock bucket the platform made, as plain values, and the credentials' readiness. */
+export interface EngineLogSink {
+  logGroupName: string;
+  region: string;
+  auditBucket: pulumi.Input<string>;
+  auditPrefix: string;
+  ready: pulumi.Resource[];
+}
+
+/** Pod identity's credential endpoint: the agent on every node listens on this link-local address. */
+const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
 
 /** Pod label carrying the stack's tier. */
 const TIER_LABEL = "hft-platform/tier";
@@ -80,7 +94,12 @@ export class TradingEngine extends pulumi.ComponentResource {
     );
     const logShipperConfig = new k8s.core.v1.ConfigMap(
       `${name}-fluent-bit`,
-      { metadata: meta("fluent-bit-config"), data: { "fluent-bit.conf": fluentBitConfig() } },
+      {
+        metadata: meta("fluent-bit-config"),
+        data: pulumi.output(args.logs?.auditBucket).apply((auditBucket) => ({
+          "fluent-bit.conf": fluentBitConfig(args.logs && auditBucket ? { ...args.logs, auditBucket } : undefined),
+        })),
+      },
       k8sOpts,
     );
 
@@ -206,7 +225,8 @@ export class TradingEngine extends pulumi.ComponentResource {
       // conflicts with the HPA nor resets the count (handleSSAIgnoreFields in
       // provider/pkg/await/await.go, v4.32.0 to main, read 2026-11-30). Omitting the field instead
       // would reset a never-scaled StatefulSet to 1 replica on the next apply.
-      { ...k8sOpts, ignoreChanges: ["spec.replicas"] },
+      // The shipper's pod-identity credentials exist before the first pod starts.
+      { ...k8sOpts, ignoreChanges: ["spec.replicas"], dependsOn: args.logs?.ready ?? [] },
     );
     this.statefulSetName = statefulSet.metadata.name;
 
@@ -378,6 +398,8 @@ export class TradingEngine extends pulumi.ComponentResource {
           image: args.logShipper.image,
           ports: [{ name: "shipper-http", containerPort: PORTS.logShipper, protocol: "TCP" }],
           resources: { cpu: args.logShipper.cpu, memory: args.logShipper.memory },
+          // Names the CloudWatch stream and the audit objects after the pod.
+          env: [fieldEnv("POD_NAME", "metadata.name")],
           volumeMounts: [
             { name: "logs", mountPath: "/var/log/trading", readOnly: true },
             { name: "fluent-bit-config", mountPath: "/fluent-bit/etc/", readOnly: true },
@@ -438,8 +460,9 @@ export class TradingEngine extends pulumi.ComponentResource {
               ports: tcp(args.redis.port, ...(args.redis.sentinel ? [args.redis.sentinel.port] : [])),
             },
             { to: [namespacePeer(args.database.namespace, args.database.podSelector)], ports: tcp(args.database.port) },
-            // Exchange and market-data APIs over TLS; nothing else leaves the cluster.
+            // Exchange and market-data APIs over TLS (and CloudWatch Logs and S3 for the shipper); nothing else leaves the cluster.
             { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+            ...(args.logs ? [{ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) }] : []),
           ],
         },
       },

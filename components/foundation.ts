@@ -1,4 +1,6 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { LogStore, LogStoreHandle } from "./log-store";
 import { BackupStore, BackupStoreHandle } from "./backup-store";
 import { CiRunner, ciRunnerProjectName } from "./ci-runner";
 import { Cluster } from "./cluster";
@@ -32,6 +34,8 @@ export interface ClusterFoundation {
   ready: pulumi.Resource[];
   /** The database's backup bucket and role, where S3 and EKS Pod Identity exist. */
   backupStore?: BackupStoreHandle;
+  /** Where the engine's logs are shipped: CloudWatch Logs and the audit bucket (eks mode). */
+  logStore?: LogStoreHandle;
   /** The AWS side, for stack outputs (eks mode). */
   aws?: {
     vpcId: pulumi.Output<string>;
@@ -60,7 +64,7 @@ export interface BackupClient {
  */
 export function eksFoundation(
   config: EksPlatformConfig,
-  opts: { protect: boolean; tags: Record<string, string>; backupClient: BackupClient },
+  opts: { protect: boolean; tags: Record<string, string>; backupClient: BackupClient; logClient: { namespace: string; serviceAccount: string } },
 ): ClusterFoundation {
   const { protect, tags, backupClient } = opts;
   const network = new Network("hft", { ...config.network, clusterName: config.cluster.name, tags });
@@ -111,6 +115,17 @@ export function eksFoundation(
     tags,
     formerParentUrn,
   });
+  const logs = new LogStore("hft", {
+    eksClusterName: cluster.name,
+    clusterName: config.cluster.name,
+    region: aws.config.region ?? "",
+    client: opts.logClient,
+    engineRetentionDays: config.logs.engineRetentionDays,
+    auditRetentionDays: config.logs.auditRetentionDays,
+    auditPrefix: "orders",
+    protect,
+    tags,
+  });
   const provider = cluster.workloadProvider;
   return {
     workloads: provider && {
@@ -126,6 +141,7 @@ export function eksFoundation(
     engineNodeTuning,
     ready: provider ? [storage] : [],
     backupStore: backups.handle,
+    logStore: logs.handle,
     aws: {
       vpcId: network.vpcId,
       clusterName: cluster.name,

@@ -1,10 +1,11 @@
 /**
  * Every IAM path of a rendered stack, judged over the policies as rendered (tools/iam-paths.ts):
- * the backup stores, the CSI driver roles, and who may assume each pod-identity role. The render
+ * the backup stores, the engine's log store, the CSI driver roles, and who may assume each pod-identity role. The render
  * runs it and fails on a violation; out/<stack>/iam-report.json lists every path and its decision.
  */
 import { CSI_DRIVER_IAM, CSI_FORBIDDEN, DriverRequest } from "./data/csi-driver-iam";
 import { backupPaths } from "./iam-backup-paths";
+import { logStorePaths } from "./iam-log-paths";
 import { evaluatePaths, IamPath, IamReport, RenderedIam } from "./iam-paths";
 import { InventoryEntry } from "./inventory";
 
@@ -12,7 +13,7 @@ import { InventoryEntry } from "./inventory";
 export async function checkIamPaths(inventory: InventoryEntry[]): Promise<IamReport> {
   const model = new RenderedIam(inventory);
   const notEvaluated = model.roles.filter((r) => r.unknownManaged.length > 0).map((r) => `${r.entry.name}: ${r.unknownManaged.join(", ")}`);
-  return evaluatePaths([...backupPaths(model), ...csiDriverPaths(model), ...trustPaths(model)], notEvaluated);
+  return evaluatePaths([...backupPaths(model), ...logStorePaths(model), ...csiDriverPaths(model), ...trustPaths(model)], notEvaluated);
 }
 
 /** Each CSI driver role may make the calls its driver makes, and none of the forbidden ones. */

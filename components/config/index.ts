@@ -6,6 +6,7 @@ import { EngineConfig, EngineHost, engineHostRules, engineSchema } from "./engin
 import { ConfigError, formatIssues, plaintextCredentialLine, PROJECT } from "./errors";
 import { ExistingClusterConfig, existingClusterSchema } from "./existing";
 import { bool, oneOf, Rules, section, text, withRules } from "./fields";
+import { LogsConfig, logsSchema } from "./logs";
 import { MonitoringConfig, monitoringSchema } from "./monitoring";
 import { NetworkConfig, networkSchema } from "./network";
 import {
@@ -31,6 +32,7 @@ export * from "./engine";
 export * from "./errors";
 export * from "./existing";
 export * from "./kubernetes-versions";
+export * from "./logs";
 export { isCredential, JSON_FORM } from "./fields";
 export type { ContainerResources } from "./fields";
 export * from "./monitoring";
@@ -83,6 +85,8 @@ export interface EksPlatformConfig extends WorkloadsConfig {
   storage: StorageConfig;
   /** The CI runner inside the VPC that reaches the private API endpoint. */
   ciRunner: CiRunnerConfig;
+  /** CloudWatch Logs and the Object Lock bucket the engine's log shipper writes to. */
+  logs: LogsConfig;
   /**
    * The first `up` of the stack, from outside the VPC: only the platform side (AWS), no Kubernetes
    * provider, object or chart. Set for that one run (docs/deploy.md), never in a committed stack file.
@@ -106,6 +110,7 @@ export const EKS_SECTIONS = {
   engineNodes: "describe the prepared engine nodes in existingCluster.engineNode (see the engineNodeRequirements output)",
   storage: "map the cluster's StorageClasses in existingCluster.storageClasses",
   ciRunner: "CI reaches a cluster that exists through that cluster's own network; no runner is created",
+  logs: "the engine's log shipper writes to stdout; ship it with the cluster's own log pipeline (docs/workloads.md)",
 } as const;
 
 /** Keys of the eks mode that are optional there and refused in existing mode, with the reason. */
@@ -199,6 +204,7 @@ function buildPlatformSchema({ prod, mode }: SchemaMode) {
           )
       : other,
     ciRunner: eks ? ciRunnerSchema().describe("The CodeBuild-hosted GitHub Actions runner inside the VPC that runs this stack's preview and deploy jobs (eks mode).") : other,
+    logs: eks ? logsSchema({ prod }).describe("Where the engine's logs survive their node: CloudWatch Logs and an S3 Object Lock bucket (eks mode).") : other,
     monitoring: monitoringSchema({ prod }).describe("The Prometheus stack: charts, Prometheus, Alertmanager and its receivers, exporters, adapter."),
     redis: redisSchema({ prod }).describe("Redis, with Sentinel in production."),
     timescaledb: timescaleDbSchema({ prod, backups: !existing }).describe("TimescaleDB on CloudNativePG."),
