@@ -168,7 +168,10 @@ describe("trading engine StatefulSet", () => {
     expect(shipper.resources.limits).toEqual({ cpu: "200m", memory: "256Mi" });
     expect(shipper.volumeMounts).toContainEqual({ name: "logs", mountPath: "/var/log/trading", readOnly: true });
     const config = inv.k8s("kubernetes:core/v1:ConfigMap", "fluent-bit-config").data["fluent-bit.conf"];
-    expect(config).toContain("Path          /var/log/trading/*.log");
+    // Built alone, without a log sink: the application log and the audit stream are tailed apart and go to stdout.
+    expect(config).toMatch(/Tag +app\n +Path +\/var\/log\/trading\/app\.log\n/);
+    expect(config).toMatch(/Tag +audit\n +Path +\/var\/log\/trading\/audit\/\*\.log\n/);
+    expect(config).toMatch(/Name +stdout\n +Match +\*/);
   });
 
   it("keeps logs and data on fast-ssd and shares reference data over EFS", () => {

@@ -25,7 +25,8 @@ const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 /** The inventory with its bucket policy's key statements replaced by the old one. */
 function withOldBucketPolicy(inventory: InventoryEntry[]): InventoryEntry[] {
   return inventory.map((e) => {
-    if (e.type !== BUCKET_POLICY) return e;
+    // The backup bucket's (the engine's audit bucket has its own paths).
+    if (e.type !== BUCKET_POLICY || e.name !== "timescaledb-backups") return e;
     const policy = JSON.parse(String(e.inputs.policy)) as { Statement: { Sid: string; Resource: string | string[] }[] };
     const bucketArn = `arn:aws:s3:::${String(e.inputs.bucket)}`;
     const sse = inventory.find((s) => s.type.endsWith(":BucketServerSideEncryptionConfiguration") && s.inputs.bucket === e.inputs.bucket)!;

@@ -68,7 +68,7 @@ describe("the backup store on the platform side", () => {
   });
 
   it("hands the workload plain values: the ObjectStore's path, region and the Cluster's wait for the pod-identity association", () => {
-    const association = run.inventory.find((e) => e.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")!;
+    const association = run.inventory.find((e) => e.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation" && e.inputs.namespace === "hft-data")!;
     const cluster = run.inventory.find((e) => e.type === "kubernetes:postgresql.cnpg.io/v1:Cluster")!;
     expect(cluster.dependsOn).toContain(association.urn);
     expect(run.outputs.timescaledbBackupBucket).toMatch(/^hft-prod-timescaledb-backups-/);

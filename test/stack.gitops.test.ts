@@ -55,7 +55,8 @@ describe("GitOps export in eks mode", () => {
   });
 
   it("keeps the TimescaleDB backups of the eks mode", () => {
-    expect(inv.all("aws:s3/bucket:Bucket")).toHaveLength(1);
+    // The backup bucket and the engine's audit bucket.
+    expect(inv.all("aws:s3/bucket:Bucket").map((b) => b.name).sort()).toEqual(["hft-audit", "timescaledb-backups"]);
     // The database's, and the restore drill's read-only source on the same destination.
     expect(inv.all("kubernetes:barmancloud.cnpg.io/v1:ObjectStore").map((o) => (o.inputs as any).metadata.namespace)).toEqual(["hft-data", "hft-restore-drill"]);
   });
