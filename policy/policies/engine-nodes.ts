@@ -61,7 +61,7 @@ const engineNodeGroupScheduling = resourceRule<EngineNodeGroup, { nodeGroupNames
 );
 
 /** The stack's engine node groups, each with the launch template it depends on (its launchTemplate.id comes from it). */
-function engineGroups(resources: PolicyResource[], names: string[]): { group: PolicyResource; template?: PolicyResource }[] {
+export function engineGroups(resources: PolicyResource[], names: string[]): { group: PolicyResource; template?: PolicyResource }[] {
   return resources
     .filter((r) => r.type === NODE_GROUP && isEngineNodeGroup(r.name, r.props as EngineNodeGroup, names))
     .map((group) => ({ group, template: group.dependencies.find((d) => d.type === LAUNCH_TEMPLATE) }));

@@ -6,6 +6,7 @@ import { dataProtectionPolicies } from "./data-protection";
 import { dataStorePolicies } from "./data-stores";
 import { engineIsolationPolicies } from "./engine-isolation";
 import { engineLatencyPolicies } from "./engine-latency";
+import { engineLocalityPolicies } from "./engine-locality";
 import { engineNodePolicies } from "./engine-nodes";
 import { exposurePolicies } from "./exposure";
 import { iamPolicies } from "./iam";
@@ -31,6 +32,7 @@ export const allPolicies: HftPolicy[] = [
   ...engineLatencyPolicies,
   ...engineNodePolicies,
   ...engineIsolationPolicies,
+  ...engineLocalityPolicies,
   ...dataProtectionPolicies,
   ...exposurePolicies,
   ...iamPolicies,

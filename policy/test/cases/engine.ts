@@ -3,7 +3,9 @@ import { K8S } from "../../kubernetes";
 import { AWS } from "../../policies/aws";
 import * as aws from "../fixtures/aws";
 import * as k from "../fixtures/kubernetes";
+import { resource } from "../harness";
 import { Case, of } from "./case";
+import { cnpgCluster } from "./data-protection";
 
 const pod = (w: any) => w.spec.template.spec;
 const main = (w: any) => w.spec.template.spec.containers[0];
@@ -14,6 +16,22 @@ const verifiedAffinity = (value: string) => ({
 });
 
 const engine = (mutate: (w: any) => void = () => {}) => of(K8S.statefulSet, k.statefulSet(), mutate, "trading-engine");
+
+const zonePreference = (zone: string) => ({
+  preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: [zone] }] } }],
+});
+
+/** The engine node group in a us-east-1a subnet, Redis preferring `redisZone` and the database `databaseZone`. */
+function dataStoresBeside(redisZone: string, databaseZone: string) {
+  const subnet = resource("aws:ec2/subnet:Subnet", { availabilityZone: "us-east-1a", cidrBlock: "10.30.0.0/19" }, "hft-private-0");
+  const group = resource(AWS.nodeGroup, aws.engineNodeGroup(), "hft-engine", { dependencies: [subnet.urn] });
+  const redis = k.statefulSet();
+  redis.metadata = { name: "redis", namespace: "hft-cache" };
+  redis.spec!.template!.spec!.affinity = { nodeAffinity: zonePreference(redisZone) } as never;
+  const database: any = cnpgCluster();
+  database.spec.affinity = { nodeAffinity: zonePreference(databaseZone) };
+  return [subnet, group, resource(K8S.statefulSet, redis, "redis"), resource("kubernetes:postgresql.cnpg.io/v1:Cluster", database, "timescaledb")];
+}
 
 export const ENGINE_CASES: Case[] = [
   {
@@ -109,5 +127,12 @@ export const ENGINE_CASES: Case[] = [
     violating: () =>
       aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(`${aws.ENGINE_KUBELET}    flags:\n      - --node-labels=node-type=high-performance,hft-platform/latency-verified=true\n`)) }),
     message: /the NodeConfig's kubelet flags set hft-platform\/latency-verified themselves/,
+  },
+  {
+    rule: "engine-data-store-zone",
+    compliant: () => dataStoresBeside("us-east-1a", "us-east-1a"),
+    // The database's first instance, its initial primary, steered a zone away from the engine.
+    violating: () => dataStoresBeside("us-east-1a", "us-east-1b"),
+    message: /Cluster hft-data\/timescaledb prefers zone us-east-1b, not the engine's us-east-1a/,
   },
 ];

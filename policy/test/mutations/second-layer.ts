@@ -195,6 +195,18 @@ export const SECOND_LAYER_MUTATIONS: Mutation[] = [
     kind: "value",
     apply: (inv) => editUserData(inv, (t) => t.replace("--node-labels=node-type=high-performance", "--node-labels=node-type=high-performance,hft-platform/latency-verified=true")),
   },
+  {
+    name: "steer the Redis master a zone away from the engine",
+    rule: "engine-data-store-zone",
+    kind: "value",
+    apply: (inv) => {
+      const redis = find(inv, "StatefulSet redis", (e) => e.type === K8S.statefulSet && e.inputs.metadata?.name === "redis");
+      for (const term of enginePod(redis).affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution) {
+        for (const expression of term.preference.matchExpressions) expression.values = ["us-east-1b"];
+      }
+      return redis.urn;
+    },
+  },
   // data protection
   {
     name: "unprotect the database Cluster",
