@@ -27,7 +27,7 @@ function preferredZones(affinity: NodeAffinity | undefined): string[] {
 /** The node affinity of a data store: a StatefulSet's pod template, or a CloudNativePG Cluster's operator-level affinity. */
 function nodeAffinityOf(resource: PolicyResource): NodeAffinity | undefined {
   if (resource.type === DATA.cnpgCluster) return (resource.props as { spec?: { affinity?: { nodeAffinity?: NodeAffinity } } }).spec?.affinity?.nodeAffinity;
-  return podSpecOf(resource.type, resource.props as never).affinity?.nodeAffinity as NodeAffinity | undefined;
+  return podSpecOf(resource.type, resource.props as never).affinity?.nodeAffinity;
 }
 
 const engineDataStoreZone = stackRule<{ nodeGroupNames: string[]; dataStores: { kind: string; namespace: string; name: string }[] }>(
