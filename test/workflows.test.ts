@@ -82,9 +82,9 @@ function documentedPolicy(name: string, values: Record<string, string>): PolicyD
 }
 
 /**
- * Evaluates a job `if` that is a conjunction of `context.path == 'literal'` terms against an event
- * payload. Anything else throws, so a condition this test cannot read fails the test rather than
- * passing it unread.
+ * Evaluates a job `if` that is a disjunction (`||`) of conjunctions of `context.path == 'literal'`
+ * terms against an event payload. Anything else throws, so a condition this test cannot read fails
+ * the test rather than passing it unread.
  */
 function evaluateConjunction(expression: string, context: Record<string, unknown>): boolean {
   const operand = (token: string): unknown => {
@@ -93,11 +93,13 @@ function evaluateConjunction(expression: string, context: Record<string, unknown
     if (!/^[a-z_]+(\.[a-z_]+)+$/.test(token)) throw new Error(`cannot evaluate operand ${token}`);
     return token.split(".").reduce<any>((node, key) => node?.[key], context);
   };
-  return expression.split("&&").every((term) => {
-    const m = /^\s*(\S+)\s*==\s*(\S+)\s*$/.exec(term);
-    if (!m) throw new Error(`cannot evaluate term ${term}`);
-    return operand(m[1]) === operand(m[2]);
-  });
+  return expression.split("||").some((conjunction) =>
+    conjunction.split("&&").every((term) => {
+      const m = /^\s*(\S+)\s*==\s*(\S+)\s*$/.exec(term);
+      if (!m) throw new Error(`cannot evaluate term ${term}`);
+      return operand(m[1]) === operand(m[2]);
+    }),
+  );
 }
 
 /** The runner check's script, run with the given repository variables. */
@@ -113,7 +115,11 @@ function jobFor(file: string, name: string, entry: CiStack, vars: Record<string,
   return {
     label: expand(job["runs-on"], context),
     environment: expand(job.environment ?? "", context),
-    step: (action: string) => Object.fromEntries(Object.entries(stepsUsing(job, action)[0].with ?? {}).map(([k, v]) => [k, expand(String(v), context)])),
+    // The step of that action that runs a command (pulumi/actions also appears to install the CLI alone).
+    step: (action: string) => {
+      const found = stepsUsing(job, action);
+      return Object.fromEntries(Object.entries((found.find((s) => s.with?.command) ?? found[0]).with ?? {}).map(([k, v]) => [k, expand(String(v), context)]));
+    },
   };
 }
 
@@ -147,7 +153,8 @@ describe("every workflow", () => {
   });
 
   it("creates a missing stack on first use", () => {
-    const pulumiSteps = allJobs.flatMap(({ job }) => stepsUsing(job, "pulumi/actions"));
+    // The steps that run a command: up.yml's production job also uses the action to install the CLI alone.
+    const pulumiSteps = allJobs.flatMap(({ job }) => stepsUsing(job, "pulumi/actions")).filter((s) => s.with?.command);
     expect(pulumiSteps).toHaveLength(CLOUD_JOBS.length);
     // `upsert` is an input of pulumi/actions v7.0.0 (action.yml at 8e5e406f, read 2026-11-30).
     for (const step of pulumiSteps) expect(step.with).toMatchObject({ upsert: true, policyPacks: "policy" });
@@ -379,8 +386,9 @@ describe("up", () => {
     },
   });
 
-  it("is started by `checks` on main only, never by a push", () => {
-    expect(wf.on).toEqual({ workflow_run: { workflows: ["checks"], types: ["completed"], branches: ["main"] } });
+  it("is started by `checks` on main, or by hand (the trading-session override), never by a push", () => {
+    expect(wf.on.workflow_run).toEqual({ workflows: ["checks"], types: ["completed"], branches: ["main"] });
+    expect(Object.keys(wf.on).sort()).toEqual(["workflow_dispatch", "workflow_run"]);
     expect(workflow("checks.yml").on.push).toEqual({ branches: ["main"] });
   });
 
@@ -393,11 +401,17 @@ describe("up", () => {
     expect(evaluateConjunction(condition, payload({ event: "pull_request" }))).toBe(false);
     expect(evaluateConjunction(condition, payload({ head_repository: { full_name: "fork/hft-platform" } }))).toBe(false);
     expect(evaluateConjunction(condition, payload({ head_branch: "feature" }))).toBe(false);
+    // By hand: from main only (a step then requires `checks` to have passed for the commit).
+    const dispatch = (ref: string) => ({ github: { event_name: "workflow_dispatch", ref, repository: "acme/hft-platform", event: {} } });
+    expect(evaluateConjunction(condition, dispatch("refs/heads/main"))).toBe(true);
+    expect(evaluateConjunction(condition, dispatch("refs/heads/feature"))).toBe(false);
+    const checksPassed = wf.jobs.checked.steps.find((s) => s.run?.includes("gh run list"));
+    expect(checksPassed?.run).toMatch(/--workflow checks\.yml --commit "\$SHA" --status success/);
   });
 
   it("deploys the commit `checks` passed, development stacks before production ones", () => {
-    expect(wf.jobs.checked.outputs?.sha).toBe("${{ github.event.workflow_run.head_sha }}");
-    expect(stepsUsing(wf.jobs.checked, "actions/checkout")[0].with?.ref).toBe("${{ github.event.workflow_run.head_sha }}");
+    expect(wf.jobs.checked.outputs?.sha).toBe("${{ github.event.workflow_run.head_sha || github.sha }}");
+    expect(stepsUsing(wf.jobs.checked, "actions/checkout")[0].with?.ref).toBe("${{ github.event.workflow_run.head_sha || github.sha }}");
     expect(wf.jobs.development.needs).toBe("checked");
     expect(wf.jobs.production.needs).toEqual(["checked", "development"]);
     expect(wf.jobs.production.if).toContain("needs.development.result == 'success' || needs.development.result == 'skipped'");

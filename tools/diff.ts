@@ -17,6 +17,7 @@ import { REPO_ROOT } from "./harness";
 import { InventoryEntry, SECRET_PLACEHOLDER } from "./inventory";
 import { Finding } from "./policy-engine";
 import { renderBoth } from "./diff-render";
+import { impactLine, TradingImpact, tradingImpact } from "./disruption";
 import { runGate } from "./policy-gate";
 
 export interface FieldChange {
@@ -44,6 +45,8 @@ export interface StackDiff {
   policy?: { appeared: Finding[]; resolved: Finding[] };
   /** Capacity verdict and monthly cost before and after. */
   models?: ModelDiff;
+  /** What the change does to the trading path (tools/disruption.ts); absent when not compared. */
+  trading?: TradingImpact;
 }
 
 type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
@@ -127,7 +130,9 @@ function resourceLine(r: ResourceRef): string {
 }
 
 export function markdownReport(diffs: StackDiff[], base: string): string {
-  const lines = [`## Offline preview diff against \`${base}\``, ""];
+  const lines = [`## Offline preview diff against \`${base}\``, "", "Trading path (disruptive: replaces or restarts an engine pod or node, fails Redis or the database over, or changes the engine's Services or network policies):", ""];
+  for (const d of diffs) lines.push(impactLine(d.stack, d.trading));
+  lines.push("");
   for (const d of diffs) {
     lines.push(`### Stack \`${d.stack}\``, "");
     if (d.models) lines.push(modelDiffLine(d.models), "");
@@ -197,13 +202,16 @@ async function main(): Promise<void> {
       const empty = { stack, added: [], removed: [], changed: [], unchanged: 0 };
       if ("error" in before) diffs.push({ ...empty, error: `base render failed: ${before.error}` });
       else if ("error" in after) diffs.push({ ...empty, error: `head render failed: ${after.error}` });
-      else
+      else {
+        const diff = diffInventories(stack, before.inventory, after.inventory);
         diffs.push({
-          ...diffInventories(stack, before.inventory, after.inventory),
+          ...diff,
+          trading: tradingImpact(diff, before.inventory, after.inventory),
           policy: await policyDiff(stack, inventoryFile(before), inventoryFile(after)),
           // The base's models read its own stack file, kept with its render.
           models: modelDiff(stack, before.inventory, after.inventory, "configDir" in before ? before.configDir : REPO_ROOT, REPO_ROOT),
         });
+      }
     }
     console.log(values.json ? JSON.stringify({ base, stacks: diffs }, null, 2) : markdownReport(diffs, base));
     console.error(`diff: ${stacks.length} stack(s) against ${base} in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -22,6 +22,7 @@ import {
 import { RedisConfig, redisSchema } from "./redis";
 import { credentialFields, otherKeyProblems } from "./stack-file";
 import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./storage";
+import { TradingSessionConfig, tradingSessionSchema } from "./trading-session";
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
 
 export * from "./arn";
@@ -43,6 +44,7 @@ export * from "./redis";
 export * from "./stack-file";
 export * from "./storage";
 export * from "./timescaledb";
+export * from "./trading-session";
 
 /**
  * The whole stack configuration, read once from `Pulumi.<stack>.yaml`, validated and defaulted.
@@ -69,6 +71,8 @@ interface WorkloadsConfig {
   engine: EngineConfig;
   monitoring: MonitoringConfig;
   redis: RedisConfig;
+  /** When the market is open: what the prod deploy does not disrupt (tools/trading-session.ts). */
+  tradingSession: TradingSessionConfig;
   /**
    * GitOps export: the workloads' Kubernetes provider writes every object as YAML under this
    * directory (relative to the project) instead of applying it to the cluster.
@@ -209,6 +213,7 @@ function buildPlatformSchema({ prod, mode }: SchemaMode) {
     redis: redisSchema({ prod }).describe("Redis, with Sentinel in production."),
     timescaledb: timescaleDbSchema({ prod, backups: !existing }).describe("TimescaleDB on CloudNativePG."),
     engine: engineSchema({ prod, existing }).describe("The trading engine."),
+    tradingSession: tradingSessionSchema({ prod }),
     clusterMode: oneOf(CLUSTER_MODES).default("eks").describe("eks: this program creates the EKS cluster; existing: the workloads go to a cluster reached through a kubeconfig."),
     existingCluster: existing ? existingClusterSchema().describe("The cluster the workloads go to (existing mode).") : other,
     renderYamlToDirectory: text(
