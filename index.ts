@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CertManager } from "./components/cert-manager";
 import { loadPlatformConfig } from "./components/config";
 import { ENGINE_APP, TRADING_NAMESPACE, TradingEngine } from "./components/engine";
 import { eksFoundation, existingClusterFoundation } from "./components/foundation";
 import { selectorLabels, standardLabels } from "./components/k8s/labels";
 import { PlatformNamespace } from "./components/k8s/namespace";
 import { WorkloadCluster } from "./components/k8s/workload-cluster";
-import { Monitoring } from "./components/monitoring";
+import { MONITORING_NAMESPACE, Monitoring } from "./components/monitoring";
 import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
 import { Redis } from "./components/redis";
 import { DRILL_CLUSTER, DRILL_NAMESPACE } from "./components/restore-drill";
@@ -36,7 +37,22 @@ function deployWorkloads(cluster: WorkloadCluster) {
   // Volumes need their StorageClasses.
   const afterStorage = { dependsOn: foundation.ready };
 
-  const monitoring = new Monitoring("hft", { ...config.monitoring, cluster, protect }, afterStorage);
+  // The platform's certificate issuer: the metrics adapter's serving certificate, the backup plugin's mTLS.
+  const certManager = new CertManager(
+    "hft",
+    {
+      ...config.certManager,
+      network: cluster.network,
+      monitoringNamespace: MONITORING_NAMESPACE,
+      highlyAvailable: protect,
+      provider: cluster.provider,
+      // Its objects were children of the PostgreSQL operator's component until the adapter needed it too.
+      formerParent: pulumi.createUrn("timescaledb-operator", "hft:platform:PostgresOperator", pulumi.createUrn("timescaledb", "hft:platform:TimescaleDb")),
+    },
+    afterStorage,
+  );
+
+  const monitoring = new Monitoring("hft", { ...config.monitoring, cluster, protect, certManager }, afterStorage);
 
   // The engine's namespace exists before the data stores, which put the engine's client Secrets in it.
   const tradingNamespace = new PlatformNamespace(TRADING_NAMESPACE, {
@@ -62,8 +78,8 @@ function deployWorkloads(cluster: WorkloadCluster) {
       monitoring: monitoring.handle,
       cluster,
       backups:
-        store && backup && charts.barmanCloud && charts.certManager
-          ? { ...backup, charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager }, store }
+        store && backup && charts.barmanCloud
+          ? { ...backup, charts: { barmanCloud: charts.barmanCloud }, certManager, store }
           : undefined,
       protect,
     },
@@ -85,7 +101,7 @@ function deployWorkloads(cluster: WorkloadCluster) {
     },
     afterStorage,
   );
-  return { monitoring, redis, timescaledb, engine };
+  return { certManager, monitoring, redis, timescaledb, engine };
 }
 
 export const vpcId = foundation.aws?.vpcId;

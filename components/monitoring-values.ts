@@ -99,7 +99,19 @@ export interface GrafanaValues {
   containerSecurityContext: ContainerSecurityContext;
   extraEmptyDirMounts: { name: string; mountPath: string }[];
   testFramework: { enabled: boolean };
-  sidecar: { resources: ResourceRequirements; securityContext: ContainerSecurityContext };
+  rbac: { namespaced: boolean; useExistingRole: string };
+  sidecar: {
+    resources: ResourceRequirements;
+    securityContext: ContainerSecurityContext;
+    dashboards: SidecarWatch;
+    datasources: SidecarWatch;
+  };
+}
+
+/** Where a Grafana sidecar looks for its objects (grafana chart `sidecar.<kind>.searchNamespace` and `.resource`). */
+export interface SidecarWatch {
+  searchNamespace: string[];
+  resource: "configmap" | "secret" | "both";
 }
 
 /** Alertmanager's configuration file (alertmanager.yml), as the chart renders `alertmanager.config`. */
@@ -127,6 +139,7 @@ export interface PrometheusAdapterValues {
   podSecurityContext: PodSecurityContext;
   securityContext: ContainerSecurityContext;
   podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
+  certManager: { enabled: boolean };
 }
 
 export interface AdapterRule {

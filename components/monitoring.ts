@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { CertManager } from "./cert-manager";
 import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
 import { clockAlerts } from "./clock-alerts";
 import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
@@ -28,6 +29,8 @@ const ADAPTER = "prometheus-adapter";
 export const PROMETHEUS_SERVICE = { name: `${STACK}-prometheus`, port: 9090 } as const;
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 const RECEIVER_SECRET = "alertmanager-receivers";
+/** The Role Grafana's sidecars are bound to: ConfigMaps in `monitoring`, nothing else. */
+export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar";
 /** Where the operator mounts `alertmanagerSpec.secrets` inside Alertmanager pods. */
 const RECEIVER_SECRET_DIR = `/etc/alertmanager/secrets/${RECEIVER_SECRET}`;
 
@@ -46,6 +49,8 @@ export const ENGINE_LATENCY_METRIC = {
 export interface MonitoringArgs extends MonitoringConfig {
   /** Provider, StorageClasses, and the node range (kubelets, node-exporter, the API server's endpoints) and Service range. */
   cluster: WorkloadCluster;
+  /** Issues the adapter's serving certificate; cainjector puts its CA in the adapter's APIService. */
+  certManager: CertManager;
   /** Production: metric and alert volumes survive their StatefulSets. */
   protect: boolean;
 }
@@ -118,6 +123,7 @@ export class Monitoring extends pulumi.ComponentResource {
         : undefined;
 
     this.networkPolicies(namespace.name, labels, args, inNamespace);
+    const grafanaRole = this.grafanaSidecarRole(namespace.name, labels, inNamespace);
 
     this.kubePrometheusStack = new k8s.helm.v4.Chart(
       STACK,
@@ -131,7 +137,7 @@ export class Monitoring extends pulumi.ComponentResource {
         parent: this,
         provider: args.cluster.provider,
         // Grafana and Alertmanager mount these Secrets by name; node-exporter lands in its own namespace.
-        dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, ...(receiverSecret ? [receiverSecret] : [])],
+        dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, grafanaRole, ...(receiverSecret ? [receiverSecret] : [])],
       },
     );
 
@@ -144,8 +150,8 @@ export class Monitoring extends pulumi.ComponentResource {
         namespace: namespace.name,
         values: prometheusAdapterValues(args) as unknown as Record<string, pulumi.Input<unknown>>,
       },
-      // Its queries go to the stack's Prometheus.
-      { parent: this, provider: args.cluster.provider, dependsOn: [this.kubePrometheusStack] },
+      // Its queries go to the stack's Prometheus; its Issuers and Certificates need cert-manager serving.
+      { parent: this, provider: args.cluster.provider, dependsOn: [this.kubePrometheusStack, args.certManager.chart, args.certManager.ready] },
     );
 
     this.handle = { namespace: MONITORING_NAMESPACE, crds: this.kubePrometheusStack };
@@ -155,6 +161,21 @@ export class Monitoring extends pulumi.ComponentResource {
       clockAlerts(args.clock),
     );
     this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
+  }
+
+  /**
+   * What Grafana's dashboard and datasource sidecars may do: read ConfigMaps in `monitoring`, where
+   * kube-prometheus-stack puts its dashboards and datasources. The chart's own Role (and, unless
+   * `rbac.namespaced`, its ClusterRole) grants get/list/watch on `configmaps` and `secrets` whatever
+   * the sidecars read (grafana 12.11.1, templates/role.yaml and clusterrole.yaml, read 2026-12-07),
+   * so the chart binds this Role instead (`rbac.useExistingRole`): no Secret in any namespace.
+   */
+  private grafanaSidecarRole(namespace: pulumi.Input<string>, labels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.rbac.v1.Role {
+    return new k8s.rbac.v1.Role(
+      GRAFANA_SIDECAR_ROLE,
+      { metadata: { name: GRAFANA_SIDECAR_ROLE, namespace, labels }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }] },
+      opts,
+    );
   }
 
   /**
@@ -361,7 +382,18 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
       extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
       // A Helm test hook: never run by the v4 Chart.
       testFramework: { enabled: false },
-      sidecar: { resources: resources(SIDECAR_RESOURCES), securityContext: restrictedContainerSecurityContext(IDS.grafana) },
+      // A Role and RoleBinding in `monitoring` instead of the chart's ClusterRole on configmaps and
+      // secrets in every namespace (grafana 12.11.1 clusterrole.yaml renders only without
+      // rbac.namespaced; rolebinding.yaml binds useExistingRole; read 2026-12-07).
+      rbac: { namespaced: true, useExistingRole: GRAFANA_SIDECAR_ROLE },
+      sidecar: {
+        resources: resources(SIDECAR_RESOURCES),
+        securityContext: restrictedContainerSecurityContext(IDS.grafana),
+        // kube-prometheus-stack 88.5.3 sets dashboards.searchNamespace to ALL; its dashboards and
+        // datasource ConfigMaps are in the release namespace. ConfigMaps only: the Role has no Secrets.
+        dashboards: { searchNamespace: [MONITORING_NAMESPACE], resource: "configmap" },
+        datasources: { searchNamespace: [MONITORING_NAMESPACE], resource: "configmap" },
+      },
     },
     "kube-state-metrics": {
       // kube_node_labels carries no label unless allow-listed: the clock alerts tell engine nodes by node-type, the
@@ -413,5 +445,10 @@ export function prometheusAdapterValues(args: MonitoringArgs): PrometheusAdapter
     podSecurityContext: restrictedPodSecurityContext(IDS.adapter),
     securityContext: restrictedContainerSecurityContext(IDS.adapter),
     podDisruptionBudget: { enabled: args.adapter.replicas > 1, maxUnavailable: 1 },
+    // The chart's own cert-manager Issuers and Certificates (templates/certmanager.yaml at 5.3.0): a
+    // serving certificate mounted by the adapter, and cert-manager.io/inject-ca-from on its
+    // APIService, which then has a caBundle and no insecureSkipTLSVerify (custom-metrics-apiservice.yaml
+    // renders `insecureSkipTLSVerify: true` unless tls.enable or certManager.enabled; read 2026-12-07).
+    certManager: { enabled: true },
   };
 }

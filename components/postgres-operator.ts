@@ -5,7 +5,7 @@ import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
 import { apiServerPorts, ClusterNetwork, DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
-import { container, restrictedPodSecurityContext } from "./k8s/pod";
+import type { CertManager } from "./cert-manager";
 
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -13,8 +13,8 @@ type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgress
 export interface PostgresOperatorArgs {
   /** Exact version of the CloudNativePG chart. */
   cloudnativePg: string;
-  /** Exact chart versions of the Barman Cloud plugin and of cert-manager (its TLS): installed only when backups need them. */
-  backupPlugin?: { barmanCloud: string; certManager: string };
+  /** The Barman Cloud plugin's exact chart version, and the cert-manager that issues its TLS: only when backups need them. */
+  backupPlugin?: { barmanCloud: string; certManager: CertManager };
   /** Where the API server calls webhooks from and listens (the node range), and the Service range (the API's ClusterIP). */
   network: ClusterNetwork;
   monitoring: MonitoringHandle;
@@ -24,16 +24,14 @@ export interface PostgresOperatorArgs {
 }
 
 export const CNPG_NAMESPACE = "cnpg-system";
-export const CERT_MANAGER_NAMESPACE = "cert-manager";
 /** The plugin's name as Clusters, Backups and ObjectStores refer to it. */
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 /** CloudNativePG labels every instance pod with this (jobs and poolers get other values). */
 export const CNPG_INSTANCE_POD = { "cnpg.io/podRole": "instance" } as const;
 
 const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
-const JETSTACK_REPO = "https://charts.jetstack.io";
-/** Ports from the charts' defaults: operator webhook and metrics, plugin gRPC, cert-manager webhook and metrics. */
-const PORTS = { cnpgWebhook: 9443, cnpgMetrics: 8080, instanceStatus: 8000, plugin: 9090, certManagerWebhook: 10250, certManagerMetrics: 9402 } as const;
+/** Ports from the charts' defaults: operator webhook and metrics, plugin gRPC. */
+const PORTS = { cnpgWebhook: 9443, cnpgMetrics: 8080, instanceStatus: 8000, plugin: 9090 } as const;
 
 /** Selector labels the charts put on their pods (`<chart name>` and the release name). */
 const OPERATOR_PODS = { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": "cnpg" };
@@ -44,8 +42,8 @@ const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, lim
 
 /**
  * The PostgreSQL operator stack, each piece from its pinned chart: the CloudNativePG operator
- * (cluster-wide) and, for backups, cert-manager (issues the mTLS certificates between operator and
- * plugin) and the Barman Cloud plugin in the operator's namespace, as the plugin requires. Every
+ * (cluster-wide) and, for backups, the Barman Cloud plugin in the operator's namespace, as the plugin
+ * requires, with its mTLS certificates from the platform's cert-manager. Every
  * namespace is restricted and default-deny, with exactly the traffic the controllers and webhooks need.
  */
 export class PostgresOperator extends pulumi.ComponentResource {
@@ -56,9 +54,6 @@ export class PostgresOperator extends pulumi.ComponentResource {
   readonly operator: k8s.helm.v4.Chart;
   /** Creates the barmancloud.cnpg.io CRD and the plugin: ObjectStores and plugin backups depend on it. Only with backupPlugin. */
   readonly barmanCloud?: k8s.helm.v4.Chart;
-  readonly certManager?: k8s.helm.v4.Chart;
-  /** Completes once cert-manager's webhook answers with its CA injected: the plugin's Issuer and Certificates wait for it. */
-  readonly certManagerReady?: k8s.batch.v1.Job;
 
   constructor(name: string, args: PostgresOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:PostgresOperator", name, {}, opts);
@@ -67,11 +62,6 @@ export class PostgresOperator extends pulumi.ComponentResource {
     const apiServer = apiServerEgress(args.network);
     // Webhook calls come from the API server's addresses in the node range (the control plane's ENIs on EKS).
     const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.network.nodeCidr } }];
-
-    if (args.backupPlugin) {
-      this.certManager = this.certManagerChart(args, args.backupPlugin.certManager, replicas, { apiServer, fromApiServer, k8sOpts });
-      this.certManagerReady = this.certManagerApiCheck(args.backupPlugin.certManager, this.certManager, k8sOpts);
-    }
 
     const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
     const cnpgNs = new PlatformNamespace(
@@ -125,7 +115,7 @@ export class PostgresOperator extends pulumi.ComponentResource {
         { ...k8sOpts, dependsOn: [cnpgNs] },
       );
     }
-    if (args.backupPlugin && this.certManagerReady) {
+    if (args.backupPlugin) {
       this.barmanCloud = new k8s.helm.v4.Chart(
         "barman-cloud",
         {
@@ -142,111 +132,11 @@ export class PostgresOperator extends pulumi.ComponentResource {
         },
         // Its Issuer and Certificates need cert-manager's webhook serving with its CA injected (else
         // "x509: certificate signed by unknown authority" on a fresh cluster); it registers with the operator.
-        { ...k8sOpts, dependsOn: [cnpgNs, this.certManager!, this.certManagerReady, this.operator] },
+        { ...k8sOpts, dependsOn: [cnpgNs, args.backupPlugin.certManager.chart, args.backupPlugin.certManager.ready, this.operator] },
       );
     }
 
     this.registerOutputs({ namespace: this.namespace });
-  }
-
-  /** cert-manager in its own restricted namespace, with the traffic its webhook and controllers need. */
-  private certManagerChart(
-    args: PostgresOperatorArgs,
-    version: string,
-    replicas: number,
-    ctx: { apiServer: NetworkPolicyEgressRule; fromApiServer: NetworkPolicyPeer[]; k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider } },
-  ): k8s.helm.v4.Chart {
-    const certManagerLabels = standardLabels({ name: "cert-manager", component: "certificates" });
-    const certManagerNs = new PlatformNamespace(
-      CERT_MANAGER_NAMESPACE,
-      { name: CERT_MANAGER_NAMESPACE, labels: certManagerLabels, podSecurity: "restricted", provider: args.provider },
-      { parent: this },
-    );
-    // Every pod in the namespace is a cert-manager controller: one policy fits them all.
-    this.policy("cert-manager", CERT_MANAGER_NAMESPACE, certManagerLabels, {}, [
-      { from: ctx.fromApiServer, ports: tcp(PORTS.certManagerWebhook) },
-      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.certManagerMetrics) },
-    ], [DNS_EGRESS, ctx.apiServer], ctx.k8sOpts, certManagerNs);
-    return new k8s.helm.v4.Chart(
-      "cert-manager",
-      {
-        chart: "cert-manager",
-        version,
-        repositoryOpts: { repo: JETSTACK_REPO },
-        namespace: CERT_MANAGER_NAMESPACE,
-        values: {
-          crds: { enabled: true, keep: true },
-          // Leader election defaults to kube-system; keep the Leases next to the controllers.
-          global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
-          // startupapicheck (and its RBAC) are Helm post-install hooks, which the v4 Chart omits
-          // (@pulumi/kubernetes 4.34.2 ChartArgs.includeHooks: "hooks are not supported" outside render
-          // mode): certManagerApiCheck runs the same check as a plain Job instead.
-          startupapicheck: { enabled: false },
-          replicaCount: replicas,
-          podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 },
-          resources: small("100m", "256Mi"),
-          webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 }, resources: small("50m", "64Mi") },
-          cainjector: { replicaCount: replicas, podDisruptionBudget: { enabled: args.highlyAvailable, minAvailable: 1 }, resources: small("100m", "256Mi") },
-          prometheus: { enabled: true, servicemonitor: { enabled: false } },
-        },
-      },
-      { ...ctx.k8sOpts, dependsOn: [certManagerNs] },
-    );
-  }
-
-  /**
-   * cert-manager's own start-up check, as the chart's hook would run it (templates/startupapicheck-*.yaml
-   * at v1.21.1, read 2026-11-30): `cmctl check api` makes dry-run CertificateRequests until the webhook
-   * accepts them, which needs the webhook serving and cainjector's CA in the webhook configuration.
-   * pulumi-kubernetes waits for a Job to complete (await/job.go), so dependents start after it.
-   */
-  private certManagerApiCheck(version: string, chart: k8s.helm.v4.Chart, k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.batch.v1.Job {
-    const name = "cert-manager-startupapicheck";
-    const labels = standardLabels({ name: "cert-manager", component: "startupapicheck" });
-    const meta = { name, namespace: CERT_MANAGER_NAMESPACE, labels };
-    const account = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: true }, { ...k8sOpts, dependsOn: [chart] });
-    const role = new k8s.rbac.v1.Role(
-      name,
-      { metadata: meta, rules: [{ apiGroups: ["cert-manager.io"], resources: ["certificaterequests"], verbs: ["create"] }] },
-      { ...k8sOpts, dependsOn: [chart] },
-    );
-    const binding = new k8s.rbac.v1.RoleBinding(
-      name,
-      {
-        metadata: meta,
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: CERT_MANAGER_NAMESPACE }],
-      },
-      k8sOpts,
-    );
-    return new k8s.batch.v1.Job(
-      name,
-      {
-        metadata: meta,
-        spec: {
-          backoffLimit: 4,
-          template: {
-            metadata: { labels },
-            spec: {
-              restartPolicy: "OnFailure",
-              serviceAccountName: account.metadata.name,
-              securityContext: restrictedPodSecurityContext(),
-              containers: [
-                container({
-                  name: "startupapicheck",
-                  // The chart's image for this version: quay.io/jetstack/cert-manager-startupapicheck:<appVersion>.
-                  image: `quay.io/jetstack/cert-manager-startupapicheck:${version}`,
-                  args: ["check", "api", "--wait=1m", "-v"],
-                  env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
-                  resources: { cpu: "50m", memory: "64Mi" },
-                }),
-              ],
-            },
-          },
-        },
-      },
-      { ...k8sOpts, dependsOn: [chart, binding] },
-    );
   }
 
   private policy(

@@ -9,6 +9,7 @@ import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
 import { resources } from "./k8s/pod";
 import { engineZonePreference, WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
+import type { CertManager } from "./cert-manager";
 import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
 import { RestoreDrill } from "./restore-drill";
 import { timescaleDbAlerts } from "./timescaledb-alerts";
@@ -25,7 +26,7 @@ export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "bac
   /**
    * Base backups and continuous WAL archiving to S3, with credentials from EKS Pod Identity. Without
    * it (clusters that have neither) there is no bucket, role, ObjectStore, ScheduledBackup or WAL
-   * archiving, and neither the Barman Cloud plugin nor cert-manager is installed.
+   * archiving, and no Barman Cloud plugin.
    */
   backups?: TimescaleDbBackups;
   /** Production: the Cluster cannot be deleted by accident (the platform protects the backup bucket and key). */
@@ -33,8 +34,10 @@ export interface TimescaleDbArgs extends Omit<TimescaleDbConfig, "charts" | "bac
 }
 
 export interface TimescaleDbBackups extends Omit<TimescaleDbBackupConfig, "noncurrentVersionDays"> {
-  /** Exact chart versions of the Barman Cloud plugin and of cert-manager (the plugin's TLS). */
-  charts: { barmanCloud: string; certManager: string };
+  /** Exact chart version of the Barman Cloud plugin. */
+  charts: { barmanCloud: string };
+  /** Issues the plugin's mTLS certificates. */
+  certManager: CertManager;
   /** Where backups go, made on the platform side for the `BACKUP_CLIENT` service account. */
   store: TimescaleDbBackupStore;
 }
@@ -105,7 +108,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
       `${name}-operator`,
       {
         cloudnativePg: args.charts.cloudnativePg,
-        backupPlugin: args.backups?.charts,
+        backupPlugin: args.backups && { barmanCloud: args.backups.charts.barmanCloud, certManager: args.backups.certManager },
         network: args.cluster.network,
         monitoring: args.monitoring,
         highlyAvailable: args.instances > 1,

@@ -66,10 +66,9 @@ describe("cluster mode", () => {
     const dev = stackConfig("dev") as any;
     expectRejected("local", { "timescaledb.backup": dev.timescaledb.backup }, "timescaledb.backup", /not allowed: none with clusterMode "existing": backups go to S3 through EKS Pod Identity.*add object storage yourself/);
     expectRejected("local", { "timescaledb.charts.barmanCloud": "0.7.0" }, "timescaledb.charts.barmanCloud", /only installed for backups/);
-    expectRejected("local", { "timescaledb.charts.certManager": "v1.21.1" }, "timescaledb.charts.certManager", /only installed for backups/);
     // eks mode still requires them.
     expectRejected("dev", { "timescaledb.backup": undefined }, "timescaledb.backup", /missing/);
-    expectRejected("dev", { "timescaledb.charts.certManager": undefined }, "timescaledb.charts.certManager", /exact chart version/);
+    expectRejected("dev", { "timescaledb.charts.barmanCloud": undefined }, "timescaledb.charts.barmanCloud", /exact chart version/);
   });
 });
 

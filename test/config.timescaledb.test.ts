@@ -19,7 +19,7 @@ describe("timescaledb config", () => {
   it("reads prod: three zone-spread instances, quorum sync replication, Guaranteed resources, daily backups", () => {
     const prod = parsePlatformConfig(stackConfig("prod"), "prod").timescaledb;
     expect(prod).toMatchObject({
-      charts: { cloudnativePg: "0.29.0", barmanCloud: "0.7.0", certManager: "v1.21.1" },
+      charts: { cloudnativePg: "0.29.0", barmanCloud: "0.7.0" },
       postgresMajor: 18,
       image: "timescale/timescaledb-ha:pg18.4-ts2.28.2",
       postgresUid: 1000,
@@ -48,8 +48,9 @@ describe("timescaledb config", () => {
   it("pins the chart versions exactly", () => {
     expectRejected("prod", { "timescaledb.charts.cloudnativePg": "^0.29.0" }, "timescaledb.charts.cloudnativePg", /exact chart version/);
     expectRejected("dev", { "timescaledb.charts.barmanCloud": "0.7" }, "timescaledb.charts.barmanCloud", /exact chart version/);
-    expectRejected("dev", { "timescaledb.charts.certManager": "latest" }, "timescaledb.charts.certManager", /exact chart version/);
-    expect(problems("dev", { "timescaledb.charts.certManager": "1.21.1" })).toEqual([]);
+    expectRejected("dev", { "certManager.version": "latest" }, "certManager.version", /exact cert-manager chart version/);
+    expectRejected("local", { "certManager.version": "1.21.1" }, "certManager.version", /exact cert-manager chart version such as "v1\.21\.1"/);
+    expectRejected("local", { certManager: undefined }, "certManager", /missing|an object/);
   });
 
   it("pins the image, whose tag names the configured PostgreSQL major", () => {

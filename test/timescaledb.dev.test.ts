@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CertManager } from "../components/cert-manager";
 import { TimescaleDb } from "../components/timescaledb";
 import { runStack, StackRun } from "../tools/harness";
 import { installMocks } from "../tools/mocks";
@@ -82,6 +83,7 @@ describe("TimescaleDB on the image-volume path", () => {
     }).timescaledb;
     const session = await installMocks("dev");
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const network = { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 };
     new TimescaleDb("timescaledb", {
       ...config,
       charts: { cloudnativePg: charts.cloudnativePg },
@@ -91,12 +93,13 @@ describe("TimescaleDB on the image-volume path", () => {
       cluster: {
         provider,
         storage: { classes: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" }, referenceDataAccessMode: "ReadWriteMany" },
-        network: { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
+        network,
         kubernetesVersion: "1.35",
       },
       backups: {
         ...backup,
-        charts: { barmanCloud: charts.barmanCloud, certManager: charts.certManager },
+        charts: { barmanCloud: charts.barmanCloud },
+        certManager: new CertManager("hft", { version: "v1.21.1", network, monitoringNamespace: "monitoring", highlyAvailable: false, provider }),
         store: {
           destinationPath: "s3://hft-dev-timescaledb-backups-example/cnpg",
           bucket: "hft-dev-timescaledb-backups-example",

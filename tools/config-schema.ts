@@ -64,7 +64,7 @@ export function stackFileJsonSchema(): JsonSchema {
     required: [...eksOnly, "aws:region"],
     properties: {
       [key("existingCluster")]: false,
-      [key("timescaledb")]: { type: "object", required: ["backup"], properties: { charts: { type: "object", required: ["cloudnativePg", "barmanCloud", "certManager"] } } },
+      [key("timescaledb")]: { type: "object", required: ["backup"], properties: { charts: { type: "object", required: ["cloudnativePg", "barmanCloud"] } } },
       [key("engine")]: { type: "object", properties: { exposure: { type: "object", required: ["internal", "sourceRanges"] } } },
     },
   };
@@ -72,7 +72,7 @@ export function stackFileJsonSchema(): JsonSchema {
     required: [key("existingCluster")],
     properties: {
       ...Object.fromEntries([...eksOnly, ...Object.keys(EKS_OPTIONAL_KEYS).map(key)].map((k) => [k, false])),
-      [key("timescaledb")]: { type: "object", properties: { backup: false, charts: { type: "object", properties: { barmanCloud: false, certManager: false } } } },
+      [key("timescaledb")]: { type: "object", properties: { backup: false, charts: { type: "object", properties: { barmanCloud: false } } } },
     },
   };
   return {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CertManagerConfig, certManagerSchema } from "./cert-manager";
 import { CiRunnerConfig, ciRunnerSchema } from "./ci-runner";
 import { ClusterConfig, clusterSchema, serviceRangeRule } from "./cluster";
 import { EngineConfig, EngineHost, engineHostRules, engineSchema } from "./engine";
@@ -27,6 +28,7 @@ import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCh
 
 export * from "./arn";
 export * from "./aws-regions";
+export * from "./cert-manager";
 export * from "./ci-runner";
 export * from "./cluster";
 export * from "./engine";
@@ -69,6 +71,8 @@ interface WorkloadsConfig {
   /** `production` turns on the prod-only guarantees: HA, private endpoint, protection of stateful resources. */
   tier: Tier;
   engine: EngineConfig;
+  /** cert-manager: the metrics adapter's serving certificate and, with backups, the backup plugin's mTLS. */
+  certManager: CertManagerConfig;
   monitoring: MonitoringConfig;
   redis: RedisConfig;
   /** When the market is open: what the prod deploy does not disrupt (tools/trading-session.ts). */
@@ -209,6 +213,7 @@ function buildPlatformSchema({ prod, mode }: SchemaMode) {
       : other,
     ciRunner: eks ? ciRunnerSchema().describe("The CodeBuild-hosted GitHub Actions runner inside the VPC that runs this stack's preview and deploy jobs (eks mode).") : other,
     logs: eks ? logsSchema({ prod }).describe("Where the engine's logs survive their node: CloudWatch Logs and an S3 Object Lock bucket (eks mode).") : other,
+    certManager: certManagerSchema().describe("cert-manager, the platform's certificate issuer: the metrics adapter's serving certificate (its APIService verifies TLS) and, with backups, the backup plugin's mTLS."),
     monitoring: monitoringSchema({ prod }).describe("The Prometheus stack: charts, Prometheus, Alertmanager and its receivers, exporters, adapter."),
     redis: redisSchema({ prod }).describe("Redis, with Sentinel in production."),
     timescaledb: timescaleDbSchema({ prod, backups: !existing }).describe("TimescaleDB on CloudNativePG."),

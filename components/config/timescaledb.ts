@@ -35,7 +35,6 @@ export interface TimescaleDbConfig {
 export interface TimescaleDbCharts {
   cloudnativePg: string;
   barmanCloud?: string;
-  certManager?: string;
 }
 
 export const ANTI_AFFINITY_TOPOLOGIES = ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] as const;
@@ -151,13 +150,10 @@ export function timescaleDbSchema({ prod, backups }: TierContext & { backups: bo
     section({
       cloudnativePg: chartVersion().describe("CloudNativePG operator chart version, exact."),
       barmanCloud: backupChart().describe("Barman Cloud plugin chart version, exact (eks mode: backups)."),
-      certManager: backupChart().describe("cert-manager chart version, exact (the plugin's TLS; eks mode: backups)."),
     }),
     (r) => {
       if (backups) return;
-      for (const key of ["barmanCloud", "certManager"] as const) {
-        if (r.value[key] !== undefined) r.notAllowed(key, `${BACKUPS_ONLY} (the Barman Cloud plugin and cert-manager are only installed for backups)`);
-      }
+      if (r.value.barmanCloud !== undefined) r.notAllowed("barmanCloud", `${BACKUPS_ONLY} (the Barman Cloud plugin is only installed for backups)`);
     },
   );
   const limits = section({ cpu: cpu().describe("CPU limit, at least the request."), memory: memory().describe("Memory limit, at least the request.") });
