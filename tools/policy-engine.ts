@@ -31,6 +31,8 @@ export interface EngineResource {
   /** URNs of the resources it depends on. */
   dependencies?: string[];
   protect?: boolean;
+  /** Its provider, as the engine hands it to a rule (`args.provider`). */
+  provider?: { type: string; urn: string; name: string; props: Record<string, unknown> };
 }
 
 /**
@@ -249,6 +251,7 @@ async function runResourcePolicy(policy: HftResourcePolicy, settings: RuleSettin
         urn: resource.urn,
         name: resource.name,
         opts: options(resource),
+        ...(resource.provider ? { provider: resource.provider } : {}),
         stackTags: tags,
         ...typeChecks(resource.type, props),
         getConfig: <T extends object>() => structuredClone(settings.properties) as T,

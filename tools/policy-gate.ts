@@ -85,8 +85,23 @@ function readJson(file: string, what: string, hint: string): unknown {
   }
 }
 
-/** What the engine hands a rule: inputs as props, options from the registration. */
-export function engineResource(entry: InventoryEntry): EngineResource {
+const providersOf = new WeakMap<readonly InventoryEntry[], Map<string, InventoryEntry>>();
+
+/** The provider resource a registration names (`<urn>::<id>`), found in the inventory. */
+function providerOf(entry: InventoryEntry, inventory: readonly InventoryEntry[]): EngineResource["provider"] {
+  if (!entry.provider) return undefined;
+  let byUrn = providersOf.get(inventory);
+  if (!byUrn) providersOf.set(inventory, (byUrn = new Map(inventory.filter((e) => e.type.startsWith("pulumi:providers:")).map((e) => [e.urn, e]))));
+  const found = byUrn.get(entry.provider.split("::").slice(0, -1).join("::"));
+  return found && { type: found.type, urn: found.urn, name: found.name, props: found.inputs };
+}
+
+/**
+ * What the engine hands a rule: inputs as props, options from the registration and, given the
+ * inventory (as Array.map passes it), the resource's provider with its inputs.
+ */
+export function engineResource(entry: InventoryEntry, _index?: number, inventory?: readonly InventoryEntry[]): EngineResource {
+  const provider = inventory && providerOf(entry, inventory);
   return {
     urn: entry.urn,
     type: entry.type,
@@ -95,6 +110,7 @@ export function engineResource(entry: InventoryEntry): EngineResource {
     props: entry.inputs,
     dependencies: entry.dependsOn ?? [],
     ...(entry.protect ? { protect: true } : {}),
+    ...(provider ? { provider } : {}),
   };
 }
 

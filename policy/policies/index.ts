@@ -2,6 +2,7 @@ import { HftPolicy } from "../rules";
 import { accessPolicies } from "./access";
 import { availabilityPolicies } from "./availability";
 import { awsPolicies } from "./aws";
+import { chartAccessPolicies } from "./chart-access";
 import { dataProtectionPolicies } from "./data-protection";
 import { dataStorePolicies } from "./data-stores";
 import { engineIsolationPolicies } from "./engine-isolation";
@@ -40,4 +41,5 @@ export const allPolicies: HftPolicy[] = [
   ...dataStorePolicies,
   ...scalingPolicies,
   ...podBaselinePolicies,
+  ...chartAccessPolicies,
 ];

@@ -6,6 +6,7 @@ import { AWS } from "../policies/aws";
 import { AWS_STORAGE } from "../policies/storage";
 import * as aws from "./fixtures/aws";
 import * as k from "./fixtures/kubernetes";
+import { CHART_ACCESS_CASES } from "./cases/chart-access";
 import { DATA_CASES } from "./cases/data-protection";
 import { ENGINE_CASES } from "./cases/engine";
 import { EXPOSURE_IAM_CASES } from "./cases/exposure-iam";
@@ -328,7 +329,7 @@ const COMPLIANT_CONFIG: Record<string, Record<string, unknown>> = {
   ...THIRD_LAYER_COMPLIANT_CONFIG,
 };
 
-const ALL_CASES: Case[] = [...CASES, ...ENGINE_CASES, ...DATA_CASES, ...EXPOSURE_IAM_CASES, ...THIRD_LAYER_CASES];
+const ALL_CASES: Case[] = [...CASES, ...ENGINE_CASES, ...DATA_CASES, ...EXPOSURE_IAM_CASES, ...THIRD_LAYER_CASES, ...CHART_ACCESS_CASES];
 
 describe("every rule has a compliant and a violating fixture", () => {
   it("covers the whole pack", () => {
