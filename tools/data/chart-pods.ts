@@ -138,7 +138,7 @@ export const CHART_VERSION_KEYS: Record<string, string> = {
   "kube-prometheus-stack": "monitoring.kubePrometheusStack.version",
   "prometheus-adapter": "monitoring.prometheusAdapter.version",
   "cloudnative-pg": "timescaledb.charts.cloudnativePg",
-  "cert-manager": "timescaledb.charts.certManager",
+  "cert-manager": "certManager.version",
   "plugin-barman-cloud": "timescaledb.charts.barmanCloud",
 };
 
