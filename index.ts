@@ -5,6 +5,7 @@ import { ENGINE_APP, TRADING_NAMESPACE, TradingEngine } from "./components/engin
 import { eksFoundation, existingClusterFoundation } from "./components/foundation";
 import { selectorLabels, standardLabels } from "./components/k8s/labels";
 import { PlatformNamespace } from "./components/k8s/namespace";
+import { gitopsSyncWaves } from "./components/k8s/gitops";
 import { WorkloadCluster } from "./components/k8s/workload-cluster";
 import { MONITORING_NAMESPACE, Monitoring } from "./components/monitoring";
 import { engineNodeRequirements as requirementsOf } from "./components/node-bootstrap";
@@ -14,6 +15,8 @@ import { BACKUP_CLIENT, BACKUP_PREFIX, CLUSTER_NAME as DATABASE_NAME, TimescaleD
 
 // Validates the whole stack file first: a bad value fails here, before any resource is registered.
 const config = loadPlatformConfig();
+// A GitOps export carries the apply order its tool needs (Argo CD sync waves).
+if (config.renderYamlToDirectory !== undefined) pulumi.runtime.registerResourceTransform(gitopsSyncWaves);
 const protect = config.tier === "production";
 const tags = { "hft:project": "hft-platform", "hft:stack": config.stack, "hft:tier": config.tier, "managed-by": "pulumi" };
 
@@ -61,6 +64,8 @@ function deployWorkloads(cluster: WorkloadCluster) {
     // Host networking is not allowed below "privileged": the documented exception for the engine.
     podSecurity: config.engine.hostNetwork ? "privileged" : "restricted",
     provider: cluster.provider,
+    // It holds the engine's and its clients' Secrets.
+    namespaceProvider: cluster.secretsProvider,
   });
   const engineClient = { clientNamespace: tradingNamespace.name, clientPodSelector: selectorLabels(ENGINE_APP) };
 

@@ -113,7 +113,7 @@ export class TradingEngine extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: pulumi.secret({ "api-key": generated("api-key"), "jwt-secret": generated("jwt-secret") }),
       },
-      k8sOpts,
+      { ...k8sOpts, provider: args.cluster.secretsProvider },
     );
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(

@@ -16,20 +16,16 @@ export interface ExistingClusterArgs {
  * without a path it uses `KUBECONFIG` or `~/.kube/config`, like kubectl.
  */
 export class ExistingCluster extends pulumi.ComponentResource {
+  /** Applies the workloads, or with renderYamlToDirectory writes them to that directory. */
   readonly provider: k8s.Provider;
+  /** Applies Secrets and their Namespaces even in a GitOps export (WorkloadCluster.secretsProvider). */
+  readonly secretsProvider: k8s.Provider;
 
   constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hft:platform:ExistingCluster", name, {}, opts);
-    this.provider = new k8s.Provider(
-      name,
-      {
-        kubeconfig: args.kubeconfig.path,
-        context: args.kubeconfig.context,
-        enableServerSideApply: true,
-        ...(args.renderYamlToDirectory ? renderTo(args.renderYamlToDirectory) : {}),
-      },
-      { parent: this },
-    );
+    const cluster = { kubeconfig: args.kubeconfig.path, context: args.kubeconfig.context, enableServerSideApply: true };
+    this.provider = new k8s.Provider(name, { ...cluster, ...(args.renderYamlToDirectory ? renderTo(args.renderYamlToDirectory) : {}) }, { parent: this });
+    this.secretsProvider = args.renderYamlToDirectory ? new k8s.Provider(`${name}-secrets`, cluster, { parent: this }) : this.provider;
     this.registerOutputs({});
   }
 }

@@ -130,6 +130,9 @@ export function eksFoundation(
   return {
     workloads: provider && {
       provider,
+      // The cluster's applying provider: a GitOps export holds no Secret value.
+      secretsProvider: cluster.provider!,
+      exportDirectory: config.renderYamlToDirectory,
       // EFS is a shared filesystem: every engine pod mounts the reference data.
       storage: { classes: storage.storageClassNames, referenceDataAccessMode: "ReadWriteMany" },
       // The API endpoint's network interfaces sit in the VPC and listen on 443.
@@ -171,6 +174,8 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
   return {
     workloads: {
       provider: cluster.provider,
+      secretsProvider: cluster.secretsProvider,
+      exportDirectory: config.renderYamlToDirectory,
       storage: { classes: existing.storageClasses, referenceDataAccessMode: existing.referenceDataAccessMode },
       network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
       kubernetesVersion: existing.kubernetesVersion,

@@ -25,7 +25,8 @@ export interface KubePrometheusStackValues {
     prometheusConfigReloader: { resources: ResourceRequirements };
   };
   prometheus: { prometheusSpec: PrometheusSpecValues; podDisruptionBudget: DisruptionBudgetValues };
-  alertmanager: { config: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues; podDisruptionBudget: DisruptionBudgetValues };
+  /** `config` renders the chart's own config Secret; a GitOps export names the program's instead (`useExistingSecret`). */
+  alertmanager: { config?: AlertmanagerConfigFile; alertmanagerSpec: AlertmanagerSpecValues; podDisruptionBudget: DisruptionBudgetValues };
   grafana: GrafanaValues;
   "kube-state-metrics": {
     /** kube-state-metrics chart: `--metric-labels-allowlist` (templates/deployment.yaml). */
@@ -90,6 +91,9 @@ export interface AlertmanagerSpecValues extends StatefulPodValues {
   storage: { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } };
   /** Secrets mounted under /etc/alertmanager/secrets/<name>/: the receivers' credentials. */
   secrets: string[];
+  /** The chart renders no config Secret; the operator reads `alertmanager.yaml` from `configSecret`. */
+  useExistingSecret?: boolean;
+  configSecret?: string;
 }
 
 export interface GrafanaValues {

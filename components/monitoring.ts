@@ -29,6 +29,8 @@ const ADAPTER = "prometheus-adapter";
 export const PROMETHEUS_SERVICE = { name: `${STACK}-prometheus`, port: 9090 } as const;
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 const RECEIVER_SECRET = "alertmanager-receivers";
+/** Alertmanager's configuration in a GitOps export, applied by the program instead of written by the chart. */
+export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-config";
 /** The Role Grafana's sidecars are bound to: ConfigMaps in `monitoring`, nothing else. */
 export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar";
 /** Where the operator mounts `alertmanagerSpec.secrets` inside Alertmanager pods. */
@@ -77,7 +79,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const namespace = new PlatformNamespace(
       MONITORING_NAMESPACE,
-      { name: MONITORING_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider },
+      { name: MONITORING_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider, namespaceProvider: args.cluster.secretsProvider },
       { parent: this },
     );
     const nodeExporterNamespace = new PlatformNamespace(
@@ -105,7 +107,7 @@ export class Monitoring extends pulumi.ComponentResource {
           [GRAFANA_ADMIN_SECRET.passwordKey]: pulumi.secret(adminPassword.result),
         },
       },
-      inNamespace,
+      { ...inNamespace, provider: args.cluster.secretsProvider },
     );
 
     const credentials = receiverCredentials(args.alertmanager.receivers);
@@ -118,9 +120,25 @@ export class Monitoring extends pulumi.ComponentResource {
               type: "Opaque",
               stringData: pulumi.secret(credentials),
             },
-            inNamespace,
+            { ...inNamespace, provider: args.cluster.secretsProvider },
           )
         : undefined;
+
+    // In a GitOps export the chart would write its config Secret (alertmanager.yaml) into the
+    // directory (kube-prometheus-stack 88.5.3 templates/alertmanager/secret.yaml, unless
+    // alertmanagerSpec.useExistingSecret): the program applies it instead. JSON is YAML.
+    const alertmanagerConfig =
+      args.cluster.exportDirectory === undefined
+        ? undefined
+        : new k8s.core.v1.Secret(
+            ALERTMANAGER_CONFIG_SECRET,
+            {
+              metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: namespace.name, labels },
+              type: "Opaque",
+              stringData: pulumi.secret({ "alertmanager.yaml": JSON.stringify(alertmanagerConfigFile(args.alertmanager)) }),
+            },
+            { ...inNamespace, provider: args.cluster.secretsProvider },
+          );
 
     this.networkPolicies(namespace.name, labels, args, inNamespace);
     const grafanaRole = this.grafanaSidecarRole(namespace.name, labels, inNamespace);
@@ -137,7 +155,7 @@ export class Monitoring extends pulumi.ComponentResource {
         parent: this,
         provider: args.cluster.provider,
         // Grafana and Alertmanager mount these Secrets by name; node-exporter lands in its own namespace.
-        dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, grafanaRole, ...(receiverSecret ? [receiverSecret] : [])],
+        dependsOn: [namespace, nodeExporterNamespace, grafanaAdmin, grafanaRole, ...(receiverSecret ? [receiverSecret] : []), ...(alertmanagerConfig ? [alertmanagerConfig] : [])],
       },
     );
 
@@ -322,6 +340,7 @@ const IDS = {
 
 export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecret: boolean): KubePrometheusStackValues {
   const { prometheus, alertmanager } = args;
+  const exporting = args.cluster.exportDirectory !== undefined;
   return {
     fullnameOverride: STACK,
     // The chart's version-dependent templates read the cluster's version, which a GitOps render cannot ask for.
@@ -364,11 +383,12 @@ export function kubePrometheusStackValues(args: MonitoringArgs, hasReceiverSecre
       podDisruptionBudget: disruptionBudget(prometheus.replicas),
     },
     alertmanager: {
-      config: alertmanagerConfigFile(alertmanager),
+      ...(exporting ? {} : { config: alertmanagerConfigFile(alertmanager) }),
       alertmanagerSpec: {
         ...statefulPods(alertmanager.replicas, alertmanager.resources, IDS.alertmanager, args.protect),
         storage: claim(args.cluster.storage.classes.gp3, alertmanager.storageSize),
         secrets: hasReceiverSecret ? [RECEIVER_SECRET] : [],
+        ...(exporting ? { useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET } : {}),
       },
       podDisruptionBudget: disruptionBudget(alertmanager.replicas),
     },

@@ -69,7 +69,13 @@ export class Redis extends pulumi.ComponentResource {
 
     const ns = new PlatformNamespace(
       REDIS_NAMESPACE,
-      { name: REDIS_NAMESPACE, labels: standardLabels({ name: REDIS_NAMESPACE, component: "cache" }), podSecurity: "restricted", provider: args.cluster.provider },
+      {
+        name: REDIS_NAMESPACE,
+        labels: standardLabels({ name: REDIS_NAMESPACE, component: "cache" }),
+        podSecurity: "restricted",
+        provider: args.cluster.provider,
+        namespaceProvider: args.cluster.secretsProvider,
+      },
       { parent: this },
     );
     this.namespace = ns.name;
@@ -93,7 +99,7 @@ export class Redis extends pulumi.ComponentResource {
     new k8s.core.v1.Secret(
       AUTH_SECRET,
       { metadata: { name: AUTH_SECRET, namespace: ns.name, labels }, type: "Opaque", stringData: { [PASSWORD_KEY]: pulumi.secret(password.result) } },
-      k8sOpts,
+      { ...k8sOpts, provider: args.cluster.secretsProvider },
     );
     new k8s.core.v1.Secret(
       `${CLIENT_SECRET}-client`,
@@ -102,7 +108,7 @@ export class Redis extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: { [PASSWORD_KEY]: pulumi.secret(password.result) },
       },
-      { parent: this, provider: args.cluster.provider },
+      { parent: this, provider: args.cluster.secretsProvider },
     );
 
     const files = configFiles(args);

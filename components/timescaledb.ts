@@ -116,7 +116,11 @@ export class TimescaleDb extends pulumi.ComponentResource {
       },
       parent,
     );
-    const ns = new PlatformNamespace(DATA_NAMESPACE, { name: DATA_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider }, parent);
+    const ns = new PlatformNamespace(
+      DATA_NAMESPACE,
+      { name: DATA_NAMESPACE, labels, podSecurity: "restricted", provider: args.cluster.provider, namespaceProvider: args.cluster.secretsProvider },
+      parent,
+    );
     const inNs = { ...k8sOpts, dependsOn: [ns] };
 
     // --- Backups: bucket, key, the identity the instance pods use to write there, the ObjectStore ---
@@ -134,7 +138,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
           type: "kubernetes.io/basic-auth",
           stringData: pulumi.secret(password.result.apply((p) => ({ username, password: p }))),
         },
-        inNs,
+        { ...inNs, provider: args.cluster.secretsProvider },
       );
     const appSecret = basicAuth("app", `${CLUSTER_NAME}-app`, args.owner, appPassword);
     const superuserSecret = basicAuth("superuser", `${CLUSTER_NAME}-superuser`, "postgres", superuserPassword);
@@ -268,7 +272,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
           })),
         ),
       },
-      { ...k8sOpts, dependsOn: [cluster] },
+      { ...k8sOpts, provider: args.cluster.secretsProvider, dependsOn: [cluster] },
     );
 
     this.networkPolicies(name, args, labels, podSelector, operators, inNs);

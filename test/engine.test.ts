@@ -36,6 +36,7 @@ async function buildEngine(overrides: Partial<TradingEngineArgs> = {}): Promise<
     monitoring: { namespace: "monitoring", crds },
     cluster: {
       provider,
+      secretsProvider: provider,
       storage: { classes: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" }, referenceDataAccessMode: "ReadWriteMany" },
       network: { nodeCidr: "10.30.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 },
       kubernetesVersion: "1.34",

@@ -40,18 +40,20 @@ describe("GitOps export in eks mode", () => {
       ["kubernetes:postgresql.cnpg.io/v1:Cluster", "timescaledb-cluster"],
       ["kubernetes:helm.sh/v4:Chart", "kube-prometheus-stack"],
       ["kubernetes:helm.sh/v4:Chart", "cert-manager"],
-      ["kubernetes:core/v1:Namespace", "hft-trading"],
     ]) {
       expect(inv.one(type, name).provider, `${type} ${name}`).toBe(rendering);
     }
   });
 
-  it("applies the StorageClasses to the cluster: they belong to the cluster, not to the workloads", () => {
+  it("applies to the cluster only the StorageClasses, the Secrets and the Namespaces that hold them", () => {
     const applying = providerRef(inv.one("pulumi:providers:kubernetes", "hft"));
     expect(inv.one("pulumi:providers:kubernetes", "hft").inputs.renderYamlToDirectory).toBeUndefined();
     for (const name of ["fast-ssd", "gp3", "efs-sc"]) expect(inv.one("kubernetes:storage.k8s.io/v1:StorageClass", name).provider).toBe(applying);
-    const rendered = run.inventory.filter((e) => e.type.startsWith("kubernetes:") && e.provider === applying).map((e) => e.type);
-    expect([...new Set(rendered)]).toEqual(["kubernetes:storage.k8s.io/v1:StorageClass"]);
+    const applied = run.inventory.filter((e) => e.type.startsWith("kubernetes:") && e.provider === applying);
+    expect([...new Set(applied.map((e) => e.type))].sort()).toEqual(["kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret", "kubernetes:storage.k8s.io/v1:StorageClass"]);
+    const namespaces = applied.filter((e) => e.type === "kubernetes:core/v1:Namespace").map((e) => (e.inputs as any).metadata.name);
+    const secretNamespaces = applied.filter((e) => e.type === "kubernetes:core/v1:Secret").map((e) => (e.inputs as any).metadata.namespace);
+    expect(namespaces.sort()).toEqual([...new Set(secretNamespaces)].sort());
   });
 
   it("keeps the TimescaleDB backups of the eks mode", () => {

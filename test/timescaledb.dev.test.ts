@@ -92,6 +92,7 @@ describe("TimescaleDB on the image-volume path", () => {
       monitoring: { namespace: "monitoring", crds: provider },
       cluster: {
         provider,
+        secretsProvider: provider,
         storage: { classes: { fastSsd: "fast-ssd", gp3: "gp3", sharedFilesystem: "efs-sc" }, referenceDataAccessMode: "ReadWriteMany" },
         network,
         kubernetesVersion: "1.35",

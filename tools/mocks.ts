@@ -232,6 +232,24 @@ interface RegisterResourceRequest {
   getDependenciesList(): string[];
   getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined }[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  setObject(value: unknown): void;
+}
+
+/** google-protobuf's Struct, as the SDK's own copy builds request objects. */
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
+};
+
+/** Runs the stack transforms on a custom resource's inputs and puts the result back into the request. */
+async function applyTransforms(req: RegisterResourceRequest, transforms: pulumi.ResourceTransform[]): Promise<void> {
+  if (transforms.length === 0 || !req.getCustom()) return;
+  let props = pulumi.runtime.deserializeProperties(req.getObject());
+  let changed = false;
+  for (const transform of transforms) {
+    const result = await transform({ type: req.getType(), name: req.getName(), custom: true, props, opts: {} });
+    if (result) [props, changed] = [result.props, true];
+  }
+  if (changed) req.setObject(Struct.fromJavaScript(await pulumi.runtime.serializeProperties("transform", props)));
 }
 
 const WITHOUT_STACK = Symbol.for("hft-platform.promiseWithoutStack");
@@ -267,6 +285,9 @@ function skipPromiseStacks(): void {
 export async function installMocks(stack: string): Promise<MockSession> {
   skipPromiseStacks();
   const session: MockSession = { inventory: [], generatedSecrets: [], invokes: [] };
+  // The mock monitor records stack transforms but never runs them (runtime/mocks.d.ts): they are run
+  // here on each registration, before it is recorded, as the engine runs them before the provider sees it.
+  const transforms: pulumi.ResourceTransform[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -282,6 +303,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
         session.invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
         return call(args);
       },
+      registerTransform: (transform) => transforms.push(transform),
     },
     "hft-platform",
     stack,
@@ -291,7 +313,7 @@ export async function installMocks(stack: string): Promise<MockSession> {
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: RegisterResourceRequest, callback: (err: unknown, response: { getUrn(): string } | undefined) => void) =>
-    register(req, (err: unknown, response: { getUrn(): string } | undefined) => {
+    applyTransforms(req, transforms).then(() => register(req, (err: unknown, response: { getUrn(): string } | undefined) => {
       if (!err && response) {
         const inputs = redact(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, unknown>;
         const userData = req.getType() === "aws:ec2/launchTemplate:LaunchTemplate" ? inputs.userData : undefined;
@@ -314,6 +336,6 @@ export async function installMocks(stack: string): Promise<MockSession> {
         });
       }
       callback(err, response);
-    });
+    }), (err: unknown) => callback(err, undefined));
   return session;
 }

@@ -11,6 +11,11 @@ export interface PlatformNamespaceArgs {
   /** Pod Security Admission level enforced; "restricted" unless a documented exception needs less. */
   podSecurity: PodSecurityLevel;
   provider: k8s.Provider;
+  /**
+   * Applies the Namespace itself when it holds Secrets the program applies (WorkloadCluster.secretsProvider):
+   * in a GitOps export they must find it in the cluster. Its NetworkPolicy still goes through `provider`.
+   */
+  namespaceProvider?: k8s.Provider;
 }
 
 /** A namespace with Pod Security Admission enforced and a default-deny NetworkPolicy. */
@@ -37,7 +42,7 @@ export class PlatformNamespace extends pulumi.ComponentResource {
           },
         },
       },
-      childOpts,
+      { parent: this, provider: args.namespaceProvider ?? args.provider },
     );
     this.name = this.namespace.metadata.name;
     this.defaultDeny = defaultDenyPolicy(args.name, args.labels, { ...childOpts, dependsOn: [this.namespace] });

@@ -10,6 +10,14 @@ import { ClusterNetwork } from "./network";
 export interface WorkloadCluster {
   /** Applies the workloads, or writes them to a directory for GitOps (see `renderTo`). */
   provider: k8s.Provider;
+  /**
+   * Always applies to the cluster: Secrets, and the Namespaces that hold them. In a GitOps export
+   * `provider` would write a Secret's values into the export's files (base64 only), so Secrets never
+   * go through it; otherwise the two are the same provider (docs/gitops.md).
+   */
+  secretsProvider: k8s.Provider;
+  /** Set in a GitOps export: the directory `provider` writes to. */
+  exportDirectory?: string;
   storage: WorkloadStorage;
   network: ClusterNetwork;
   /**
