@@ -58,9 +58,10 @@ export function syncWave(apiVersion: string, kind: string): number {
 }
 
 /**
- * A stack transform for a GitOps export: every Kubernetes object, the charts' included (transforms
- * reach the children of packaged components such as the v4 Chart), carries its sync wave; custom
- * resources also skip Argo CD's dry-run until their CRD exists.
+ * A stack transform for a GitOps export: every Kubernetes object, the charts' included ("Transforms
+ * support modifying child resources of packaged components", Pulumi docs, resource option
+ * transformations, read 2026-12-07; the v4 Chart is one), carries its sync wave; custom resources
+ * also skip Argo CD's dry-run until their CRD exists.
  */
 export function gitopsSyncWaves(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
   const token = /^kubernetes:([^:]+):(\w+)$/.exec(args.type);
