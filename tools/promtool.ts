@@ -1,6 +1,6 @@
 /**
  * promtool, Prometheus's own rule checker and rule unit-test runner, over the program's rules.
- * Pinned to the Debian package that carries it (.promtool.version, installed by .ci/run); a missing
+ * Pinned to the Debian package that carries it (.promtool.version, fetched by .ci/install-promtool); a missing
  * or different promtool is an error naming how to install the pinned one, never a skipped check.
  */
 import { spawnSync } from "node:child_process";
@@ -25,7 +25,7 @@ export function checkPromtool(): void {
   const found = `${run.stdout ?? ""}${run.stderr ?? ""}`;
   if (run.error || !found.includes(`revision: ${PROMTOOL_PACKAGE})`)) {
     const what = run.error ? "no promtool on PATH" : `promtool is not the pinned build (${found.split("\n")[0]})`;
-    throw new Error(`${what}: install Debian's prometheus=${PROMTOOL_PACKAGE} (.ci/run does: apt-get install prometheus=$(cat .promtool.version))`);
+    throw new Error(`${what}: run export PATH="$(.ci/install-promtool):$PATH" (Debian's prometheus ${PROMTOOL_PACKAGE}, checksum-verified)`);
   }
 }
 
