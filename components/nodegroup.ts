@@ -85,7 +85,10 @@ export class NodeGroup extends pulumi.ComponentResource {
         instanceTypes: args.instanceTypes,
         capacityType: "ON_DEMAND",
         scalingConfig: { minSize: args.minSize, desiredSize: args.desiredSize, maxSize: args.maxSize },
-        updateConfig: { maxUnavailable: 1 },
+        // One node at a time, new node first (DEFAULT launches the replacements before draining; MINIMAL
+        // drains first): the drain evicts through the engine's PodDisruptionBudget. EKS User Guide,
+        // "Understand each phase of node updates", read 2026-12-07; tools/capacity/surge.ts counts the nodes it adds.
+        updateConfig: { maxUnavailable: 1, updateStrategy: "DEFAULT" },
         launchTemplate: { id: this.launchTemplate.id, version: pulumi.interpolate`${this.launchTemplate.latestVersion}` },
         labels: args.registration.labels,
         taints: args.registration.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECTS[t.effect] })),

@@ -151,8 +151,15 @@ describe("preflight of prod: quotas, capacity, registries, pulls", () => {
     expect(lines({ ...prod, run: { ...run, inventory: bigger } }).find((c) => c.group === "Quotas")!.what).toMatch(new RegExp(`^${vcpus + INSTANCE_TYPES[engineNodes.instanceType].vcpus} vCPUs`));
   });
 
+  it("counts the nodes a node group update launches before draining against the same quota", () => {
+    const quotas = lines(prod).filter((c) => c.group === "Quotas" && c.what.includes("L-1216C47A"));
+    const atMax = Number(/^(\d+)/.exec(quotas[0].what)![1]);
+    // prod: the engine group in one zone adds 2 c6i.metal (128 vCPUs), the system group over 3 zones 6 m6i.4xlarge (16).
+    expect(quotas[1].what).toMatch(new RegExp(`^${atMax + 2 * 128 + 6 * 16} vCPUs .* while the node groups update .*hft-engine \\+2 x c6i\\.metal, hft-system \\+6 x m6i\\.4xlarge`));
+  });
+
   it("counts one Elastic IP per NAT gateway against the Elastic IP quota", () => {
-    const eip = lines(prod).filter((c) => c.group === "Quotas")[1];
+    const eip = lines(prod).find((c) => c.group === "Quotas" && c.what.includes("Elastic IP"))!;
     expect(eip.what).toMatch(new RegExp(`^${eks(prod).network.natGateways} Elastic IP\\(s\\), one per NAT gateway .*L-0263D0A3`));
     expect(eip.command).toBe(
       "aws service-quotas get-service-quota --region us-east-1 --service-code ec2 --quota-code L-0263D0A3 --query Quota.Value --output text && aws ec2 describe-addresses --region us-east-1 --query 'length(Addresses)'",

@@ -18,6 +18,7 @@ import { InventoryEntry } from "./inventory";
 import { EKS_AMI_RELEASES, EKS_AMI_RELEASES_SOURCE } from "./data/eks-ami-releases";
 import { INSTANCE_TYPES } from "./data/instance-types";
 import { AddCheck } from "./preflight-types";
+import { updateSurges } from "./capacity/surge";
 
 export const QUOTAS = {
   onDemandStandardVcpus: { serviceCode: "ec2", quotaCode: "L-1216C47A", name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", default: 5 },
@@ -77,6 +78,17 @@ export function quotaChecks(input: AccountCheckInput, add: AddCheck): void {
   for (const g of groups.filter((g) => g.vcpus === undefined || !STANDARD_FAMILY.test(g.instanceType))) {
     add("Quotas", "review", `${g.name} uses ${g.instanceType}, which ${g.vcpus === undefined ? "tools/data/instance-types.ts does not describe" : "another On-Demand quota counts"}: find its quota`, `aws service-quotas list-service-quotas${inRegion} --service-code ec2 --query "Quotas[?contains(QuotaName, 'On-Demand')].[QuotaCode,QuotaName,Value]" --output text`);
   }
+  // A node update adds nodes before it drains (tools/capacity/surge.ts); an AMI change updates every group at once.
+  const surges = updateSurges(input.inventory).filter((u) => STANDARD_FAMILY.test(u.instanceType));
+  const surgeVcpus = surges.reduce((sum, u) => sum + u.surgeNodes * (INSTANCE_TYPES[u.instanceType]?.vcpus ?? 0), 0);
+  if (surgeVcpus > 0) {
+    add(
+      "Quotas",
+      "confirm",
+      `${vcpus + surgeVcpus} vCPUs of On-Demand Standard instances while the node groups update at their maximum (${surges.map((u) => `${u.group} +${u.surgeNodes} x ${u.instanceType}`).join(", ")} launched before the old nodes drain): ${q.quotaCode} less the vCPUs already running must be at least ${vcpus + surgeVcpus}, or an update stalls in its scale-up phase`,
+      quotaCommand(q, inRegion),
+    );
+  }
   const eips = input.inventory.filter((e) => e.type === "aws:ec2/eip:Eip").length;
   if (eips > 0) {
     const e = QUOTAS.elasticIps;
@@ -97,6 +109,8 @@ export function capacityChecks(input: AccountCheckInput, add: AddCheck): void {
     // The program puts the group in the first private subnet, in the first available zone that needs no opt-in.
     add(group, "confirm", `the zone its ${g.maxSize} x ${g.instanceType} land in (the first available zone that needs no opt-in)`, `aws ec2 describe-availability-zones${inRegion} --filters Name=state,Values=available Name=opt-in-status,Values=opt-in-not-required --query 'AvailabilityZones[0].ZoneName' --output text`);
     add(group, "confirm", `${g.instanceType} is offered in that zone`, `aws ec2 describe-instance-type-offerings${inRegion} --location-type availability-zone --filters Name=instance-type,Values=${g.instanceType} Name=location,Values=<zone> --query 'InstanceTypeOfferings[].Location' --output text`);
+    const surge = updateSurges(input.inventory).find((u) => u.group === g.name);
+    if (surge) add(group, "confirm", `room in the placement group for ${g.maxSize + surge.surgeNodes} x ${g.instanceType} during a node update (${surge.surgeNodes} launched before the old ones drain): reserve them, or expect InsufficientInstanceCapacity to stall the update`, `aws ec2 describe-capacity-reservations${inRegion} --filters Name=instance-type,Values=${g.instanceType} Name=state,Values=active --query 'sum(CapacityReservations[].AvailableInstanceCount)' --output text`);
     add(group, "confirm", `capacity reservations for ${g.instanceType} already held (zone, instances free, placement group)`, `aws ec2 describe-capacity-reservations${inRegion} --filters Name=instance-type,Values=${g.instanceType} Name=state,Values=active --query 'CapacityReservations[].[AvailabilityZone,AvailableInstanceCount,PlacementGroupArn]' --output text`);
     add(
       group,

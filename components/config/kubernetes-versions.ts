@@ -27,3 +27,17 @@ export const EKS_KUBERNETES_RANGE = {
   min: Math.min(...Object.keys(EKS_KUBERNETES_MINORS).map(Number)),
   max: Math.max(...Object.keys(EKS_KUBERNETES_MINORS).map(Number)),
 };
+
+/**
+ * Add-on builds tied to a Kubernetes minor, for moving a stack to the next one (docs/upgrade.md):
+ * kube-proxy must match the cluster's minor (cluster.ts refuses another). Source: Amazon EKS User
+ * Guide, "Manage kube-proxy in Amazon EKS clusters", table "kube-proxy versions" (latest Amazon EKS
+ * add-on type per Kubernetes version), read 2026-12-07 (1.35: v1.35.3-eksbuild.2); 1.34's entry is the
+ * build the stacks pin, listed there on 2026-11-30. The other add-ons (VPC CNI, CoreDNS, CSI drivers,
+ * Pod Identity Agent, metrics-server) are checked per minor with
+ * `aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>` before a move.
+ */
+export const EKS_MINOR_ADDON_BUILDS: Record<number, { kubeProxy: string }> = {
+  34: { kubeProxy: "v1.34.1-eksbuild.2" },
+  35: { kubeProxy: "v1.35.3-eksbuild.2" },
+};

@@ -9,6 +9,7 @@ import { allocatable, eksNodeGroups } from "./nodes";
 import { place, Placement, Unschedulable } from "./place";
 import { NodeGroupModel, Workload } from "./types";
 import { stackWorkloads } from "./workloads";
+import { UpdateSurge, updateSurges } from "./surge";
 
 export interface GroupReport {
   name: string;
@@ -40,6 +41,8 @@ export interface CapacityReport {
   nMinus1: { fits: boolean; short: NMinus1Short[]; scenarios: number };
   /** The metrics APIs each HPA reads and what serves them ("not served" stops the HPA from scaling). */
   hpaMetrics: HpaMetrics[];
+  /** What also runs while each managed node group updates (eks mode): the nodes it adds before draining. */
+  updates?: UpdateSurge[];
   /** What the model cannot see for this stack. */
   notModelled: string[];
 }
@@ -172,7 +175,7 @@ export function capacityOfRender(stack: string, inventory: InventoryEntry[], eng
   const workloads = stackWorkloads(inventory);
   const eks = inventory.some((r) => r.type === "eks:index:Cluster");
   const metrics = hpaMetrics(inventory, !eks);
-  if (eks) return evaluateCapacity(stack, eksNodeGroups(inventory, stackFile), workloads, [], metrics);
+  if (eks) return { ...evaluateCapacity(stack, eksNodeGroups(inventory, stackFile), workloads, [], metrics), updates: updateSurges(inventory) };
   if (!engineNode) return evaluateCapacity(stack, [], [], ["no node groups in the render and no engine node facts in config"], metrics);
   const group = existingEngineGroup(engineNode, stackFile);
   const onEngine = workloads.filter((w) => w.pod.nodeSelector["node-type"] === "high-performance");

@@ -36,6 +36,8 @@ export function modelStack(stack: string, inventory: InventoryEntry[], configDir
     const allowed = `${err.modelled}, the version whose pods the capacity model knows (for another, read its templates and describe it in tools/data/chart-pods.ts)`;
     throw new ConfigError(stackFile, [problemLine(`${PROJECT}:${CHART_VERSION_KEYS[err.chart]}`, err.version, allowed, stackFile)]);
   }
+  const stuck = (capacity.updates ?? []).filter((u) => u.problem);
+  if (stuck.length) throw new ConfigError(stackFile, stuck.map((u) => `node group ${u.group} cannot update: ${u.problem}`));
   const unread = capacity.hpaMetrics.filter((m) => m.servedBy === "not served");
   if (unread.length) {
     throw new ConfigError(
