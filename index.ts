@@ -116,6 +116,8 @@ export const efsFileSystemId = foundation.aws?.efsFileSystemId;
 /** Set the repository variable CI_RUNNER_PROJECT_<STACK> to this (docs/ci-cd.md). */
 export const ciRunnerProject = foundation.aws?.ciRunnerProject;
 export const storageClasses = foundation.workloads?.storage.classes;
+/** The address ranges the NetworkPolicies were built with (nodes, Services, control plane, pods); the network model reads them. */
+export const clusterNetwork = foundation.workloads?.network;
 /** What nodes labelled node-type=high-performance must offer; on an existing cluster, prepare them accordingly. */
 export const engineNodeRequirements = requirementsOf(foundation.engineNodeTuning);
 export const prometheusUrl = workloads?.monitoring.prometheusUrl;

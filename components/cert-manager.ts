@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CertManagerConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { PlatformNamespace } from "./k8s/namespace";
-import { ClusterNetwork, DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { apiServerEgress, ClusterNetwork, DNS_EGRESS, fromControlPlane, networkPolicy, tcp } from "./k8s/network";
 import { container, restrictedPodSecurityContext } from "./k8s/pod";
-import { apiServerEgress } from "./postgres-operator";
 
 export interface CertManagerArgs extends CertManagerConfig {
   /** Where the API server calls the webhook from (the node range), and the Service range (the API's ClusterIP). */
@@ -22,7 +21,7 @@ export interface CertManagerArgs extends CertManagerConfig {
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 const JETSTACK_REPO = "https://charts.jetstack.io";
 /** Ports from the chart's defaults: webhook and metrics. */
-const PORTS = { webhook: 10250, metrics: 9402 } as const;
+const PORTS = { webhook: 10250 } as const;
 
 const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
 
@@ -49,20 +48,17 @@ export class CertManager extends pulumi.ComponentResource {
       { parent: this, aliases },
     );
     // Every pod in the namespace is a cert-manager controller: one policy fits them all.
-    new k8s.networking.v1.NetworkPolicy(
+    networkPolicy(
       `${CERT_MANAGER_NAMESPACE}-cert-manager`,
       {
-        metadata: { name: "cert-manager", namespace: CERT_MANAGER_NAMESPACE, labels },
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            // Webhook calls come from the API server's addresses in the node range (the control plane's ENIs on EKS).
-            { from: [{ ipBlock: { cidr: args.network.nodeCidr } }], ports: tcp(PORTS.webhook) },
-            { from: [namespacePeer(args.monitoringNamespace)], ports: tcp(PORTS.metrics) },
-          ],
-          egress: [DNS_EGRESS, apiServerEgress(args.network)],
-        },
+        name: "cert-manager",
+        namespace: CERT_MANAGER_NAMESPACE,
+        labels,
+        podSelector: {},
+        // Webhook calls come from the API server: on EKS its network interfaces, in the cluster's own subnets.
+        // The metrics port is not scraped (no monitor for it), so nothing is let in there.
+        ingress: [{ from: fromControlPlane(args.network), ports: tcp(PORTS.webhook) }],
+        egress: [DNS_EGRESS, ...apiServerEgress(args.network)],
       },
       { ...k8sOpts, dependsOn: [namespace] },
     );

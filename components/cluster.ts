@@ -9,8 +9,9 @@ import { NodeGroup } from "./nodegroup";
 
 export interface ClusterArgs extends ClusterConfig {
   vpcId: pulumi.Input<string>;
-  publicSubnetIds: pulumi.Input<string>[];
   privateSubnetIds: pulumi.Input<string>[];
+  /** The subnets of the control plane's network interfaces: the cluster's own subnets. */
+  controlPlaneSubnetIds: pulumi.Input<string>[];
   systemNodes: SystemNodesConfig;
   engineNodes: EngineNodesConfig;
   /** The engine nodes' kubelet, kernel and isolation tuning, derived once from the config. */
@@ -116,8 +117,12 @@ export class Cluster extends pulumi.ComponentResource {
         name: args.name,
         version: args.kubernetesVersion,
         vpcId: args.vpcId,
-        publicSubnetIds: args.publicSubnetIds,
-        privateSubnetIds: args.privateSubnetIds,
+        // The cluster's subnets are where EKS puts its network interfaces, and only there: subnets of
+        // their own, so NetworkPolicies can tell the API server from pods. Node groups name the private
+        // subnets themselves; load balancers find subnets by their tags. EKS changes a cluster's
+        // subnets in place (UpdateClusterConfig, since 2023-10; terraform-provider-aws 5.25.0 updates
+        // vpc_config.subnet_ids in place), so an existing cluster moves without being replaced.
+        subnetIds: args.controlPlaneSubnetIds,
         nodeAssociatePublicIpAddress: false,
         skipDefaultNodeGroup: true,
         authenticationMode: eks.AuthenticationMode.Api,

@@ -21,6 +21,8 @@ export function applicationConfig(args: TradingEngineArgs): pulumi.Output<object
     },
     features: args.features,
     network: { tcp_nodelay: true, so_reuseaddr: true, buffer_size: 2097152, host_network: args.hostNetwork },
+    // Where the engine connects outside the cluster; the egress NetworkPolicy admits exactly these.
+    venues: args.venues.map((v) => ({ name: v.name, cidrs: v.cidrs, ports: v.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { end_port: p.endPort } : {}) })) })),
     redis: {
       host: redisHost,
       port: args.redis.port,

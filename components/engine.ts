@@ -5,8 +5,8 @@ import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { EngineConfig, Tier } from "./config";
 import { AppIdentity, ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL, selectorLabels, standardLabels } from "./k8s/labels";
-import { MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
-import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { MonitoringHandle, prometheusRule, scrapers, serviceMonitor } from "./k8s/monitoring";
+import { clientPeers, DNS_EGRESS, EgressRule, internetEgress, namespacePeer, networkPolicy, tcp } from "./k8s/network";
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { applicationConfig, ENGINE_PORTS as PORTS, engineAlerts, fluentBitConfig } from "./engine-files";
@@ -282,7 +282,7 @@ export class TradingEngine extends pulumi.ComponentResource {
     this.networkPolicies(name, args, meta, selector, k8sOpts);
 
     const monitoringArgs = { name: "trading-engine", namespace: ns, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
-    serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, [{ port: "metrics", interval: args.metricsInterval }]);
+    serviceMonitor(monitoringArgs, { ...selector, "hft-platform/metrics": "true" }, selector, [{ port: "metrics", targetPort: PORTS.metrics, interval: args.metricsInterval }]);
     prometheusRule(monitoringArgs, "trading-engine", engineAlerts(args, TRADING_NAMESPACE), "10s");
     prometheusRule({ ...monitoringArgs, name: "trading-engine-latency-path" }, "trading-engine-latency-path", engineLatencyPathAlerts(args, TRADING_NAMESPACE));
 
@@ -420,7 +420,11 @@ export class TradingEngine extends pulumi.ComponentResource {
     };
   }
 
-  /** Ingress from monitoring, peers and the load balancer's clients; egress to DNS, the data stores and HTTPS. */
+  /**
+   * Ingress: Prometheus on the metrics port, the peers on 8080/8443, the load balancer's clients on the
+   * order port (their ranges without the pods' own addresses). Egress: DNS, Redis, TimescaleDB, the
+   * peers and the declared venues (engine.venues); nothing else leaves.
+   */
   private networkPolicies(
     name: string,
     args: TradingEngineArgs,
@@ -428,43 +432,44 @@ export class TradingEngine extends pulumi.ComponentResource {
     selector: Record<string, string>,
     k8sOpts: pulumi.CustomResourceOptions,
   ): void {
-    new k8s.networking.v1.NetworkPolicy(
+    // Peers talk on 8080/8443 whenever more than one pod can run.
+    const peers = { to: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.http, PORTS.websocket) };
+    const withPeers = args.maxReplicas > 1;
+    networkPolicy(
       `${name}-ingress`,
       {
-        metadata: meta("trading-engine-ingress"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress"],
-          ingress: [
-            { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics, PORTS.logShipper) },
-            { from: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.http, PORTS.websocket) },
-            { from: args.exposure.sourceRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(PORTS.websocket) },
-            // With ip targets the NLB's health checks come from its own addresses in the cluster's subnets, to the pod.
-            ...(args.exposure.targetType === "ip" ? [{ from: [{ ipBlock: { cidr: args.cluster.network.nodeCidr } }], ports: tcp(PORTS.websocket) }] : []),
-          ],
-        },
+        ...meta("trading-engine-ingress"),
+        podSelector: { matchLabels: selector },
+        ingress: [
+          { from: scrapers(args.monitoring), ports: tcp(PORTS.metrics) },
+          ...(withPeers ? [{ from: peers.to, ports: peers.ports }] : []),
+          { from: clientPeers(args.exposure.sourceRanges, args.cluster.network), ports: tcp(PORTS.websocket) },
+          // With ip targets the NLB's health checks come from its own addresses in the cluster's subnets, to the pod.
+          ...(args.exposure.targetType === "ip" ? [{ from: [{ ipBlock: { cidr: args.cluster.network.nodeCidr } }], ports: tcp(PORTS.websocket) }] : []),
+        ],
       },
       k8sOpts,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    networkPolicy(
       `${name}-egress`,
       {
-        metadata: meta("trading-engine-egress"),
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Egress"],
-          egress: [
-            DNS_EGRESS,
-            {
-              to: [namespacePeer(args.redis.namespace, args.redis.podSelector)],
-              ports: tcp(args.redis.port, ...(args.redis.sentinel ? [args.redis.sentinel.port] : [])),
-            },
-            { to: [namespacePeer(args.database.namespace, args.database.podSelector)], ports: tcp(args.database.port) },
-            // Exchange and market-data APIs over TLS (and CloudWatch Logs and S3 for the shipper); nothing else leaves the cluster.
-            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
-            ...(args.logs ? [{ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) }] : []),
-          ],
-        },
+        ...meta("trading-engine-egress"),
+        podSelector: { matchLabels: selector },
+        egress: [
+          DNS_EGRESS,
+          {
+            to: [namespacePeer(args.redis.namespace, args.redis.podSelector)],
+            ports: tcp(args.redis.port, ...(args.redis.sentinel ? [args.redis.sentinel.port] : [])),
+          },
+          { to: [namespacePeer(args.database.namespace, args.database.podSelector)], ports: tcp(args.database.port) },
+          ...(withPeers ? [peers] : []),
+          ...args.venues.map(venueEgress),
+          // The log shipper's CloudWatch Logs and S3 endpoints have no fixed addresses: HTTPS to the public
+          // internet (private ranges and the Service range excepted), with credentials from the pod identity agent.
+          ...(args.logs
+            ? [internetEgress(args.cluster.network, tcp(443)), { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) }]
+            : []),
+        ],
       },
       k8sOpts,
     );
@@ -493,6 +498,14 @@ function loadBalancerAnnotations(internal: boolean, targetType: "instance" | "ip
     "service.beta.kubernetes.io/aws-load-balancer-internal": String(internal),
     "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
     "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+  };
+}
+
+/** One venue: exactly its ranges and ports. */
+function venueEgress(venue: TradingEngineArgs["venues"][number]): EgressRule {
+  return {
+    to: venue.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+    ports: venue.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}) })),
   };
 }
 

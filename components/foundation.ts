@@ -16,8 +16,9 @@ import {
   memoryReservation,
 } from "./config";
 import { ExistingCluster } from "./existing-cluster";
+import { ClusterNetwork } from "./k8s/network";
 import { WorkloadCluster } from "./k8s/workload-cluster";
-import { Network } from "./network";
+import { Network, planSubnets } from "./network";
 import { LatencyTuning } from "./node-bootstrap";
 import { Storage } from "./storage";
 
@@ -72,8 +73,8 @@ export function eksFoundation(
   const cluster = new Cluster("hft", {
     ...config.cluster,
     vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnetIds,
     privateSubnetIds: network.privateSubnetIds,
+    controlPlaneSubnetIds: network.controlPlaneSubnetIds,
     systemNodes: config.systemNodes,
     engineNodes: config.engineNodes,
     engineNodeTuning,
@@ -135,8 +136,7 @@ export function eksFoundation(
       exportDirectory: config.renderYamlToDirectory,
       // EFS is a shared filesystem: every engine pod mounts the reference data.
       storage: { classes: storage.storageClassNames, referenceDataAccessMode: "ReadWriteMany" },
-      // The API endpoint's network interfaces sit in the VPC and listen on 443.
-      network: { nodeCidr: config.network.vpcCidr, serviceCidr: config.cluster.serviceCidr, apiServerPort: 443 },
+      network: clusterNetwork(config),
       kubernetesVersion: config.cluster.kubernetesVersion,
       // The engine node group uses the first private subnet (cluster.ts): its zone.
       engineZone: network.availabilityZones[0],
@@ -166,6 +166,32 @@ function eksEngineNodeTuning(nodes: EngineNodesConfig): LatencyTuning {
   };
 }
 
+/**
+ * The EKS cluster's address ranges: nodes and pods in the private subnets (the VPC CNI gives pods VPC
+ * addresses), the control plane's interfaces in their own subnets, listening on 443.
+ */
+export function clusterNetwork(config: Pick<EksPlatformConfig, "network" | "cluster">): ClusterNetwork {
+  const plan = planSubnets(config.network.vpcCidr, config.network.availabilityZones);
+  return {
+    nodeCidr: config.network.vpcCidr,
+    serviceCidr: config.cluster.serviceCidr,
+    apiServerPort: 443,
+    controlPlaneCidrs: plan.controlPlane,
+    podCidrs: plan.private,
+  };
+}
+
+/** An existing cluster's ranges as its config states them: the API server lives among the nodes. */
+export function existingClusterNetwork(existing: ExistingPlatformConfig["existingCluster"]): ClusterNetwork {
+  return {
+    nodeCidr: existing.nodeCidr,
+    serviceCidr: existing.serviceCidr,
+    apiServerPort: existing.apiServerPort,
+    controlPlaneCidrs: [existing.nodeCidr],
+    ...(existing.podCidr ? { podCidrs: [existing.podCidr] } : {}),
+  };
+}
+
 /** The existing mode: only a provider for a cluster someone else runs; nothing on AWS. */
 export function existingClusterFoundation(config: ExistingPlatformConfig): ClusterFoundation {
   const existing = config.existingCluster;
@@ -177,7 +203,7 @@ export function existingClusterFoundation(config: ExistingPlatformConfig): Clust
       secretsProvider: cluster.secretsProvider,
       exportDirectory: config.renderYamlToDirectory,
       storage: { classes: existing.storageClasses, referenceDataAccessMode: existing.referenceDataAccessMode },
-      network: { nodeCidr: existing.nodeCidr, serviceCidr: existing.serviceCidr, apiServerPort: existing.apiServerPort },
+      network: existingClusterNetwork(existing),
       kubernetesVersion: existing.kubernetesVersion,
     },
     // Nodes prepared by hand: as the config assumes (the kubelet's default pod limit, one NUMA node).

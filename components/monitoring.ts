@@ -8,7 +8,7 @@ import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
 import { ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL, standardLabels } from "./k8s/labels";
 import { MonitoringHandle, NODE_TEXTFILE_DIR, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { apiServerPorts, DNS_EGRESS, tcp } from "./k8s/network";
+import { apiServerEgress, DNS_EGRESS, EgressRule, fromControlPlane, IngressRule, internetEgress, namespacePeer, networkPolicy, tcp } from "./k8s/network";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { AdapterRule, AlertmanagerConfigFile, disruptionBudget, KubePrometheusStackValues, PrometheusAdapterValues, StatefulPodValues } from "./monitoring-values";
@@ -27,6 +27,36 @@ export const NODE_EXPORTER_NAMESPACE = "node-exporter";
 const STACK = "kube-prometheus-stack";
 const ADAPTER = "prometheus-adapter";
 export const PROMETHEUS_SERVICE = { name: `${STACK}-prometheus`, port: 9090 } as const;
+
+/**
+ * Labels the charts put on each component's pods (the operator's for Prometheus and Alertmanager), as
+ * tools/data/chart-pods.ts records them with their source; the network policies select by them.
+ * Prometheus and Alertmanager are selected by their Services' own selectors: the VPC CNI admits a
+ * Service's cluster IP only to an egress peer whose podSelector matches the Service's selector
+ * (amazon-network-policy-controller-k8s pkg/resolvers/endpoints.go), and Grafana and the adapter
+ * reach them through their Services.
+ */
+const PODS = {
+  prometheus: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": `${STACK}-prometheus` },
+  alertmanager: { "app.kubernetes.io/name": "alertmanager", alertmanager: `${STACK}-alertmanager` },
+  grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": STACK },
+  kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": STACK },
+  operator: { "app.kubernetes.io/name": `${STACK}-prometheus-operator`, "app.kubernetes.io/instance": STACK },
+  adapter: { "app.kubernetes.io/name": ADAPTER, "app.kubernetes.io/instance": ADAPTER },
+};
+/** The components' container ports (chart defaults; the operator's web port with its TLS off). */
+const PORTS = {
+  prometheus: 9090,
+  reloader: 8080,
+  alertmanager: 9093,
+  alertmanagerMesh: 9094,
+  http: 8080,
+  grafana: 3000,
+  adapter: 6443,
+  corednsMetrics: 9153,
+  kubelet: 10250,
+  nodeExporter: 9100,
+};
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 const RECEIVER_SECRET = "alertmanager-receivers";
 /** Alertmanager's configuration in a GitOps export, applied by the program instead of written by the chart. */
@@ -172,7 +202,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this, provider: args.cluster.provider, dependsOn: [this.kubePrometheusStack, args.certManager.chart, args.certManager.ready] },
     );
 
-    this.handle = { namespace: MONITORING_NAMESPACE, crds: this.kubePrometheusStack };
+    this.handle = { namespace: MONITORING_NAMESPACE, scraper: PODS.prometheus, crds: this.kubePrometheusStack };
     prometheusRule(
       { name: "node-clocks", namespace: namespace.name, labels, monitoring: this.handle, provider: args.cluster.provider, parent: this },
       "node-clocks",
@@ -197,53 +227,67 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   /**
-   * The namespace denies everything by default. Components talk freely inside it; beyond that,
-   * Prometheus scrapes every namespace and the nodes, the API server reaches the adapter, and
-   * Alertmanager sends notifications out over HTTPS.
+   * The namespace denies everything by default; each component gets exactly its flows. Prometheus
+   * scrapes the stack's own components, CoreDNS, the kubelets and node-exporter (node addresses) and the
+   * API server; workloads let it out to their own targets through their monitors. Grafana and the
+   * adapter query Prometheus; Prometheus and Grafana reach Alertmanager, whose replicas gossip and send
+   * notifications to the internet over HTTPS; the API server (and nothing else) calls the adapter.
    */
-  private networkPolicies(
-    namespace: pulumi.Input<string>,
-    labels: Record<string, string>,
-    args: MonitoringArgs,
-    opts: pulumi.CustomResourceOptions,
-  ): void {
-    const policy = (policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      new k8s.networking.v1.NetworkPolicy(`${MONITORING_NAMESPACE}-${policyName}`, { metadata: { name: policyName, namespace, labels }, spec }, opts);
-    const sameNamespace = [{ podSelector: {} }];
-    const { nodeCidr, serviceCidr } = args.cluster.network;
-    const apiServer = [{ ipBlock: { cidr: nodeCidr } }, { ipBlock: { cidr: serviceCidr } }];
+  private networkPolicies(namespace: pulumi.Input<string>, labels: Record<string, string>, args: MonitoringArgs, opts: pulumi.CustomResourceOptions): void {
+    const network = args.cluster.network;
+    const policy = (name: string, pods: Record<string, string>, ingress: IngressRule[], egress: EgressRule[]) =>
+      networkPolicy(`${MONITORING_NAMESPACE}-${name}`, { name, namespace, labels, podSelector: { matchLabels: pods }, ingress, egress }, opts);
+    const from = (...pods: Record<string, string>[]) => pods.map((p) => ({ podSelector: { matchLabels: p } }));
+    const api = apiServerEgress(network);
+    const mesh = [{ protocol: "TCP", port: PORTS.alertmanagerMesh }, { protocol: "UDP", port: PORTS.alertmanagerMesh }];
+    // Replicas gossip to form a cluster; a single Alertmanager has no one to talk to.
+    const gossip = args.alertmanager.replicas > 1;
 
-    policy("monitoring-baseline", {
-      podSelector: {},
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: sameNamespace }],
-      egress: [
-        { to: sameNamespace },
+    policy(
+      "prometheus",
+      PODS.prometheus,
+      [
+        { from: from(PODS.grafana, PODS.adapter), ports: tcp(PORTS.prometheus) },
+        { from: from(PODS.prometheus), ports: tcp(PORTS.prometheus, PORTS.reloader) },
+      ],
+      [
         DNS_EGRESS,
-        // The operator, kube-state-metrics, Grafana's sidecars, the adapter and Prometheus' discovery use the API.
-        { to: apiServer, ports: apiServerPorts(args.cluster.network) },
+        // Service discovery, and the API server's own metrics.
+        ...api,
+        { to: from(PODS.prometheus), ports: tcp(PORTS.prometheus, PORTS.reloader) },
+        { to: from(PODS.alertmanager), ports: tcp(PORTS.alertmanager, PORTS.reloader) },
+        { to: from(PODS.operator, PODS.kubeStateMetrics), ports: tcp(PORTS.http) },
+        { to: from(PODS.grafana), ports: tcp(PORTS.grafana) },
+        { to: [namespacePeer("kube-system", { "k8s-app": "kube-dns" })], ports: tcp(PORTS.corednsMetrics) },
+        // Host-network targets: the kubelet (cAdvisor) and node-exporter listen on node addresses.
+        { to: [{ ipBlock: { cidr: network.nodeCidr } }], ports: tcp(PORTS.kubelet, PORTS.nodeExporter) },
       ],
-    });
-    policy("prometheus-scrape", {
-      podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
-      policyTypes: ["Egress"],
-      egress: [
-        { to: [{ namespaceSelector: {} }] },
-        // Host-network targets: kubelet (cAdvisor) and node-exporter listen on node addresses.
-        { to: [{ ipBlock: { cidr: nodeCidr } }], ports: tcp(10250, 9100) },
+    );
+    policy(
+      "alertmanager",
+      PODS.alertmanager,
+      [
+        { from: from(PODS.prometheus), ports: tcp(PORTS.alertmanager, PORTS.reloader) },
+        { from: from(PODS.grafana), ports: tcp(PORTS.alertmanager) },
+        ...(gossip ? [{ from: from(PODS.alertmanager), ports: mesh }] : []),
       ],
-    });
-    policy("alertmanager-notify", {
-      podSelector: { matchLabels: { "app.kubernetes.io/name": "alertmanager" } },
-      policyTypes: ["Egress"],
-      egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) }],
-    });
-    policy("prometheus-adapter-apiserver", {
-      podSelector: { matchLabels: { "app.kubernetes.io/name": ADAPTER } },
-      policyTypes: ["Ingress"],
-      // The aggregation layer calls the adapter from the API server's addresses in the node range.
-      ingress: [{ from: [{ ipBlock: { cidr: nodeCidr } }], ports: tcp(6443) }],
-    });
+      [DNS_EGRESS, ...(gossip ? [{ to: from(PODS.alertmanager), ports: mesh }] : []), internetEgress(network, tcp(443))],
+    );
+    policy("grafana", PODS.grafana, [{ from: from(PODS.prometheus), ports: tcp(PORTS.grafana) }], [
+      DNS_EGRESS,
+      // The dashboard and datasource sidecars watch ConfigMaps.
+      ...api,
+      { to: from(PODS.prometheus), ports: tcp(PORTS.prometheus) },
+      { to: from(PODS.alertmanager), ports: tcp(PORTS.alertmanager) },
+    ]);
+    policy("kube-state-metrics", PODS.kubeStateMetrics, [{ from: from(PODS.prometheus), ports: tcp(PORTS.http) }], [DNS_EGRESS, ...api]);
+    policy("prometheus-operator", PODS.operator, [{ from: from(PODS.prometheus), ports: tcp(PORTS.http) }], [DNS_EGRESS, ...api]);
+    // The aggregation layer calls the adapter from the API server's addresses.
+    policy("prometheus-adapter", PODS.adapter, [{ from: fromControlPlane(network), ports: tcp(PORTS.adapter) }], [
+      DNS_EGRESS,
+      ...api,
+      { to: from(PODS.prometheus), ports: tcp(PORTS.prometheus) },
+    ]);
   }
 }
 

@@ -11,12 +11,19 @@ export interface NetworkArgs extends NetworkConfig {
 export interface SubnetPlan {
   private: string[];
   public: string[];
+  /** One /28 per zone for the EKS control plane's network interfaces, and nothing else. */
+  controlPlane: string[];
 }
 
 /**
  * Carves the VPC into per-zone subnets: private subnets get an eighth of the VPC each (the VPC CNI
  * gives every pod a VPC address, so they need room), public subnets a sixty-fourth each (load
- * balancers and NAT gateways only), placed in the seventh eighth.
+ * balancers and NAT gateways only), placed in the seventh eighth, and the control plane a /28 each
+ * in the eighth: EKS puts its 2–4 network interfaces (the API server's private endpoint, and the
+ * source of its calls to webhooks and aggregated APIs) only in the subnets the cluster is given, which
+ * need at least 6 free addresses and should have 16 (EKS User Guide, network-reqs "Subnet requirements
+ * and considerations", read 2026-12-07). Subnets of their own make the control plane's addresses a
+ * range no node or pod shares, which is what lets a NetworkPolicy admit the API server and no pod.
  */
 export function planSubnets(vpcCidr: string, zones: number): SubnetPlan {
   const vpc = parseIpv4Cidr(vpcCidr);
@@ -27,6 +34,7 @@ export function planSubnets(vpcCidr: string, zones: number): SubnetPlan {
   return {
     private: zoneIndexes.map((i) => formatIpv4Cidr(vpc.base + i * eighth, vpc.prefix + 3)),
     public: zoneIndexes.map((i) => formatIpv4Cidr(vpc.base + 6 * eighth + i * sixtyFourth, vpc.prefix + 6)),
+    controlPlane: zoneIndexes.map((i) => formatIpv4Cidr(vpc.base + 7 * eighth + i * 16, 28)),
   };
 }
 
@@ -35,6 +43,8 @@ export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
+  /** The EKS control plane's own subnets (see planSubnets). */
+  readonly controlPlaneSubnetIds: pulumi.Output<string>[];
   readonly availabilityZones: pulumi.Output<string>[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -107,7 +117,18 @@ export class Network extends pulumi.ComponentResource {
       return subnet;
     });
 
+    // Only the control plane's interfaces live here; the VPC's main route table (local routes) serves them.
+    const controlPlaneSubnets = plan.controlPlane.map(
+      (cidr, i) =>
+        new aws.ec2.Subnet(
+          `${name}-control-plane-${i}`,
+          { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: this.availabilityZones[i], tags: { ...args.tags, Name: `${name}-control-plane-${i}` } },
+          parent,
+        ),
+    );
+
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.controlPlaneSubnetIds = controlPlaneSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
     if (args.flowLogs) {
@@ -157,6 +178,7 @@ export class Network extends pulumi.ComponentResource {
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,
       privateSubnetIds: this.privateSubnetIds,
+      controlPlaneSubnetIds: this.controlPlaneSubnetIds,
     });
   }
 }

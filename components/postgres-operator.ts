@@ -1,14 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { formatIpv4Cidr, parseIpv4Cidr } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { MonitoringHandle } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { apiServerPorts, ClusterNetwork, DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { apiServerEgress, ClusterNetwork, DNS_EGRESS, EgressRule, fromControlPlane, IngressRule, networkPolicy, tcp } from "./k8s/network";
 import type { CertManager } from "./cert-manager";
 
-type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
-type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 export interface PostgresOperatorArgs {
   /** Exact version of the CloudNativePG chart. */
@@ -31,7 +28,8 @@ export const CNPG_INSTANCE_POD = { "cnpg.io/podRole": "instance" } as const;
 
 const CNPG_REPO = "https://cloudnative-pg.github.io/charts";
 /** Ports from the charts' defaults: operator webhook and metrics, plugin gRPC. */
-const PORTS = { cnpgWebhook: 9443, cnpgMetrics: 8080, instanceStatus: 8000, plugin: 9090 } as const;
+// The operator's metrics port (8080) is not scraped (no monitor for it), so nothing is let in there.
+const PORTS = { cnpgWebhook: 9443, instanceStatus: 8000, plugin: 9090 } as const;
 
 /** Selector labels the charts put on their pods (`<chart name>` and the release name). */
 const OPERATOR_PODS = { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": "cnpg" };
@@ -60,8 +58,8 @@ export class PostgresOperator extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider: args.provider };
     const replicas = args.highlyAvailable ? 2 : 1;
     const apiServer = apiServerEgress(args.network);
-    // Webhook calls come from the API server's addresses in the node range (the control plane's ENIs on EKS).
-    const fromApiServer: NetworkPolicyPeer[] = [{ ipBlock: { cidr: args.network.nodeCidr } }];
+    // Webhook calls come from the API server: on EKS its network interfaces, in the cluster's own subnets.
+    const fromApiServer = fromControlPlane(args.network);
 
     const cnpgLabels = standardLabels({ name: "cloudnative-pg", component: "database-operator" });
     const cnpgNs = new PlatformNamespace(
@@ -69,12 +67,9 @@ export class PostgresOperator extends pulumi.ComponentResource {
       { name: CNPG_NAMESPACE, labels: cnpgLabels, podSecurity: "restricted", provider: args.provider },
       { parent: this },
     );
-    this.policy("cnpg-operator", CNPG_NAMESPACE, cnpgLabels, OPERATOR_PODS, [
-      { from: fromApiServer, ports: tcp(PORTS.cnpgWebhook) },
-      { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.cnpgMetrics) },
-    ], [
+    this.policy("cnpg-operator", CNPG_NAMESPACE, cnpgLabels, OPERATOR_PODS, [{ from: fromApiServer, ports: tcp(PORTS.cnpgWebhook) }], [
       DNS_EGRESS,
-      apiServer,
+      ...apiServer,
       // The instance manager's status endpoint, in whichever namespace a Cluster runs.
       { to: [{ namespaceSelector: {}, podSelector: { matchLabels: CNPG_INSTANCE_POD } }], ports: tcp(PORTS.instanceStatus) },
       ...(args.backupPlugin ? [{ to: [{ podSelector: { matchLabels: PLUGIN_PODS } }], ports: tcp(PORTS.plugin) }] : []),
@@ -84,7 +79,7 @@ export class PostgresOperator extends pulumi.ComponentResource {
       // instance pods and talks to them over a local socket, so it needs no rule here.
       this.policy("barman-cloud", CNPG_NAMESPACE, cnpgLabels, PLUGIN_PODS, [
         { from: [{ podSelector: { matchLabels: OPERATOR_PODS } }], ports: tcp(PORTS.plugin) },
-      ], [DNS_EGRESS, apiServer], k8sOpts, cnpgNs);
+      ], [DNS_EGRESS, ...apiServer], k8sOpts, cnpgNs);
     }
 
     this.operator = new k8s.helm.v4.Chart(
@@ -144,32 +139,11 @@ export class PostgresOperator extends pulumi.ComponentResource {
     namespace: string,
     labels: Record<string, string>,
     podLabels: Record<string, string>,
-    ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[],
-    egress: NetworkPolicyEgressRule[],
+    ingress: IngressRule[],
+    egress: EgressRule[],
     k8sOpts: { parent: pulumi.Resource; provider: k8s.Provider },
     ns: PlatformNamespace,
   ): k8s.networking.v1.NetworkPolicy {
-    return new k8s.networking.v1.NetworkPolicy(
-      `${namespace}-${policyName}`,
-      {
-        metadata: { name: policyName, namespace, labels },
-        spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress", "Egress"], ingress, egress },
-      },
-      { ...k8sOpts, dependsOn: [ns] },
-    );
+    return networkPolicy(`${namespace}-${policyName}`, { name: policyName, namespace, labels, podSelector: { matchLabels: podLabels }, ingress, egress }, { ...k8sOpts, dependsOn: [ns] });
   }
-}
-
-/**
- * HTTPS to the Kubernetes API: the API server's addresses in the node range (the control plane's
- * ENIs on EKS), and the `kubernetes` Service's ClusterIP (the first address of the Service range)
- * for policy engines that match before the Service address is translated.
- */
-export function apiServerEgress(network: ClusterNetwork): NetworkPolicyEgressRule {
-  const services = parseIpv4Cidr(network.serviceCidr);
-  if (!services) throw new Error(`invalid Service CIDR ${network.serviceCidr}`);
-  return {
-    to: [{ ipBlock: { cidr: network.nodeCidr } }, { ipBlock: { cidr: formatIpv4Cidr(services.base + 1, 32) } }],
-    ports: apiServerPorts(network),
-  };
 }

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parseQuantity, RedisConfig } from "./config";
 import { selectorLabels, standardLabels } from "./k8s/labels";
-import { AlertRule, MonitoringHandle, prometheusRule, serviceMonitor } from "./k8s/monitoring";
+import { AlertRule, MonitoringHandle, prometheusRule, scrapers, serviceMonitor } from "./k8s/monitoring";
 import { namespaceGuardrails, PlatformNamespace } from "./k8s/namespace";
-import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { DNS_EGRESS, namespacePeer, networkPolicy, tcp } from "./k8s/network";
 import { container, execProbe, restrictedContainerSecurityContext, restrictedPodSecurityContext, tcpProbe } from "./k8s/pod";
 import { engineZonePreference, WorkloadCluster } from "./k8s/workload-cluster";
 
@@ -180,30 +180,27 @@ export class Redis extends pulumi.ComponentResource {
     );
 
     const clientPorts = sentinel ? tcp(PORTS.redis, PORTS.sentinel) : tcp(PORTS.redis);
-    new k8s.networking.v1.NetworkPolicy(
+    const peers = sentinel ? [{ podSelector: { matchLabels: selector } }] : [];
+    networkPolicy(
       NAME,
       {
-        metadata: { name: NAME, namespace: ns.name, labels },
-        spec: {
-          podSelector: { matchLabels: selector },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            {
-              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } }, podSelector: { matchLabels: args.clientPodSelector } }],
-              ports: clientPorts,
-            },
-            { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics) },
-            // Replication and Sentinel gossip among the Redis pods.
-            ...(sentinel ? [{ from: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.redis, PORTS.sentinel) }] : []),
-          ],
-          egress: [DNS_EGRESS, ...(sentinel ? [{ to: [{ podSelector: { matchLabels: selector } }], ports: tcp(PORTS.redis, PORTS.sentinel) }] : [])],
-        },
+        name: NAME,
+        namespace: ns.name,
+        labels,
+        podSelector: { matchLabels: selector },
+        ingress: [
+          { from: [namespacePeer(args.clientNamespace, args.clientPodSelector)], ports: clientPorts },
+          { from: scrapers(args.monitoring), ports: tcp(PORTS.metrics) },
+          // Replication and Sentinel gossip among the Redis pods.
+          ...(sentinel ? [{ from: peers, ports: tcp(PORTS.redis, PORTS.sentinel) }] : []),
+        ],
+        egress: [DNS_EGRESS, ...(sentinel ? [{ to: peers, ports: tcp(PORTS.redis, PORTS.sentinel) }] : [])],
       },
       k8sOpts,
     );
 
     const monitoringArgs = { name: NAME, namespace: ns.name, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
-    serviceMonitor(monitoringArgs, { ...selector, "app.kubernetes.io/component": "metrics" }, [{ port: "metrics", interval: "15s" }]);
+    serviceMonitor(monitoringArgs, { ...selector, "app.kubernetes.io/component": "metrics" }, selector, [{ port: "metrics", targetPort: PORTS.metrics, interval: "15s" }]);
     prometheusRule(monitoringArgs, "redis", alertRules(args));
 
     const fqdn = (service: string) => `${service}.${REDIS_NAMESPACE}.${CLUSTER_DOMAIN}`;

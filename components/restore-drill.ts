@@ -5,11 +5,11 @@ import { RestoreDrillConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
 import { AlertRule, MonitoringHandle, prometheusRule } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { apiServerEgress, DNS_EGRESS, internetEgress, namespacePeer, networkPolicy, NetworkPolicyArgs, tcp } from "./k8s/network";
 import { container, resources, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { MARKET_DATA_POLICIES } from "./market-data-schema";
-import { apiServerEgress, BARMAN_CLOUD_PLUGIN } from "./postgres-operator";
+import { BARMAN_CLOUD_PLUGIN } from "./postgres-operator";
 
 export const DRILL_NAMESPACE = "hft-restore-drill";
 /** The scratch Cluster's name, and so the service account its pods run as (the backup reader's identity). */
@@ -196,18 +196,17 @@ export class RestoreDrill extends pulumi.ComponentResource {
     labels: Record<string, string>,
     opts: pulumi.CustomResourceOptions,
   ): void {
-    const policy = (policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-      new k8s.networking.v1.NetworkPolicy(`${name}-${policyName}`, { metadata: { name: policyName, namespace: DRILL_NAMESPACE, labels }, spec }, opts);
+    const policy = (policyName: string, spec: Omit<NetworkPolicyArgs, "name" | "namespace" | "labels">) =>
+      networkPolicy(`${name}-${policyName}`, { name: policyName, namespace: DRILL_NAMESPACE, labels, ...spec }, opts);
     const scratchPods = { matchLabels: { "cnpg.io/cluster": DRILL_CLUSTER } };
+    const network = args.cluster.network;
     policy("restore-drill-runner", {
       podSelector: { matchLabels: { "app.kubernetes.io/name": RUNNER } },
-      policyTypes: ["Ingress", "Egress"],
       ingress: [],
-      egress: [DNS_EGRESS, apiServerEgress(args.cluster.network)],
+      egress: [DNS_EGRESS, ...apiServerEgress(network)],
     });
     policy("restore-drill-scratch", {
       podSelector: scratchPods,
-      policyTypes: ["Ingress", "Egress"],
       ingress: [
         { from: [{ podSelector: scratchPods }], ports: tcp(PORTS.postgres, PORTS.status) },
         { from: [namespacePeer(args.operator.namespace, args.operator.podSelector)], ports: tcp(PORTS.status) },
@@ -215,9 +214,9 @@ export class RestoreDrill extends pulumi.ComponentResource {
       egress: [
         DNS_EGRESS,
         { to: [{ podSelector: scratchPods }], ports: tcp(PORTS.postgres, PORTS.status) },
-        apiServerEgress(args.cluster.network),
-        // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
-        { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
+        ...apiServerEgress(network),
+        // S3 has no fixed addresses a NetworkPolicy could name: HTTPS to the public internet, nothing else.
+        internetEgress(network, tcp(443)),
         { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
       ],
     });

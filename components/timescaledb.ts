@@ -3,14 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TimescaleDbBackupConfig, TimescaleDbConfig } from "./config";
 import { standardLabels } from "./k8s/labels";
-import { MonitoringHandle, podMonitor, prometheusRule } from "./k8s/monitoring";
+import { MonitoringHandle, podMonitor, prometheusRule, scrapers } from "./k8s/monitoring";
 import { PlatformNamespace } from "./k8s/namespace";
-import { DNS_EGRESS, namespacePeer, tcp } from "./k8s/network";
+import { apiServerEgress, DNS_EGRESS, internetEgress, namespacePeer, networkPolicy, tcp } from "./k8s/network";
 import { resources } from "./k8s/pod";
 import { engineZonePreference, WorkloadCluster } from "./k8s/workload-cluster";
 import { marketDataSchemaSql } from "./market-data-schema";
 import type { CertManager } from "./cert-manager";
-import { apiServerEgress, BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
+import { BARMAN_CLOUD_PLUGIN, CNPG_INSTANCE_POD, PostgresOperator } from "./postgres-operator";
 import { RestoreDrill } from "./restore-drill";
 import { timescaleDbAlerts } from "./timescaledb-alerts";
 
@@ -422,49 +422,43 @@ export class TimescaleDb extends pulumi.ComponentResource {
     k8sOpts: pulumi.CustomResourceOptions,
   ): void {
     const cnpgPods = { matchExpressions: [{ key: "cnpg.io/cluster", operator: "Exists" }] };
-    new k8s.networking.v1.NetworkPolicy(
+    const network = args.cluster.network;
+    networkPolicy(
       `${name}-cnpg-pods`,
       {
-        metadata: { name: "cnpg-pods", namespace: DATA_NAMESPACE, labels },
-        spec: {
-          podSelector: cnpgPods,
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [
-            { from: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
-            { from: [namespacePeer(operators.namespace, operators.operatorPodSelector)], ports: tcp(PORTS.status) },
-            { from: [namespacePeer(args.monitoring.namespace)], ports: tcp(PORTS.metrics) },
-          ],
-          egress: [
-            DNS_EGRESS,
-            { to: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
-            // The instance manager watches its Cluster through the API server.
-            apiServerEgress(args.cluster.network),
-            ...(args.backups
-              ? [
-                  // S3 has no fixed addresses a NetworkPolicy could name: HTTPS anywhere, nothing else.
-                  { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp(443) },
-                  { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
-                ]
-              : []),
-          ],
-        },
+        name: "cnpg-pods",
+        namespace: DATA_NAMESPACE,
+        labels,
+        podSelector: cnpgPods,
+        ingress: [
+          { from: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
+          { from: [namespacePeer(operators.namespace, operators.operatorPodSelector)], ports: tcp(PORTS.status) },
+          { from: scrapers(args.monitoring), ports: tcp(PORTS.metrics) },
+        ],
+        egress: [
+          DNS_EGRESS,
+          { to: [{ podSelector: cnpgPods }], ports: tcp(PORTS.postgres, PORTS.status) },
+          // The instance manager watches its Cluster through the API server.
+          ...apiServerEgress(network),
+          ...(args.backups
+            ? [
+                // S3 has no fixed addresses a NetworkPolicy could name: HTTPS to the public internet, nothing else.
+                internetEgress(network, tcp(443)),
+                { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+              ]
+            : []),
+        ],
       },
       k8sOpts,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    networkPolicy(
       `${name}-clients`,
       {
-        metadata: { name: `${CLUSTER_NAME}-clients`, namespace: DATA_NAMESPACE, labels },
-        spec: {
-          podSelector: { matchLabels: podSelector },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } }, podSelector: { matchLabels: args.clientPodSelector } }],
-              ports: tcp(PORTS.postgres),
-            },
-          ],
-        },
+        name: `${CLUSTER_NAME}-clients`,
+        namespace: DATA_NAMESPACE,
+        labels,
+        podSelector: { matchLabels: podSelector },
+        ingress: [{ from: [namespacePeer(args.clientNamespace, args.clientPodSelector)], ports: tcp(PORTS.postgres) }],
       },
       k8sOpts,
     );
@@ -473,7 +467,7 @@ export class TimescaleDb extends pulumi.ComponentResource {
   private monitoringObjects(args: TimescaleDbArgs, labels: Record<string, string>, podSelector: Record<string, string>): void {
     const monitoringArgs = { name: CLUSTER_NAME, namespace: DATA_NAMESPACE, labels, monitoring: args.monitoring, provider: args.cluster.provider, parent: this };
     // Instances only: bootstrap and join Jobs carry the cluster label too, without a metrics port.
-    podMonitor(monitoringArgs, { ...podSelector, ...CNPG_INSTANCE_POD }, [{ port: "metrics", interval: "30s" }]);
+    podMonitor(monitoringArgs, { ...podSelector, ...CNPG_INSTANCE_POD }, [{ port: "metrics", targetPort: PORTS.metrics, interval: "30s" }]);
     prometheusRule(monitoringArgs, "timescaledb", timescaleDbAlerts(args, { namespace: DATA_NAMESPACE, cluster: CLUSTER_NAME }));
   }
 }

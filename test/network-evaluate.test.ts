@@ -8,7 +8,7 @@ import { Endpoint, evaluate, NetworkPolicy, Pod, serviceEgress, Service, World }
 
 const PODS = "10.30.0.0/16";
 const pod = (namespace: string, name: string, labels: Record<string, string>, ports: Pod["ports"] = []): Endpoint => ({
-  pod: { namespace, name, labels, ports, addresses: PODS },
+  pod: { namespace, name, labels, ports, addresses: [PODS] },
 });
 const address = (cidr: string): Endpoint => ({ address: { name: cidr, cidr } });
 const world = (policies: NetworkPolicy[], namespaces: Record<string, Record<string, string>> = {}): World => ({
@@ -168,7 +168,7 @@ describe("ipBlock and pod addresses", () => {
     expect(evaluate(address("10.99.0.0/16"), pod("default", "t", {}), 8443, "TCP", w).allowed).toBe(true);
   });
   it("host-network pods are addresses on their node, and no policy binds them", () => {
-    const hostPod: Endpoint = { pod: { namespace: "default", name: "h", labels: {}, ports: [], addresses: PODS, hostNetwork: true } };
+    const hostPod: Endpoint = { pod: { namespace: "default", name: "h", labels: {}, ports: [], addresses: [PODS], hostNetwork: true } };
     const denyAll: NetworkPolicy = { name: "deny", namespace: "default", podSelector: {}, policyTypes: ["Ingress", "Egress"] };
     const fromNodes: NetworkPolicy = { name: "nodes", namespace: "default", podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ ipBlock: { cidr: "10.30.0.0/19" } }] }] };
     expect(evaluate(hostPod, address("1.1.1.1/32"), 443, "TCP", world([denyAll]), "10.30.0.0/19").allowed).toBe(true);
@@ -185,7 +185,7 @@ describe("egress to a Service's cluster IP on EKS (VPC CNI)", () => {
     selector: { app: "cnpg" },
     ports: [{ port: 443, targetPort: 9443, protocol: "TCP" }],
   };
-  const client: Pod = { namespace: "apps", name: "c", labels: {}, ports: [], addresses: PODS };
+  const client: Pod = { namespace: "apps", name: "c", labels: {}, ports: [], addresses: [PODS] };
   const ns = { apps: {}, "cnpg-system": {} };
 
   it("an ipBlock rule for 443 covering the Service range opens every Service listening on 443", () => {

@@ -83,13 +83,13 @@ describe("TimescaleDB on the image-volume path", () => {
     }).timescaledb;
     const session = await installMocks("dev");
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-    const network = { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443 };
+    const network = { nodeCidr: "10.20.0.0/16", serviceCidr: "172.20.0.0/16", apiServerPort: 443, controlPlaneCidrs: ["10.20.224.0/28"], podCidrs: ["10.20.0.0/19"] };
     new TimescaleDb("timescaledb", {
       ...config,
       charts: { cloudnativePg: charts.cloudnativePg },
       clientNamespace: "hft-trading",
       clientPodSelector: { "app.kubernetes.io/name": "trading-engine" },
-      monitoring: { namespace: "monitoring", crds: provider },
+      monitoring: { namespace: "monitoring", scraper: { "app.kubernetes.io/name": "prometheus" }, crds: provider },
       cluster: {
         provider,
         secretsProvider: provider,

@@ -5,13 +5,15 @@
  * chart's pinned source and values), and validates every object against its schema
  * (out/<stack>/schema-report.json), and evaluates every IAM path over the rendered policies
  * (out/<stack>/iam-report.json, tools/iam-check.ts). The capacity and cost models write
- * out/<stack>/capacity.json and cost.json.
+ * out/<stack>/capacity.json and cost.json. The network model (tools/network/) evaluates every
+ * NetworkPolicy over every pod and writes out/<stack>/network-report.json.
  *
  *   npm run render -- --stack <stack> [--out DIR] [--config-dir DIR]
  *
  * A failed render writes nothing and leaves the last good render in the output folder as it was:
  * a usage mistake or an invalid stack configuration (see tools/cli.ts), pods that do not fit, a
- * generated secret in plain text, a schema error or an IAM violation (each printed).
+ * generated secret in plain text, a schema error, an IAM violation or a needed network flow the
+ * NetworkPolicies block (each printed, a blocked flow with the policies that block it).
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -23,6 +25,9 @@ import { embeddedManifests, InventoryEntry } from "./inventory";
 import { stackClashes } from "./stack-clashes";
 import { ConfigError } from "../components/config";
 import { PendingChecks, RenderChecks, startChecks } from "./render-checks";
+import type { ClusterNetwork } from "../components/k8s/network";
+import { networkModel } from "./network/model";
+import { networkErrors, networkReport, networkSummary } from "./network/report";
 
 export interface Manifest {
   file: string;
@@ -100,6 +105,9 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
   const charts = helmCharts(run.inventory);
   // Capacity and cost: a stack that does not fit fails here, before anything is written.
   const models = modelStack(stack, run.inventory, configDir);
+  // Every NetworkPolicy over every pod: a needed flow they block fails the render.
+  const network = networkReport(stack, networkModel(run.inventory, run.outputs.clusterNetwork as ClusterNetwork));
+  const blocked = networkErrors(network);
   // Serialised once, not once per secret.
   const texts = [JSON.stringify(run.inventory), ...manifests.map((m) => JSON.stringify(m.object))];
   const leaked = run.generatedSecrets.filter((secret) => texts.some((text) => text.includes(secret)));
@@ -119,9 +127,10 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
     }
     write("inventory.json", JSON.stringify(run.inventory, null, 2) + "\n");
     reports = await checked;
-    if (reports.schema.errors.length === 0 && reports.iam.violations.length === 0) {
+    if (reports.schema.errors.length === 0 && reports.iam.violations.length === 0 && blocked.length === 0) {
       write("schema-report.json", JSON.stringify(reports.schema, null, 2) + "\n");
       write("iam-report.json", JSON.stringify(reports.iam, null, 2) + "\n");
+      write("network-report.json", JSON.stringify(network, null, 2) + "\n");
       for (const [file, text] of Object.entries(modelFiles(models))) write(file, text);
       replaceOutput(staging, outDir);
     }
@@ -130,10 +139,13 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
   }
   const { schema, iam } = reports;
   const shown = path.relative(process.cwd(), outDir) || ".";
-  if (schema.errors.length > 0 || iam.violations.length > 0) {
+  if (schema.errors.length > 0 || iam.violations.length > 0 || blocked.length > 0) {
     for (const e of schema.errors) console.error(`schema: ${e.file}: ${e.message}`);
     for (const v of iam.violations) console.error(`iam: ${v.path}: expected ${v.expected}, got ${v.actual}`);
-    console.error(`render ${stack} failed: ${schema.errors.length} schema error(s), ${iam.violations.length} IAM violation(s); ${shown} keeps the last good render`);
+    for (const line of blocked) console.error(line);
+    console.error(
+      `render ${stack} failed: ${schema.errors.length} schema error(s), ${iam.violations.length} IAM violation(s), ${blocked.length} network problem(s); ${shown} keeps the last good render`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -147,6 +159,7 @@ async function render(stack: string, configDir: string, outDir: string, checks: 
   const table = utilizationTable(models).split("\n");
   // Quiet: the capacity verdict and the cost, without a row per node group.
   console.log((quiet() ? [table[0], table[table.length - 1]] : table).join("\n"));
+  console.log(networkSummary(network));
 }
 
 if (require.main === module) runMain(main);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { bool, cidrList, cpuAllowed, documentationRangeProblem, int, list, oneOf, pinnedImage, quantity, Rules, scoped, section, sizeAllowed, text, TierContext, withRules } from "./fields";
 import { MemoryReservation, totalReservedMi } from "./nodes";
-import { GiB, MiB, numaNodeOf, parseCpuSet, parseQuantity, TiB } from "./primitives";
+import { cidrsOverlap, GiB, MiB, numaNodeOf, parseCpuSet, parseIpv4Cidr, parseQuantity, TiB } from "./primitives";
 
 /** The trading engine StatefulSet and everything around it. */
 export interface EngineConfig {
@@ -38,6 +38,12 @@ export interface EngineConfig {
    * else the cluster's own load-balancer implementation serves the Service).
    */
   exposure: { internal?: boolean; sourceRanges: string[]; targetType: "instance" | "ip" };
+  /**
+   * Where the engine connects beyond the cluster: trading venues (FIX order entry), market-data feeds,
+   * exchange APIs. Each destination becomes an egress rule for exactly its ranges and ports; nothing
+   * else leaves the engine's pods.
+   */
+  venues: EngineVenue[];
   /** Prometheus scrape interval for the engine, e.g. "1s". */
   metricsInterval: string;
   volumes: { logs: string; data: string; referenceData: string };
@@ -46,6 +52,21 @@ export interface EngineConfig {
   initImage: string;
   /** ResourceQuota of the trading namespace; must fit maxReplicas engine pods. */
   quota: { cpu: string; memory: string; persistentVolumeClaims: number; loadBalancers: number; nodePorts: number };
+}
+
+/** One destination the engine connects to outside the cluster. */
+export interface EngineVenue {
+  /** What it is, e.g. "nasdaq-fix": named in the network report and the diff. */
+  name: string;
+  cidrs: string[];
+  ports: VenuePort[];
+}
+
+/** A TCP or UDP port, or a range from port to endPort. */
+export interface VenuePort {
+  port: number;
+  endPort?: number;
+  protocol: "TCP" | "UDP";
 }
 
 /** What the engine's checks need to know about the nodes it runs on, and the keys that say it. */
@@ -126,6 +147,39 @@ function latencyBucketRules(r: Rules<{ bucketsUs: number[] }>, buckets: number[]
   }
 }
 
+const MULTICAST = "224.0.0.0/4";
+
+/** A venue's port: TCP or UDP, one port or a range (NetworkPolicy endPort). */
+const venuePort = withRules(
+  section({
+    port: int(1, 65535).describe("Destination port, or the first of a range."),
+    endPort: int(1, 65535).optional().describe("Last port of the range, at least port."),
+    protocol: oneOf(["TCP", "UDP"]).default("TCP").describe("TCP (FIX, HTTPS, binary order entry) or UDP (unicast market data)."),
+  }),
+  (r) => {
+    const { port, endPort } = r.value;
+    if (endPort !== undefined && r.valid("port", "endPort") && endPort < port) r.problem("endPort", endPort, `at least port (${port})`);
+  },
+);
+
+const venue = withRules(
+  section({
+    name: text(/^[a-z][a-z0-9-]{0,62}$/, "a lowercase name such as nasdaq-fix").describe("What the destination is, named in the network report."),
+    cidrs: cidrList().describe("The destination's IPv4 ranges, each at most a /8; never 0.0.0.0/0."),
+    ports: list(venuePort).describe("Ports the engine connects to there."),
+  }),
+  (r) => {
+    if (r.valid("cidrs")) {
+      if (r.value.cidrs.length === 0) r.problem("cidrs", [], "at least one range");
+      for (const range of r.value.cidrs) {
+        // Multicast is judged with hostNetwork in the engine's own rules.
+        if (!cidrsOverlap(range, MULTICAST) && parseIpv4Cidr(range)!.prefix < 8) r.problem("cidrs", range, "a venue's own ranges, each at most a /8, not the internet at large");
+      }
+    }
+    if (r.valid("ports") && r.value.ports.length === 0) r.problem("ports", [], "at least one port");
+  },
+);
+
 const features = withRules(z.record(z.string(), bool(), { error: "an object of feature flags (camelCase name: true or false)" }), (r) => {
   for (const key of Object.keys(r.value)) if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) r.problem(key, key, "camelCase feature names");
 });
@@ -176,6 +230,9 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     features: features.default({}).describe("Application feature flags (camelCase name: true or false), written to application.yaml."),
     hostNetwork: bool().default(false).describe("Host networking for the lowest network latency; relaxes the namespace's Pod Security level (documented exception)."),
     exposure: exposure.describe("The load balancer in front of the engine."),
+    venues: list(venue)
+      .default([])
+      .describe("Trading venues and market-data feeds the engine connects to (name, cidrs, ports): each becomes an egress rule; nothing else leaves."),
     metricsInterval: text(/^\d+(ms|s|m)$/, 'a Prometheus duration such as "1s" or "15s"').describe("Prometheus scrape interval for the engine."),
     volumes: section({
       logs: quantity({ min: GiB, max: 16 * TiB }, sizeAllowed(), "binary").describe("Log volume per pod."),
@@ -209,6 +266,14 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     if (r.valid("hugepages") && parseQuantity(e.hugepages)! % (2 * MiB) !== 0) r.problem("hugepages", e.hugepages, "a multiple of 2Mi");
     if (prod && r.valid("logLevel") && e.logLevel === "debug") r.problem("logLevel", "debug", "info, warn or error in production");
     if (r.valid("symbols") && e.symbols.length === 0) r.problem("symbols", [], "at least one symbol");
+    // The VPC CNI gives pods no multicast: no plans (aws/amazon-vpc-cni-k8s#2164, 2022-12-15), pods' IGMP
+    // joins are not seen by a transit gateway multicast domain (aws/containers-roadmap#2517, open 2026-12-07);
+    // the workaround is the node's own network, where the node's security group, not a NetworkPolicy, decides.
+    if (r.valid("venues", "hostNetwork") && !e.hostNetwork) {
+      e.venues.forEach((v, i) => {
+        for (const range of v.cidrs) if (cidrsOverlap(range, MULTICAST)) r.problem(`venues[${i}].cidrs`, range, "unicast ranges: multicast market data reaches the engine only with engine.hostNetwork: true (the VPC CNI gives pods no multicast)");
+      });
+    }
   }).transform((e) => ({
     ...e,
     // Defaults that follow other fields: one pod may go down for a drain; one thread per CPU.

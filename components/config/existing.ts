@@ -17,6 +17,8 @@ export interface ExistingClusterConfig {
   serviceCidr: string;
   /** Port the API server's endpoints listen on behind the `kubernetes` Service (kubeadm and kind: 6443). */
   apiServerPort: number;
+  /** The pods' address range (kind: 10.244.0.0/16): kept out of the engine's client ranges, and what the network model assumes. */
+  podCidr?: string;
   /** The nodes labelled and tainted `node-type=high-performance` for the engine, prepared as `engineNodeRequirements` says. */
   engineNode: EngineNodeCapacity;
   /** StorageClasses of the cluster that play the roles of the classes the EKS mode creates. */
@@ -105,6 +107,9 @@ export function existingClusterSchema() {
     apiServerPort: int(1, 65535, "the port of the API server's endpoints, 1 to 65535 (kubeadm and kind: 6443)")
       .default(6443)
       .describe("Port the API server's endpoints listen on behind the kubernetes Service (kubeadm and kind: 6443)."),
+    podCidr: cidr(8, 28)
+      .optional()
+      .describe("The pods' address range (kind: 10.244.0.0/16); kept out of engine.exposure.sourceRanges. Unset: the network model assumes a pod may have any address."),
     engineNode: withRules(engineNode, (r) => {
       const size = r.valid("cpus", "memoryGiB") ? { name: "existingCluster.engineNode", vcpus: r.value.cpus, memoryGiB: r.value.memoryGiB } : undefined;
       engineNodeTuningRules(r, size);
@@ -121,6 +126,10 @@ export function existingClusterSchema() {
     const { serviceCidr, nodeCidr } = r.value;
     if (r.valid("serviceCidr", "nodeCidr") && cidrsOverlap(serviceCidr, nodeCidr)) {
       r.problem("serviceCidr", serviceCidr, `the cluster's Service range, which does not overlap existingCluster.nodeCidr ${nodeCidr}`);
+    }
+    const { podCidr } = r.value;
+    for (const [key, other] of [["serviceCidr", serviceCidr], ["nodeCidr", nodeCidr]] as const) {
+      if (podCidr !== undefined && r.valid("podCidr", key) && cidrsOverlap(podCidr, other)) r.problem("podCidr", podCidr, `the pods' range, which does not overlap existingCluster.${key} ${other}`);
     }
   });
 }

@@ -22,6 +22,7 @@ import {
 } from "./nodes";
 import { RedisConfig, redisSchema } from "./redis";
 import { credentialFields, otherKeyProblems } from "./stack-file";
+import { cidrsOverlap, formatIpv4Cidr, parseIpv4Cidr } from "./primitives";
 import { FAST_SSD_CLAIMS, gp3ClaimRules, StorageConfig, storageSchema } from "./storage";
 import { TradingSessionConfig, tradingSessionSchema } from "./trading-session";
 import { DatabaseHost, databaseHostRules, TimescaleDbBackupConfig, TimescaleDbCharts, TimescaleDbConfig, timescaleDbSchema } from "./timescaledb";
@@ -269,6 +270,13 @@ function eksRules(r: RootRules, prod: boolean): void {
     memory: type ? instanceMemoryReservation(type) : undefined,
   };
   engineHostRules(r, host);
+  if (r.valid("network.vpcCidr", "network.availabilityZones")) {
+    // Pods take their addresses in the private subnets: the first availabilityZones eighths of the VPC (components/network.ts).
+    const vpc = parseIpv4Cidr(v.network!.vpcCidr!)!;
+    const eighth = 2 ** (32 - vpc.prefix - 3);
+    const pods = Array.from({ length: v.network!.availabilityZones! }, (_, i) => formatIpv4Cidr(vpc.base + i * eighth, vpc.prefix + 3));
+    clientRangeRule(r, pods, "the private subnets of network.vpcCidr");
+  }
   gp3ClaimRules(r, "storage.fastSsd.iops", FAST_SSD_CLAIMS);
   const database: DatabaseHost = {
     kubernetesVersion: r.valid("cluster.kubernetesVersion") ? v.cluster!.kubernetesVersion : undefined,
@@ -279,8 +287,18 @@ function eksRules(r: RootRules, prod: boolean): void {
   databaseHostRules(r, database, prod);
 }
 
+/** A client range inside the pods' own addresses would admit pods to the order port, not clients. */
+function clientRangeRule(r: RootRules, pods: string[], where: string): void {
+  if (!r.valid("engine.exposure.sourceRanges")) return;
+  for (const range of r.value.engine!.exposure!.sourceRanges) {
+    const holding = pods.find((p) => parseIpv4Cidr(range)!.prefix >= parseIpv4Cidr(p)!.prefix && cidrsOverlap(p, range));
+    if (holding) r.problem("engine.exposure.sourceRanges", range, `clients' ranges outside ${where} (${holding} holds pods, which the VPC CNI gives VPC addresses)`);
+  }
+}
+
 function existingRules(r: RootRules, prod: boolean): void {
   const v = r.value;
+  if (r.valid("existingCluster.podCidr") && v.existingCluster!.podCidr) clientRangeRule(r, [v.existingCluster!.podCidr], "existingCluster.podCidr");
   for (const [key, replacement] of Object.entries({ ...EKS_SECTIONS, ...EKS_OPTIONAL_KEYS })) {
     if (v[key] !== undefined) r.notAllowed(key, `EKS-only: with clusterMode "existing" no AWS resource is created; ${replacement}`);
   }

@@ -1,5 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { namespacePeer, networkPolicy, tcp } from "./network";
+
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /**
  * Host directory of node-exporter's textfile collector: node-side programs (the engine nodes'
@@ -9,8 +12,10 @@ export const NODE_TEXTFILE_DIR = "/var/lib/node_exporter/textfile";
 
 /** What workloads need from the monitoring stack to register scrape targets and alerts. */
 export interface MonitoringHandle {
-  /** Namespace Prometheus runs in: workloads admit its scrapes from there. */
+  /** Namespace Prometheus runs in. */
   namespace: string;
+  /** Labels of the Prometheus pods: workloads admit scrapes from these pods only. */
+  scraper: Record<string, string>;
   /** The resource that installs the prometheus-operator CRDs; monitoring objects depend on it. */
   crds: pulumi.Resource;
 }
@@ -34,12 +39,40 @@ function monitoringObject(kind: string, args: MonitoringObjectArgs, spec: Record
 }
 
 export interface ScrapeEndpoint {
+  /** The port's name (the Service's for a ServiceMonitor, the container's for a PodMonitor). */
   port: string;
+  /** The container port it reaches: Prometheus is let out to it and nothing else. */
+  targetPort: number;
   path?: string;
   interval: string;
 }
 
-export function serviceMonitor(args: MonitoringObjectArgs, selector: Record<string, string>, endpoints: ScrapeEndpoint[]): k8s.apiextensions.CustomResource {
+/** The peer a workload's ingress rule admits scrapes from: Prometheus' pods. */
+export function scrapers(monitoring: MonitoringHandle): NetworkPolicyPeer[] {
+  return [namespacePeer(monitoring.namespace, monitoring.scraper)];
+}
+
+/**
+ * Lets Prometheus out to the scraped pods on the scraped ports only: each monitor brings the egress
+ * rule for its own targets, in the monitoring namespace.
+ */
+function scrapeEgress(args: MonitoringObjectArgs, pods: Record<string, string>, endpoints: ScrapeEndpoint[]): void {
+  networkPolicy(
+    `${args.name}-scrape`,
+    {
+      name: `scrape-${args.name}`,
+      namespace: args.monitoring.namespace,
+      labels: args.labels,
+      podSelector: { matchLabels: args.monitoring.scraper },
+      egress: [{ to: [namespacePeer(args.namespace, pods)], ports: tcp(...new Set(endpoints.map((e) => e.targetPort))) }],
+    },
+    { parent: args.parent, provider: args.provider },
+  );
+}
+
+/** A ServiceMonitor over the Services `selector` picks, whose `pods` Prometheus is let out to. */
+export function serviceMonitor(args: MonitoringObjectArgs, selector: Record<string, string>, pods: Record<string, string>, endpoints: ScrapeEndpoint[]): k8s.apiextensions.CustomResource {
+  scrapeEgress(args, pods, endpoints);
   return monitoringObject("ServiceMonitor", args, {
     selector: { matchLabels: selector },
     endpoints: endpoints.map((e) => ({ port: e.port, path: e.path ?? "/metrics", interval: e.interval, scrapeTimeout: e.interval })),
@@ -47,6 +80,7 @@ export function serviceMonitor(args: MonitoringObjectArgs, selector: Record<stri
 }
 
 export function podMonitor(args: MonitoringObjectArgs, selector: Record<string, string>, endpoints: ScrapeEndpoint[]): k8s.apiextensions.CustomResource {
+  scrapeEgress(args, selector, endpoints);
   return monitoringObject("PodMonitor", args, {
     selector: { matchLabels: selector },
     podMetricsEndpoints: endpoints.map((e) => ({ port: e.port, path: e.path ?? "/metrics", interval: e.interval })),

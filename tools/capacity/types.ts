@@ -46,6 +46,12 @@ export interface PodTemplate {
   spread: { selector: LabelSelector; topologyKey: string; maxSkew: number }[];
 }
 
+/** What the network model needs of a pod: its container ports and whether it shares the node's network. */
+export interface PodNetwork {
+  ports: { name?: string; port: number; protocol: "TCP" | "UDP" | "SCTP" }[];
+  hostNetwork?: boolean;
+}
+
 export interface Workload {
   /** `<namespace>/<name>`. */
   name: string;
@@ -60,6 +66,8 @@ export interface Workload {
   /** Below default priority and never preempting (a batch drill): evicted, not placed, when a node is lost. */
   preemptible?: boolean;
   pod: PodTemplate;
+  /** Ports and host networking, where the source says them (the network model's pods). */
+  network?: PodNetwork;
 }
 
 /** A node group as the render declares it: its instances, sizes, zones and scheduling marks. */

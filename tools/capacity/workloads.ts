@@ -6,11 +6,34 @@ import { embeddedManifests, InventoryEntry } from "../inventory";
 import { chartWorkloads } from "../data/chart-pods";
 import { EKS_ADDON_PODS } from "../data/eks-addon-pods";
 import { podRequests, quantity, selectorMatches, templateFromSpec } from "./pods";
-import { LabelSelector, Workload } from "./types";
+import { LabelSelector, PodNetwork, Workload } from "./types";
 
 type K8sObject = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> }; spec?: Record<string, unknown> };
 
 const objectsOf = (inventory: InventoryEntry[], type: string) => inventory.filter((r) => r.type === type).map((r) => r.inputs as K8sObject);
+
+type ContainerSpec = { ports?: { name?: string; containerPort: number; protocol?: string }[] };
+
+/** A pod spec's container ports (init containers serve nothing) and host networking. */
+export function podNetwork(spec: { containers?: ContainerSpec[]; hostNetwork?: boolean }): PodNetwork {
+  const ports = (spec.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: (p.protocol ?? "TCP") as PodNetwork["ports"][number]["protocol"] })),
+  );
+  return { ports, ...(spec.hostNetwork ? { hostNetwork: true } : {}) };
+}
+
+/**
+ * CloudNativePG instance pods: the operator labels them with their cluster and role and gives the
+ * postgres container the ports postgresql 5432, metrics 9187 and status 8000 (the instance manager)
+ * (cloudnative-pg pkg/specs/pods.go, read 2026-11-30).
+ */
+const CNPG_INSTANCE_NETWORK: PodNetwork = {
+  ports: [
+    { name: "postgresql", port: 5432, protocol: "TCP" },
+    { name: "metrics", port: 9187, protocol: "TCP" },
+    { name: "status", port: 8000, protocol: "TCP" },
+  ],
+};
 
 /** A CronJob's pod: one at a time (the program's CronJobs forbid concurrent runs), counted as if always running. */
 function cronJobWorkloads(inventory: InventoryEntry[]): Workload[] {
@@ -22,6 +45,7 @@ function cronJobWorkloads(inventory: InventoryEntry[]): Workload[] {
       source: "program",
       replicas: 1,
       pod: templateFromSpec(template.metadata?.labels ?? {}, template.spec),
+      network: podNetwork(template.spec as Parameters<typeof podNetwork>[0]),
     };
   });
 }
@@ -37,6 +61,7 @@ function programWorkloads(inventory: InventoryEntry[]): Workload[] {
         source: "program",
         replicas: kind === "DaemonSet" ? 0 : (spec.replicas ?? 1),
         pod: templateFromSpec(spec.template.metadata?.labels ?? {}, spec.template.spec),
+        network: podNetwork(spec.template.spec as Parameters<typeof podNetwork>[0]),
       };
     }),
   )];
@@ -71,7 +96,7 @@ function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
       .map((s) => ({ resources: (s?.spec?.instanceSidecarConfiguration as { resources?: object } | undefined)?.resources }))
       .filter((c) => c.resources);
     const instances = spec.instances ?? 1;
-    const labels = { "cnpg.io/cluster": name };
+    const labels = { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" };
     const hard = spec.affinity?.enablePodAntiAffinity !== false && spec.affinity?.podAntiAffinityType === "required";
     const { requests, exclusiveCpus } = podRequests([{ resources: spec.resources }, ...sidecars]);
     return {
@@ -88,9 +113,10 @@ function cnpgWorkloads(inventory: InventoryEntry[]): Workload[] {
         tolerations: spec.affinity?.tolerations ?? [],
         nodeSelector: spec.affinity?.nodeSelector ?? {},
         nodeAffinity: [],
-        antiAffinity: hard ? [{ selector: { matchLabels: labels }, topologyKey: spec.affinity?.topologyKey ?? "kubernetes.io/hostname" }] : [],
+        antiAffinity: hard ? [{ selector: { matchLabels: { "cnpg.io/cluster": name } }, topologyKey: spec.affinity?.topologyKey ?? "kubernetes.io/hostname" }] : [],
         spread: [],
       },
+      network: CNPG_INSTANCE_NETWORK,
     } satisfies Workload;
   });
 }

@@ -16,9 +16,14 @@
  * - cert-manager v1.21.1: controller, webhook and cainjector Deployments, each `replicaCount` and
  *   `resources`, `podDisruptionBudget.minAvailable`; startupapicheck is a Job (disabled here).
  * - plugin-barman-cloud 0.7.0: one Deployment, `replicaCount` (default 1), `resources`.
+ * Pod labels and container ports (for the network model, tools/network/) are the ones those templates
+ * put on the pods with the release names the program uses (the operator's for Prometheus and
+ * Alertmanager, which it labels `app.kubernetes.io/name: prometheus|alertmanager` and
+ * `<kind>: <name>`); they are not templated offline (the archives are not fetched here): refresh with
+ * `kubectl get pods -A --show-labels` and `kubectl get pods -o jsonpath='{..ports}'` on a cluster.
  */
 import { podRequests, quantity, unconstrainedPod } from "../capacity/pods";
-import { PodTemplate, Workload } from "../capacity/types";
+import { PodNetwork, PodTemplate, Workload } from "../capacity/types";
 
 type Values = Record<string, unknown>;
 type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
@@ -32,17 +37,33 @@ export const MODELLED_CHARTS: Record<string, string> = {
   "plugin-barman-cloud": "0.7.0",
 };
 
+/** kube-prometheus-stack's release name in the program (components/monitoring.ts). */
+const STACK_RELEASE = "kube-prometheus-stack";
+
 const get = (values: Values, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Values)[k] : undefined), values);
 const num = (value: unknown, fallback: number): number => (typeof value === "number" ? value : fallback);
 
-function template(workload: string, containers: (Resources | undefined)[], extra: Partial<PodTemplate> = {}, init: (Resources | undefined)[] = []): PodTemplate {
+/** A chart pod: its own labels plus the model's workload label, which the capacity model's affinities select on. */
+function template(
+  workload: string,
+  labels: Record<string, string>,
+  containers: (Resources | undefined)[],
+  extra: Partial<PodTemplate> = {},
+  init: (Resources | undefined)[] = [],
+): PodTemplate {
   const { requests, exclusiveCpus } = podRequests(
     containers.map((resources) => ({ resources })),
     init.map((resources) => ({ resources })),
   );
-  return unconstrainedPod({ "hft.model/workload": workload }, requests, { exclusiveCpus, ...extra });
+  return unconstrainedPod({ ...labels, "hft.model/workload": workload }, requests, { exclusiveCpus, ...extra });
 }
+
+const tcp = (name: string, port: number) => ({ name, port, protocol: "TCP" as const });
+const ports = (...list: PodNetwork["ports"]): PodNetwork => ({ ports: list });
+
+/** Labels kube-prometheus-stack's subcharts put on their pods for release `instance`. */
+const chartLabels = (name: string, instance: string, extra: Record<string, string> = {}) => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance, ...extra });
 
 /** minAvailable a PDB value block guarantees at `replicas` (maxUnavailable counts down from replicas). */
 function pdbMinAvailable(pdb: unknown, replicas: number, enabledKey = true): number | undefined {
@@ -55,9 +76,26 @@ function pdbMinAvailable(pdb: unknown, replicas: number, enabledKey = true): num
   return undefined;
 }
 
-function workload(namespace: string, name: string, kind: Workload["kind"], replicas: number, pod: PodTemplate, source: string, minAvailable?: number): Workload {
-  return { name: `${namespace}/${name}`, kind, source, replicas, pod, ...(minAvailable !== undefined ? { minAvailable } : {}) };
+function workload(namespace: string, name: string, kind: Workload["kind"], replicas: number, pod: PodTemplate, source: string, network: PodNetwork, minAvailable?: number): Workload {
+  return { name: `${namespace}/${name}`, kind, source, replicas, pod, network, ...(minAvailable !== undefined ? { minAvailable } : {}) };
 }
+
+/** Prometheus and Alertmanager as the operator labels and ports them for the chart's release `kube-prometheus-stack`. */
+const OPERATED = {
+  prometheus: {
+    labels: {
+      "app.kubernetes.io/name": "prometheus",
+      "app.kubernetes.io/instance": "kube-prometheus-stack-prometheus",
+      prometheus: "kube-prometheus-stack-prometheus",
+      "operator.prometheus.io/name": "kube-prometheus-stack-prometheus",
+    },
+    network: ports(tcp("web", 9090), tcp("reloader-web", 8080)),
+  },
+  alertmanager: {
+    labels: { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": "kube-prometheus-stack-alertmanager", alertmanager: "kube-prometheus-stack-alertmanager" },
+    network: ports(tcp("http-web", 9093), tcp("mesh-tcp", 9094), { name: "mesh-udp", port: 9094, protocol: "UDP" }, tcp("reloader-web", 8080)),
+  },
+};
 
 function kubePrometheusStack(values: Values, ns: string, source: string): Workload[] {
   const reloader = get(values, "prometheusOperator", "prometheusConfigReloader", "resources") as Resources | undefined;
@@ -66,13 +104,13 @@ function kubePrometheusStack(values: Values, ns: string, source: string): Worklo
     const replicas = num(s.replicas, 1);
     const id = `${ns}/${key}`;
     const hard = s.podAntiAffinity === "hard";
-    const pod = template(id, [s.resources as Resources, reloader], {
+    const pod = template(id, OPERATED[key].labels, [s.resources as Resources, reloader], {
       antiAffinity: hard
         ? [{ selector: { matchLabels: { "hft.model/workload": id } }, topologyKey: typeof s.podAntiAffinityTopologyKey === "string" ? s.podAntiAffinityTopologyKey : "kubernetes.io/hostname" }]
         : [],
     }, [reloader]);
     const pdb = get(values, key, "podDisruptionBudget");
-    return workload(ns, key, "StatefulSet", replicas, pod, source, pdbMinAvailable(pdb, replicas));
+    return workload(ns, key, "StatefulSet", replicas, pod, source, OPERATED[key].network, pdbMinAvailable(pdb, replicas));
   };
   const grafanaReplicas = num(get(values, "grafana", "replicas"), 1);
   const sidecar = get(values, "grafana", "sidecar", "resources") as Resources | undefined;
@@ -81,7 +119,20 @@ function kubePrometheusStack(values: Values, ns: string, source: string): Worklo
   const exporter = (get(values, "prometheus-node-exporter") ?? {}) as Values;
   const exporterNs = typeof exporter.namespaceOverride === "string" ? exporter.namespaceOverride : ns;
   return [
-    workload(ns, "prometheus-operator", "Deployment", 1, template(`${ns}/prometheus-operator`, [get(values, "prometheusOperator", "resources") as Resources]), source),
+    workload(
+      ns,
+      "prometheus-operator",
+      "Deployment",
+      1,
+      template(
+        `${ns}/prometheus-operator`,
+        chartLabels("kube-prometheus-stack-prometheus-operator", STACK_RELEASE, { app: "kube-prometheus-stack-operator", release: STACK_RELEASE }),
+        [get(values, "prometheusOperator", "resources") as Resources],
+      ),
+      source,
+      // `prometheusOperator.tls.enabled: false` serves on http 8080 instead of https 10250.
+      ports(tcp("http", 8080)),
+    ),
     stateful("prometheus", "prometheusSpec"),
     stateful("alertmanager", "alertmanagerSpec"),
     workload(
@@ -89,48 +140,61 @@ function kubePrometheusStack(values: Values, ns: string, source: string): Worklo
       "grafana",
       "Deployment",
       grafanaReplicas,
-      template(`${ns}/grafana`, [get(values, "grafana", "resources") as Resources, sidecar, sidecar]),
+      template(`${ns}/grafana`, chartLabels("grafana", STACK_RELEASE), [get(values, "grafana", "resources") as Resources, sidecar, sidecar]),
       source,
+      ports(tcp("grafana", 3000)),
       pdbMinAvailable(get(values, "grafana", "podDisruptionBudget"), grafanaReplicas, false),
     ),
-    workload(ns, "kube-state-metrics", "Deployment", ksmReplicas, template(`${ns}/kube-state-metrics`, [ksm.resources as Resources]), source, pdbMinAvailable(ksm.podDisruptionBudget, ksmReplicas, false)),
+    workload(
+      ns,
+      "kube-state-metrics",
+      "Deployment",
+      ksmReplicas,
+      template(`${ns}/kube-state-metrics`, chartLabels("kube-state-metrics", STACK_RELEASE), [ksm.resources as Resources]),
+      source,
+      ports(tcp("http", 8080)),
+      pdbMinAvailable(ksm.podDisruptionBudget, ksmReplicas, false),
+    ),
     workload(
       exporterNs,
       "node-exporter",
       "DaemonSet",
       0,
-      template(`${exporterNs}/node-exporter`, [exporter.resources as Resources], {
+      template(`${exporterNs}/node-exporter`, chartLabels("prometheus-node-exporter", STACK_RELEASE), [exporter.resources as Resources], {
         tolerations: (exporter.tolerations as PodTemplate["tolerations"]) ?? [{ effect: "NoSchedule", operator: "Exists" }],
       }),
       source,
+      { ...ports(tcp("http-metrics", 9100)), hostNetwork: true },
     ),
   ];
 }
 
-const simple = (name: string, replicasKey: string) => (values: Values, ns: string, source: string): Workload[] => {
+const simple = (name: string, replicasKey: string, labels: Record<string, string>, network: PodNetwork) => (values: Values, ns: string, source: string): Workload[] => {
   const replicas = num(values[replicasKey], 1);
   const pdb = values.podDisruptionBudget;
-  return [workload(ns, name, "Deployment", replicas, template(`${ns}/${name}`, [values.resources as Resources]), source, pdbMinAvailable(pdb, replicas))];
+  return [workload(ns, name, "Deployment", replicas, template(`${ns}/${name}`, labels, [values.resources as Resources]), source, network, pdbMinAvailable(pdb, replicas))];
 };
 
 function certManager(values: Values, ns: string, source: string): Workload[] {
-  return [
-    ["cert-manager", values],
-    ["cert-manager-webhook", (values.webhook ?? {}) as Values],
-    ["cert-manager-cainjector", (values.cainjector ?? {}) as Values],
-  ].map(([name, v]) => {
-    const part = v as Values;
+  const parts: [string, Values, string, PodNetwork][] = [
+    ["cert-manager", values, "controller", ports(tcp("http-metrics", 9402), tcp("http-healthz", 9403))],
+    ["cert-manager-webhook", (values.webhook ?? {}) as Values, "webhook", ports(tcp("https", 10250), tcp("healthcheck", 6080), tcp("http-metrics", 9402))],
+    ["cert-manager-cainjector", (values.cainjector ?? {}) as Values, "cainjector", ports(tcp("http-metrics", 9402))],
+  ];
+  return parts.map(([name, part, component, network]) => {
     const replicas = num(part.replicaCount, 1);
-    return workload(ns, name as string, "Deployment", replicas, template(`${ns}/${name as string}`, [part.resources as Resources]), source, pdbMinAvailable(part.podDisruptionBudget, replicas));
+    // The controller is named cert-manager; the webhook and cainjector by their component.
+    const labels = chartLabels(component === "controller" ? "cert-manager" : component, "cert-manager", { "app.kubernetes.io/component": component });
+    return workload(ns, name, "Deployment", replicas, template(`${ns}/${name}`, labels, [part.resources as Resources]), source, network, pdbMinAvailable(part.podDisruptionBudget, replicas));
   });
 }
 
 const CHARTS: Record<string, (values: Values, namespace: string, source: string) => Workload[]> = {
   "kube-prometheus-stack": kubePrometheusStack,
-  "prometheus-adapter": simple("prometheus-adapter", "replicas"),
-  "cloudnative-pg": simple("cnpg-controller-manager", "replicaCount"),
+  "prometheus-adapter": simple("prometheus-adapter", "replicas", chartLabels("prometheus-adapter", "prometheus-adapter"), ports(tcp("https", 6443))),
+  "cloudnative-pg": simple("cnpg-controller-manager", "replicaCount", chartLabels("cloudnative-pg", "cnpg"), ports(tcp("metrics", 8080), tcp("webhook-server", 9443))),
   "cert-manager": certManager,
-  "plugin-barman-cloud": simple("barman-cloud", "replicaCount"),
+  "plugin-barman-cloud": simple("barman-cloud", "replicaCount", chartLabels("plugin-barman-cloud", "barman-cloud"), ports(tcp("grpc", 9090))),
 };
 
 /** The stack-file key that pins each chart's version (for the error naming it; a test checks each is a config key). */

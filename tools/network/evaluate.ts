@@ -56,8 +56,8 @@ export interface Pod {
   name: string;
   labels: Record<string, string>;
   ports: ContainerPort[];
-  /** The range its address is taken from (on EKS the VPC's subnets: the VPC CNI gives pods VPC addresses). */
-  addresses: string;
+  /** The ranges its address is taken from (on EKS the private subnets: the VPC CNI gives pods VPC addresses). */
+  addresses: string[];
   hostNetwork?: boolean;
 }
 
@@ -66,6 +66,8 @@ export interface Address {
   name: string;
   /** Every address it may use: a policy admits it only when it admits the whole range. */
   cidr: string;
+  /** Addresses of the range it never uses (clients' ranges without the pods' own). */
+  except?: string[];
 }
 
 export type Endpoint = { pod: Pod } | { address: Address };
@@ -133,9 +135,9 @@ const overlaps = (x: string, y: string) => {
   return a <= d && c <= b;
 };
 
-/** Every address of `cidr` is in the block. */
-export function blockCovers(block: { cidr: string; except?: string[] }, cidr: string): boolean {
-  return contains(block.cidr, cidr) && !(block.except ?? []).some((e) => overlaps(e, cidr));
+/** Every address of the party is in the block: the block's excepts fall only where the party never is. */
+export function blockCovers(block: { cidr: string; except?: string[] }, address: Pick<Address, "cidr" | "except">): boolean {
+  return contains(block.cidr, address.cidr) && !(block.except ?? []).some((e) => overlaps(e, address.cidr) && !(address.except ?? []).some((x) => contains(x, e)));
 }
 
 /** Some address of `cidr` is in the block (a pod's address, somewhere in its range). */
@@ -158,7 +160,7 @@ const label = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;
 
 /** Whether the peer, written in a policy of `namespace`, names the endpoint. */
 function peerMatches(peer: PolicyPeer, namespace: string, other: Endpoint, world: World): boolean {
-  if (peer.ipBlock) return "address" in other ? blockCovers(peer.ipBlock, other.address.cidr) : blockMayMatch(peer.ipBlock, other.pod.addresses);
+  if (peer.ipBlock) return "address" in other ? blockCovers(peer.ipBlock, other.address) : other.pod.addresses.some((range) => blockMayMatch(peer.ipBlock!, range));
   if (!("pod" in other) || other.pod.hostNetwork) return false;
   const pod = other.pod;
   const inNamespace = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, world.namespaces[pod.namespace] ?? {}) : pod.namespace === namespace;
@@ -219,7 +221,8 @@ export interface Service {
   /** Cluster IP as an address range (the Service range when the exact address is not known). */
   clusterIp: string;
   selector: Record<string, string>;
-  ports: { port: number; targetPort: number | string; protocol: Protocol }[];
+  /** `resolved`: what a named targetPort is on the backing pods (their container ports of that name). */
+  ports: { port: number; targetPort: number | string; protocol: Protocol; resolved?: number[] }[];
   headless?: boolean;
 }
 
@@ -231,7 +234,9 @@ export interface Service {
  *   - an ipBlock covers it (on the Service port), or
  *   - a pod peer of the rule, in the Service's namespace, has a podSelector that matches the Service's
  *     own selector as a label set (not the pods behind it), the Service is not headless, and a policy
- *     port equals a Service port's targetPort: that Service port is then admitted.
+ *     port equals a Service port's targetPort, or is the number a named targetPort resolves to on the
+ *     backing pods (every backing pod's number admitted by the policy, or the port is skipped as a
+ *     possible bypass): that Service port is then admitted.
  * The ingress side is judged at the backend pod after translation (source: the client pod's address,
  * port: the container port). Elsewhere the connection is judged pod to pod after translation.
  */
@@ -250,7 +255,11 @@ export function serviceEgress(from: Pod, service: Service, servicePort: number, 
       if (service.headless || !svcPort) return false;
       const inNamespace = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, world.namespaces[service.namespace] ?? {}) : service.namespace === namespace;
       if (!inNamespace || !selectorMatches(peer.podSelector ?? {}, service.selector)) return false;
-      return anyPort || rule.ports!.some((e) => (e.protocol ?? "TCP") === protocol && e.port !== undefined && String(e.port) === String(svcPort.targetPort));
+      if (anyPort) return true;
+      const mine = rule.ports!.filter((e) => (e.protocol ?? "TCP") === protocol && e.port !== undefined);
+      if (mine.some((e) => String(e.port) === String(svcPort.targetPort))) return true;
+      const resolved = typeof svcPort.targetPort === "string" ? (svcPort.resolved ?? []) : [];
+      return resolved.length > 0 && mine.some((e) => typeof e.port === "number" && resolved.includes(e.port)) && resolved.every((n) => mine.some((e) => portMatches(e, n, protocol)));
     });
   };
   const allowedBy = isolating.filter((p) => (p.egress ?? []).some((r) => admits(r, p.namespace)));
