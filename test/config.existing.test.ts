@@ -16,6 +16,7 @@ describe("cluster mode", () => {
       nodeCidr: "172.18.0.0/16",
       serviceCidr: "10.96.0.0/16",
       apiServerPort: 6443,
+      podCidr: "10.244.0.0/16",
       engineNode: {
         count: 1,
         cpus: 8,

@@ -234,13 +234,26 @@ describe("trading engine services, scaling and policies", () => {
     expect(inv.k8s("kubernetes:policy/v1:PodDisruptionBudget", "trading-engine-pdb").spec).toMatchObject({ minAvailable: 2, unhealthyPodEvictionPolicy: "AlwaysAllow" });
   });
 
-  it("admits only monitoring, peers and load-balancer clients, and reaches only DNS, the data stores and HTTPS", () => {
+  it("admits Prometheus, its peers and the clients' range without pods or control plane; reaches DNS, the data stores, its peers and its venues only", () => {
     const ingress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "trading-engine-ingress").spec.ingress;
-    expect(ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
-    expect(ingress[2]).toEqual({ from: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 8443 }] });
+    expect(ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
+      ports: [{ protocol: "TCP", port: 9090 }],
+    });
+    expect(ingress[1].ports.map((p: any) => p.port)).toEqual([8080, 8443]);
+    // The VPC CNI gives pods VPC addresses: 10.0.0.0/8 without them (and the control plane's subnet).
+    expect(ingress[2]).toEqual({ from: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.30.0.0/19", "10.30.224.0/28"] } }], ports: [{ protocol: "TCP", port: 8443 }] });
     const egress = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "trading-engine-egress").spec.egress;
-    expect(egress.map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [6379, 26379], [5432], [443]]);
+    expect(egress.slice(0, 4).map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [6379, 26379], [5432], [8080, 8443]]);
+    expect(egress[3].to).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "trading-engine", "app.kubernetes.io/instance": "trading-engine" } } }]);
     expect(egress[1].to[0]).toEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "hft-cache" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "redis" } } });
+    // Venues, exactly as configured; no rule for the internet at large.
+    const { venues } = parsePlatformConfig(stackConfig("prod"), "prod").engine;
+    expect(venues.length).toBeGreaterThan(0);
+    expect(egress.slice(4)).toEqual(
+      venues.map((v) => ({ to: v.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: v.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort ? { endPort: p.endPort } : {}) })) })),
+    );
+    expect(JSON.stringify(egress)).not.toContain("0.0.0.0/0");
   });
 
   it("scrapes metrics every second and alerts on p99 above 100µs", () => {

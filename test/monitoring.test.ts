@@ -224,20 +224,40 @@ describe("prod monitoring namespaces", () => {
     expect(values()["prometheus-node-exporter"].namespaceOverride).toBe("node-exporter");
   });
 
-  it("opens the default-deny monitoring namespace only as far as scraping, the API and notifications need", () => {
+  it("opens the default-deny monitoring namespace component by component, Prometheus only to scraped ports", () => {
     const policies = inv.all("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs as any).filter((p) => p.metadata.namespace === "monitoring");
     const byName = Object.fromEntries(policies.map((p) => [p.metadata.name, p.spec]));
-    expect(Object.keys(byName).sort()).toEqual(["alertmanager-notify", "default-deny", "monitoring-baseline", "prometheus-adapter-apiserver", "prometheus-scrape"]);
-    expect(byName["monitoring-baseline"].egress).toContainEqual({
-      to: [{ ipBlock: { cidr: "10.30.0.0/16" } }, { ipBlock: { cidr: "172.20.0.0/16" } }],
-      ports: [{ protocol: "TCP", port: 443 }],
-    });
-    expect(byName["prometheus-scrape"]).toMatchObject({
-      podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
-      egress: [{ to: [{ namespaceSelector: {} }] }, { to: [{ ipBlock: { cidr: "10.30.0.0/16" } }], ports: [{ protocol: "TCP", port: 10250 }, { protocol: "TCP", port: 9100 }] }],
-    });
-    expect(byName["alertmanager-notify"].egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] }]);
-    expect(byName["prometheus-adapter-apiserver"].ingress).toEqual([{ from: [{ ipBlock: { cidr: "10.30.0.0/16" } }], ports: [{ protocol: "TCP", port: 6443 }] }]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "alertmanager",
+      "default-deny",
+      "grafana",
+      "kube-state-metrics",
+      "prometheus",
+      "prometheus-adapter",
+      "prometheus-operator",
+      "scrape-redis",
+      "scrape-timescaledb",
+      "scrape-trading-engine",
+    ]);
+    const controlPlane = ["10.30.224.0/28", "10.30.224.16/28", "10.30.224.32/28"].map((cidr) => ({ ipBlock: { cidr } }));
+    // The API: the control plane's own subnets and the kubernetes Service's address, not the VPC or the Service range.
+    expect(byName["grafana"].egress).toContainEqual({ to: [...controlPlane, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    // No rule lets Prometheus out without ports, nor to every namespace.
+    for (const rule of byName["prometheus"].egress) expect(rule.ports?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(byName["prometheus"].egress)).not.toContain('"namespaceSelector":{}');
+    // Each workload's monitor lets Prometheus out to its own pods on its metrics port.
+    expect(byName["scrape-trading-engine"].egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "hft-trading" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "trading-engine", "app.kubernetes.io/instance": "trading-engine" } } }],
+        ports: [{ protocol: "TCP", port: 9090 }],
+      },
+    ]);
+    // Notifications: HTTPS to the internet, never to a private range or the Service range.
+    const notify = byName["alertmanager"].egress.find((r: any) => r.to[0].ipBlock?.cidr === "0.0.0.0/0");
+    expect(notify.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+    expect(notify.to[0].ipBlock.except).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12"]));
+    // The aggregation layer's calls: the control plane only.
+    expect(byName["prometheus-adapter"].ingress).toEqual([{ from: controlPlane, ports: [{ protocol: "TCP", port: 6443 }] }]);
   });
 });
 

@@ -16,14 +16,16 @@ const tuning = {
 };
 
 describe("subnet plan", () => {
-  it("gives private subnets an eighth of the VPC and public ones a sixty-fourth, without overlap", () => {
+  it("gives private subnets an eighth of the VPC, public ones a sixty-fourth and the control plane a /28, without overlap", () => {
     expect(planSubnets("10.20.0.0/16", 3)).toEqual({
       private: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
       public: ["10.20.192.0/22", "10.20.196.0/22", "10.20.200.0/22"],
+      controlPlane: ["10.20.224.0/28", "10.20.224.16/28", "10.20.224.32/28"],
     });
     expect(planSubnets("172.16.0.0/20", 2)).toEqual({
       private: ["172.16.0.0/23", "172.16.2.0/23"],
       public: ["172.16.12.0/26", "172.16.12.64/26"],
+      controlPlane: ["172.16.14.0/28", "172.16.14.16/28"],
     });
   });
 });

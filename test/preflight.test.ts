@@ -31,6 +31,8 @@ function replaced(input: PreflightInput): PreflightInput {
   const raw = structuredClone(input.raw) as Record<string, any>;
   raw.engine.image = REAL_IMAGE;
   raw.cluster.ciAccess = { previewRoleArn: "arn:aws:iam::123456789012:role/hft-ci-preview-prod", deployRoleArn: "arn:aws:iam::123456789012:role/hft-ci-deploy-prod" };
+  // Venues reached over Direct Connect, at their published ranges.
+  raw.engine.venues = raw.engine.venues.map((v: { cidrs: string[] }, i: number) => ({ ...v, cidrs: [`10.200.${i}.0/26`] }));
   raw.ciRunner = { ...raw.ciRunner, repository: "acme/hft-platform", connectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f" };
   const policy = { ...input.policy!, allowedRegistries: [...input.policy!.allowedRegistries.filter((r) => r !== "registry.example.com"), REAL_IMAGE.split(":")[0]] };
   return { ...input, raw, policy, run: { ...input.run, inventory }, secure: input.secure.map((s) => ({ ...s, ciphertext: "v1:3q2+7w3q2+7w3q2+:c2VjcmV0IGNpcGhlcnRleHQ=" })) };
@@ -44,6 +46,9 @@ describe("preflight of prod", () => {
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[0].pagerduty.routingKey' <value> --stack prod",
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[1].slack.apiUrl' <value> --stack prod",
       "pulumi config set --secret --path 'monitoring.alertmanager.receivers[2].webhook.url' <value> --stack prod",
+      "pulumi config set --path 'engine.venues[0].cidrs[0]' <cidr> --stack prod",
+      "pulumi config set --path 'engine.venues[1].cidrs[0]' <cidr> --stack prod",
+      "pulumi config set --path 'engine.venues[2].cidrs[0]' <cidr> --stack prod",
       "pulumi config set --path 'cluster.ciAccess.previewRoleArn' <arn in this stack's account> --stack prod",
       "pulumi config set --path 'cluster.ciAccess.deployRoleArn' <arn in this stack's account> --stack prod",
       "pulumi config set --path 'ciRunner.repository' <owner>/<repository> --stack prod",
@@ -73,7 +78,7 @@ describe("preflight of prod", () => {
   it("only warns about the same placeholders outside production", () => {
     const development = { ...prod, config: { ...prod.config, tier: "development" } } as PreflightInput;
     const result = preflightChecks(development);
-    expect(result.checks.filter((c) => c.kind === "placeholder")).toHaveLength(9);
+    expect(result.checks.filter((c) => c.kind === "placeholder")).toHaveLength(12);
     expect(exitCode(result)).toBe(0);
     expect(formatReport(result, "Pulumi.prod.yaml")).toMatch(/^ {2}! engine\.image = /m);
   });
@@ -225,7 +230,7 @@ describe("preflight CLI", () => {
   it("exits 1 on prod while placeholders remain, one line per check with its command", () => {
     const result = cli("--stack", "prod");
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/^preflight prod \(tier production, Pulumi\.prod\.yaml\): 9 placeholder\(s\) or refused image\(s\)/);
+    expect(result.stdout).toMatch(/^preflight prod \(tier production, Pulumi\.prod\.yaml\): 12 placeholder\(s\) or refused image\(s\)/);
     expect(result.stdout).toMatch(/^Prerequisites: the commands below run aws, crane, curl, gh, helm, jq, pulumi/m);
     expect(result.stdout).toMatch(/^ {2}· \d+ vCPUs of On-Demand Standard instances .*--quota-code L-1216C47A /m);
     expect(result.stdout).toContain("  ✗ engine.image = registry.example.com/hft-trading-engine:v1.0.0: registry.example.com is reserved for documentation: pulumi config set --path 'engine.image'");

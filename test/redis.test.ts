@@ -160,7 +160,7 @@ describe("prod Redis network policy", () => {
   const spec = () => inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").spec;
   const redisPods = { matchLabels: { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "redis" } };
 
-  it("admits the engine pods, Prometheus on the exporter port, and the Redis pods to each other", () => {
+  it("admits the engine pods, Prometheus' pods on the exporter port, and the Redis pods to each other", () => {
     expect(spec().podSelector).toEqual(redisPods);
     expect(spec().policyTypes).toEqual(["Ingress", "Egress"]);
     expect(spec().ingress).toEqual([
@@ -168,7 +168,11 @@ describe("prod Redis network policy", () => {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "hft-trading" } }, podSelector: { matchLabels: engine } }],
         ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }],
       },
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9121 }] },
+      // Prometheus' pods only, on the exporter's port.
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } } }],
+        ports: [{ protocol: "TCP", port: 9121 }],
+      },
       { from: [{ podSelector: redisPods }], ports: [{ protocol: "TCP", port: 6379 }, { protocol: "TCP", port: 26379 }] },
     ]);
   });

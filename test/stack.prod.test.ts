@@ -19,8 +19,19 @@ describe("prod network", () => {
     expect(priv.map((s) => s.availabilityZone)).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
     expect(priv.map((s) => s.cidrBlock)).toEqual(["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"]);
     expect(pub.map((s) => s.cidrBlock)).toEqual(["10.30.192.0/22", "10.30.196.0/22", "10.30.200.0/22"]);
-    for (const s of subnets) expect(s.tags["kubernetes.io/cluster/hft-prod"]).toBe("shared");
+    for (const s of [...pub, ...priv]) expect(s.tags["kubernetes.io/cluster/hft-prod"]).toBe("shared");
     expect(pub.every((s) => s.mapPublicIpOnLaunch === false)).toBe(true);
+  });
+
+  it("gives the control plane a /28 per zone of its own, the cluster's only subnets: no node or pod shares its addresses", () => {
+    const controlPlane = inv.all("aws:ec2/subnet:Subnet").filter((s) => s.name.includes("control-plane"));
+    expect(controlPlane.map((s) => (s.inputs as any).cidrBlock)).toEqual(["10.30.224.0/28", "10.30.224.16/28", "10.30.224.32/28"]);
+    // No load balancer is placed there: the subnets carry no elb role tag.
+    for (const s of controlPlane) expect(Object.keys((s.inputs as any).tags).filter((k) => k.startsWith("kubernetes.io/"))).toEqual([]);
+    const cluster = inv.one("eks:index:Cluster", "hft").inputs as any;
+    expect(cluster.publicSubnetIds).toBeUndefined();
+    expect(cluster.privateSubnetIds).toBeUndefined();
+    expect(cluster.subnetIds).toHaveLength(3);
   });
 
   it("gives every zone its own NAT gateway and route", () => {

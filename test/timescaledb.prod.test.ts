@@ -65,16 +65,17 @@ describe("prod TimescaleDB operators", () => {
     }
   });
 
-  it("lets the API server reach the webhooks and the operator reach instances and the plugin", () => {
+  it("lets the API server (its own subnets, not the VPC) reach the webhooks and the operator reach instances and the plugin", () => {
+    const controlPlane = ["10.30.224.0/28", "10.30.224.16/28", "10.30.224.32/28"].map((cidr) => ({ ipBlock: { cidr } }));
     const operator = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "cnpg-operator").spec;
-    expect(operator.ingress[0]).toEqual({ from: [{ ipBlock: { cidr: "10.30.0.0/16" } }], ports: [{ protocol: "TCP", port: 9443 }] });
-    expect(operator.egress).toContainEqual({ to: [{ ipBlock: { cidr: "10.30.0.0/16" } }, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    expect(operator.ingress).toEqual([{ from: controlPlane, ports: [{ protocol: "TCP", port: 9443 }] }]);
+    expect(operator.egress).toContainEqual({ to: [...controlPlane, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
     expect(operator.egress).toContainEqual({ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "cnpg.io/podRole": "instance" } } }], ports: [{ protocol: "TCP", port: 8000 }] });
     const plugin = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "barman-cloud").spec;
     expect(plugin.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "plugin-barman-cloud", "app.kubernetes.io/instance": "barman-cloud" });
     expect(plugin.ingress).toEqual([{ from: [{ podSelector: { matchLabels: operator.podSelector.matchLabels } }], ports: [{ protocol: "TCP", port: 9090 }] }]);
     const certManager = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "cert-manager").spec;
-    expect(certManager.ingress[0].ports).toEqual([{ protocol: "TCP", port: 10250 }]);
+    expect(certManager.ingress).toEqual([{ from: controlPlane, ports: [{ protocol: "TCP", port: 10250 }] }]);
   });
 });
 
@@ -318,7 +319,11 @@ describe("prod TimescaleDB client, network and monitoring", () => {
         ],
         ports: [{ protocol: "TCP", port: 8000 }],
       },
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }] },
+      // Prometheus' pods, not the whole monitoring namespace.
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } } }],
+        ports: [{ protocol: "TCP", port: 9187 }],
+      },
     ]);
   });
 
@@ -327,7 +332,12 @@ describe("prod TimescaleDB client, network and monitoring", () => {
     const ports = egress.flatMap((rule: any) => rule.ports.map((p: any) => p.port));
     expect([...new Set(ports)].sort()).toEqual([443, 53, 5432, 80, 8000].sort());
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] });
-    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "10.30.0.0/16" } }, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    const controlPlane = ["10.30.224.0/28", "10.30.224.16/28", "10.30.224.32/28"].map((cidr) => ({ ipBlock: { cidr } }));
+    expect(egress).toContainEqual({ to: [...controlPlane, { ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    // S3 over the internet: every private range and the Service range excepted, so no in-cluster Service on 443 opens with it.
+    const s3 = egress.find((r: any) => r.to[0].ipBlock?.cidr === "0.0.0.0/0");
+    expect(s3.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+    expect(s3.to[0].ipBlock.except).toEqual(expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]));
   });
 
   it("scrapes every instance and alerts on availability, replication, archiving, backups and disk", () => {
