@@ -121,3 +121,26 @@ describe("engine config", () => {
     expect(parseQuantity("2GB")).toBeUndefined();
   });
 });
+
+describe("engine network config", () => {
+  it("reads each stack's venues; a venue is its own ranges and ports, never the internet at large", () => {
+    const prod = parsePlatformConfig(stackConfig("prod"), "prod").engine;
+    expect(prod.venues.map((v) => v.name)).toEqual(["order-entry-fix", "market-data-tcp", "market-data-udp"]);
+    expect(prod.venues[1].ports).toEqual([{ port: 443, protocol: "TCP" }, { port: 10000, endPort: 10015, protocol: "TCP" }]);
+    const venue = { name: "x", cidrs: ["0.0.0.0/0"], ports: [{ port: 443 }] };
+    expectRejected("prod", { "engine.venues": [venue] }, "engine.venues[0].cidrs", /at most a \/8/);
+    expectRejected("prod", { "engine.venues": [{ ...venue, cidrs: ["203.0.113.0/24"], ports: [{ port: 9000, endPort: 8000 }] }] }, "engine.venues[0].ports[0].endPort", /at least port \(9000\)/);
+  });
+
+  it("admits multicast market data only on the host network (the VPC CNI gives pods none)", () => {
+    const multicast = [{ name: "feed", cidrs: ["233.54.12.0/24"], ports: [{ port: 20000, protocol: "UDP" }] }];
+    expectRejected("prod", { "engine.venues": multicast }, "engine.venues[0].cidrs", /engine\.hostNetwork: true/);
+    expect(problems("dev", { "engine.venues": multicast, "engine.hostNetwork": true })).toEqual([]);
+  });
+
+  it("refuses a client range inside the pods' own subnets, naming the subnet", () => {
+    expectRejected("prod", { "engine.exposure.sourceRanges": ["10.30.8.0/24"] }, "engine.exposure.sourceRanges", /10\.30\.0\.0\/19 holds pods/);
+    // A range holding the pods is fine: the policy cuts them out.
+    expect(problems("dev", { "engine.exposure.sourceRanges": ["10.20.0.0/16"] })).toEqual([]);
+  });
+});

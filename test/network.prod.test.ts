@@ -9,6 +9,8 @@ import { evaluate } from "../tools/network/evaluate";
 import { NetworkModel, networkModel, STRANGER } from "../tools/network/model";
 import { networkErrors, networkReport } from "../tools/network/report";
 import { runStack, StackRun } from "../tools/harness";
+import { clusterNetworkOf, flowDiff } from "../tools/network/diff";
+import { REPO_ROOT } from "../tools/harness";
 
 let run: StackRun;
 let model: NetworkModel;
@@ -95,5 +97,19 @@ describe("prod reachability", () => {
     });
     const report = networkReport("prod", https);
     expect(report.unexplained).toContainEqual(expect.objectContaining({ from: "hft-trading/trading-engine", to: "0.0.0.0/0", port: "443/TCP" }));
+  });
+
+  it("reads the render's address ranges back from its resources, as the diff does for a base", () => {
+    expect(clusterNetworkOf(run.inventory, "prod", REPO_ROOT)).toEqual(run.outputs.clusterNetwork);
+  });
+
+  it("shows in the diff the flows a change blocks and the pairs it closes", () => {
+    const head = structuredClone(run.inventory);
+    const egress = head.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata.name === "trading-engine-egress")!;
+    (egress.inputs as any).spec.egress = (egress.inputs as any).spec.egress.filter((rule: any) => !(rule.to?.[0]?.podSelector && !rule.to[0].namespaceSelector));
+    const d = flowDiff("prod", run.inventory, head, REPO_ROOT, REPO_ROOT);
+    expect(d.blocked).toEqual(["hft-trading/trading-engine peers 8080", "hft-trading/trading-engine peers 8443"]);
+    expect(d.closed).toEqual(["hft-trading/trading-engine -> hft-trading/trading-engine 8080/TCP", "hft-trading/trading-engine -> hft-trading/trading-engine 8443/TCP"]);
+    expect(d.opened).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import { Finding } from "./policy-engine";
 import { renderBoth } from "./diff-render";
 import { impactLine, TradingImpact, tradingImpact } from "./disruption";
 import { runGate } from "./policy-gate";
+import { FlowDiff, flowDiff, flowDiffLines } from "./network/diff";
 
 export interface FieldChange {
   /** Dotted path; list items that have a `name` are addressed by it: `containers[trading-engine].image`. */
@@ -47,6 +48,8 @@ export interface StackDiff {
   models?: ModelDiff;
   /** What the change does to the trading path (tools/disruption.ts); absent when not compared. */
   trading?: TradingImpact;
+  /** Network flows allowed or blocked by the change (the working tree's network model over both renders). */
+  flows?: FlowDiff;
 }
 
 type Comparable = Pick<InventoryEntry, "inputs" | "protect" | "retainOnDelete" | "decoded">;
@@ -136,6 +139,7 @@ export function markdownReport(diffs: StackDiff[], base: string): string {
   for (const d of diffs) {
     lines.push(`### Stack \`${d.stack}\``, "");
     if (d.models) lines.push(modelDiffLine(d.models), "");
+    if (d.flows) lines.push(...flowDiffLines(d.flows), "");
     if (d.error) {
       lines.push(`Not compared: ${d.error}`, "");
       continue;
@@ -210,6 +214,7 @@ async function main(): Promise<void> {
           policy: await policyDiff(stack, inventoryFile(before), inventoryFile(after)),
           // The base's models read its own stack file, kept with its render.
           models: modelDiff(stack, before.inventory, after.inventory, "configDir" in before ? before.configDir : REPO_ROOT, REPO_ROOT),
+          flows: flowDiff(stack, before.inventory, after.inventory, "configDir" in before ? before.configDir : REPO_ROOT, REPO_ROOT),
         });
       }
     }

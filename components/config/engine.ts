@@ -148,6 +148,8 @@ function latencyBucketRules(r: Rules<{ bucketsUs: number[] }>, buckets: number[]
 }
 
 const MULTICAST = "224.0.0.0/4";
+/** A range inside 224.0.0.0/4 (CIDRs nest or are apart). */
+const isMulticast = (range: string) => parseIpv4Cidr(range)!.prefix >= 4 && cidrsOverlap(range, MULTICAST);
 
 /** A venue's port: TCP or UDP, one port or a range (NetworkPolicy endPort). */
 const venuePort = withRules(
@@ -173,7 +175,7 @@ const venue = withRules(
       if (r.value.cidrs.length === 0) r.problem("cidrs", [], "at least one range");
       for (const range of r.value.cidrs) {
         // Multicast is judged with hostNetwork in the engine's own rules.
-        if (!cidrsOverlap(range, MULTICAST) && parseIpv4Cidr(range)!.prefix < 8) r.problem("cidrs", range, "a venue's own ranges, each at most a /8, not the internet at large");
+        if (!isMulticast(range) && parseIpv4Cidr(range)!.prefix < 8) r.problem("cidrs", range, "a venue's own ranges, each at most a /8, not the internet at large");
       }
     }
     if (r.valid("ports") && r.value.ports.length === 0) r.problem("ports", [], "at least one port");
@@ -271,7 +273,7 @@ export function engineSchema({ prod, existing }: TierContext & { existing: boole
     // the workaround is the node's own network, where the node's security group, not a NetworkPolicy, decides.
     if (r.valid("venues", "hostNetwork") && !e.hostNetwork) {
       e.venues.forEach((v, i) => {
-        for (const range of v.cidrs) if (cidrsOverlap(range, MULTICAST)) r.problem(`venues[${i}].cidrs`, range, "unicast ranges: multicast market data reaches the engine only with engine.hostNetwork: true (the VPC CNI gives pods no multicast)");
+        for (const range of v.cidrs) if (isMulticast(range)) r.problem(`venues[${i}].cidrs`, range, "unicast ranges: multicast market data reaches the engine only with engine.hostNetwork: true (the VPC CNI gives pods no multicast)");
       });
     }
   }).transform((e) => ({

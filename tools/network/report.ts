@@ -36,6 +36,8 @@ export interface NetworkReport {
   unexplained: Pair[];
   /** Allowed pairs in all, explained or not. */
   allowedPairs: number;
+  /** Every allowed pair, explained or not (what the diff compares). */
+  pairs: Pair[];
   /** Pods no policy isolates, by direction: what reaches them, or what they reach, is not the platform's to decide. */
   notIsolated: string[];
   /** A declared flow the model could not place (no such pods, no such port). */
@@ -253,6 +255,7 @@ export function networkReport(stack: string, model: NetworkModel): NetworkReport
     flows,
     unexplained,
     allowedPairs: found.length,
+    pairs: found.map((f) => f.pair),
     notIsolated,
     problems,
   };
