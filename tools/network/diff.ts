@@ -38,13 +38,13 @@ export function clusterNetworkOf(inventory: InventoryEntry[], stack: string, con
       podCidrs: subnets("private"),
     };
   }
-  const existing = JSON.parse(readStackConfig(stack, configDir).config["hft-platform:existingCluster"] ?? "{}") as Record<string, unknown>;
+  const existing = JSON.parse(readStackConfig(stack, configDir).config["hft-platform:existingCluster"] ?? "{}") as { nodeCidr: string; serviceCidr: string; apiServerPort?: number; podCidr?: string };
   return {
-    nodeCidr: String(existing.nodeCidr),
-    serviceCidr: String(existing.serviceCidr),
-    apiServerPort: Number(existing.apiServerPort ?? 6443),
-    controlPlaneCidrs: [String(existing.nodeCidr)],
-    ...(existing.podCidr ? { podCidrs: [String(existing.podCidr)] } : {}),
+    nodeCidr: existing.nodeCidr,
+    serviceCidr: existing.serviceCidr,
+    apiServerPort: existing.apiServerPort ?? 6443,
+    controlPlaneCidrs: [existing.nodeCidr],
+    ...(existing.podCidr ? { podCidrs: [existing.podCidr] } : {}),
   };
 }
 

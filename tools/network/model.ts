@@ -206,7 +206,7 @@ type PodSpecLike = { volumes?: { configMap?: { name?: string } }[]; serviceAccou
 type WorkloadObject = K8sObject & { spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { spec?: PodSpecLike } } };
 
 function programWorkloadObjects(inventory: InventoryEntry[]): WorkloadObject[] {
-  return ["StatefulSet", "Deployment", "DaemonSet"].flatMap((k) => objects(inventory, `kubernetes:apps/v1:${k}`)) as WorkloadObject[];
+  return ["StatefulSet", "Deployment", "DaemonSet"].flatMap((k) => objects(inventory, `kubernetes:apps/v1:${k}`));
 }
 
 /** The engine's own configuration names its data stores, its peers' ports and its venues. */

@@ -136,7 +136,7 @@ function judgeFlow(flow: NeededFlow, model: NetworkModel, world: World, explaine
         ? svc.endpoints.addresses.map((address) => ({ dst: { address }, port: svc.endpoints!.port }))
         : podsOf(model, { namespace: svc.namespace, selector: { matchLabels: svc.selector ?? {} } }).flatMap((pod) => {
             const port = resolvePort(pod, svcPort.targetPort, flow.protocol);
-            return port === undefined ? [] : [{ dst: { pod } as Endpoint, port }];
+            return port === undefined ? [] : [{ dst: { pod }, port }];
           });
       if (backends.length === 0) problems.push(`flow "${flow.name}": ${to.service} has no backends in the model`);
       for (const b of backends) {
