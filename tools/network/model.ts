@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import type { ClusterNetwork } from "../../components/k8s/network";
 import { stackWorkloads } from "../capacity/workloads";
 import { chartNetwork, ChartContext, apiFlow } from "../data/chart-flows";
-import { InventoryEntry } from "../inventory";
+import { embeddedManifests, InventoryEntry } from "../inventory";
 import { Address, blockCovers, ContainerPort, NetworkPolicy, Pod, Protocol } from "./evaluate";
 import { ModelService, NeededFlow, PodsRef } from "./types";
 
@@ -113,9 +113,17 @@ function clusterServices(network: ClusterNetwork, controlPlane: Address[]): Mode
   ];
 }
 
+/** CloudNativePG Clusters: the program's, and those a job applies at run time (embedded in a ConfigMap, like the restore drill's). */
+function cnpgClusters(inventory: InventoryEntry[]): K8sObject[] {
+  const embedded = embeddedManifests(inventory)
+    .map((m) => m.object as K8sObject & { kind?: string })
+    .filter((o) => o.kind === "Cluster");
+  return [...objects(inventory, "kubernetes:postgresql.cnpg.io/v1:Cluster"), ...embedded];
+}
+
 /** CloudNativePG's Services for a Cluster: -rw to the primary, -ro to replicas, -r to any instance. */
 function cnpgServices(inventory: InventoryEntry[]): ModelService[] {
-  return objects(inventory, "kubernetes:postgresql.cnpg.io/v1:Cluster").flatMap((c) =>
+  return cnpgClusters(inventory).flatMap((c) =>
     ["rw", "ro", "r"].map((suffix) => ({
       namespace: nsOf(c),
       name: `${c.metadata?.name}-${suffix}`,
@@ -307,17 +315,18 @@ function replicationFlows(inventory: InventoryEntry[], pods: ModelPod[], ctx: Ch
     }
   }
   const operator = pods.find((p) => p.labels["app.kubernetes.io/name"] === "cloudnative-pg");
-  for (const c of objects(inventory, "kubernetes:postgresql.cnpg.io/v1:Cluster")) {
+  for (const c of cnpgClusters(inventory)) {
     const name = c.metadata?.name ?? "";
     const instances: PodsRef = { namespace: nsOf(c), selector: { matchLabels: { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" } } };
-    const spec = c.spec as { instances?: number; plugins?: unknown[] };
+    const spec = c.spec as { instances?: number; plugins?: unknown[]; externalClusters?: { plugin?: unknown }[] };
     const by = `Cluster ${nsOf(c)}/${name}`;
     flows.push(apiFlow(`${nsOf(c)}/${name} instances`, instances, `${by}: the instance manager watches its Cluster`));
     if ((spec.instances ?? 1) > 1) flows.push({ name: `${nsOf(c)}/${name} replication`, declaredBy: `${by}: ${spec.instances} instances stream WAL`, from: { pods: instances }, to: { pods: instances, port: "postgresql" }, protocol: "TCP" });
     if (operator) flows.push({ name: `cnpg operator -> ${nsOf(c)}/${name} status`, declaredBy: `${by}: the operator reads each instance's status`, from: { pods: exact(operator) }, to: { pods: instances, port: "status" }, protocol: "TCP" });
-    if ((spec.plugins ?? []).length > 0) {
+    // Backups through the Barman Cloud plugin, or a recovery from its object store: S3, with Pod Identity's credentials.
+    if ((spec.plugins ?? []).length > 0 || (spec.externalClusters ?? []).some((e) => e.plugin)) {
       flows.push(
-        { name: `${nsOf(c)}/${name} backups -> S3`, declaredBy: `${by}: plugins (Barman Cloud to S3)`, from: { pods: instances }, to: { address: ctx.internet, port: 443 }, protocol: "TCP" },
+        { name: `${nsOf(c)}/${name} backups -> S3`, declaredBy: `${by}: Barman Cloud plugin (backups or recovery from S3)`, from: { pods: instances }, to: { address: ctx.internet, port: 443 }, protocol: "TCP" },
         { name: `${nsOf(c)}/${name} -> pod identity agent`, declaredBy: `${by}: S3 credentials from EKS Pod Identity`, from: { pods: instances }, to: { address: { name: "EKS Pod Identity agent", cidr: "169.254.170.23/32" }, port: 80 }, protocol: "TCP" },
       );
     }

@@ -45,24 +45,23 @@ export interface NetworkReport {
 }
 
 /**
- * Allowed pairs kept on purpose, with the reason: each names the source and destination workload and
- * the port. Anything else unexplained is listed without a reason, as something to close.
+ * Allowed pod pairs kept on purpose, with the reason. Anything else unexplained is listed without a
+ * reason, as something to close.
  */
-const KNOWN: { from: RegExp; to: RegExp; port: string; reason: string }[] = [
+const KNOWN: { applies: (from: Endpoint, to: Pod, port: string) => boolean; reason: string }[] = [
   {
-    from: /^hft-data\/timescaledb$/,
-    to: /^hft-data\/timescaledb$/,
-    port: "5432/TCP",
+    applies: (from, to, port) => port === "5432/TCP" && isSelf(from, to) && isCnpgInstance(to),
     reason: "a single instance replicates to no one: kept for CloudNativePG's join job and the instances a scale-out adds, which copy the primary with pg_basebackup",
   },
   {
-    from: /^hft-data\/timescaledb$/,
-    to: /^hft-data\/timescaledb$/,
-    port: "8000/TCP",
+    applies: (from, to, port) => port === "8000/TCP" && isSelf(from, to) && isCnpgInstance(to),
     reason:
       "CloudNativePG instances may call each other's status endpoint during failover and switchover; not confirmed from its source here, kept so a promotion cannot stall",
   },
 ];
+
+const isSelf = (from: Endpoint, to: Pod) => "pod" in from && from.pod.namespace === to.namespace && from.pod.name === to.name;
+const isCnpgInstance = (pod: Pod) => pod.labels["cnpg.io/podRole"] === "instance";
 
 const id = (p: Pod) => `${p.namespace}/${p.name}`;
 const endpointId = (e: Endpoint) => ("pod" in e ? id(e.pod) : e.address.name);
@@ -169,6 +168,8 @@ function viaService(model: NetworkModel, world: World, src: Pod, dst: Pod, port:
 /** Every allowed pair that at least one policy decided on. */
 interface Found {
   pair: Pair;
+  /** The pod pair's ends, for the known exceptions. */
+  ends?: { from: Endpoint; to: Pod };
   /** Pod pairs are explained by key; pairs to an ipBlock by the addresses the flows reach. */
   key?: string;
 }
@@ -186,6 +187,7 @@ function allowedPairs(model: NetworkModel, world: World): Found[] {
         if (!egress.allowed || !verdict.ingress.allowed) continue;
         if (egress.isolatedBy.length === 0 && verdict.ingress.isolatedBy.length === 0) continue;
         found.push({
+          ends: { from: src, to: dst },
           key: key(src, { pod: dst }, cp.port, cp.protocol),
           pair: { from: endpointId(src), to: id(dst), port: `${cp.port}/${cp.protocol}`, allowedBy: [...new Set([...egress.allowedBy, ...verdict.ingress.allowedBy])] },
         });
@@ -235,8 +237,8 @@ export function networkReport(stack: string, model: NetworkModel): NetworkReport
   const found = allowedPairs(model, world);
   const unexplained = found
     .filter((f) => (f.key ? !explained.pairs.has(f.key) : !addressExplained(f.pair, explained)))
-    .map(({ pair: p }) => {
-      const known = KNOWN.find((k) => k.from.test(p.from) && k.to.test(p.to) && k.port === p.port);
+    .map(({ pair: p, ends }) => {
+      const known = ends && KNOWN.find((k) => k.applies(ends.from, ends.to, p.port));
       return known ? { ...p, reason: known.reason } : p;
     });
   const notIsolated = model.pods
