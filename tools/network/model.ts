@@ -341,7 +341,7 @@ function apiClientFlows(inventory: InventoryEntry[]): NeededFlow[] {
       ((b as { subjects?: { kind: string; name: string; namespace?: string }[] }).subjects ?? []).filter((s) => s.kind === "ServiceAccount").map((s) => `${s.namespace ?? nsOf(b)}/${s.name}`),
     ),
   );
-  const cronJobs = objects(inventory, "kubernetes:batch/v1:CronJob").map((c) => ({ ...c, spec: (c.spec as { jobTemplate: { spec: WorkloadObject["spec"] } }).jobTemplate.spec }) as WorkloadObject);
+  const cronJobs = objects(inventory, "kubernetes:batch/v1:CronJob").map((c) => ({ ...c, spec: (c.spec as { jobTemplate: { spec: WorkloadObject["spec"] } }).jobTemplate.spec }));
   const withPods = [...programWorkloadObjects(inventory), ...(objects(inventory, "kubernetes:batch/v1:Job") as WorkloadObject[]), ...cronJobs];
   return withPods
     .filter((w) => w.spec?.template?.spec?.automountServiceAccountToken !== false && bound.has(`${nsOf(w)}/${w.spec?.template?.spec?.serviceAccountName ?? "default"}`))
