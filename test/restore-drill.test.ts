@@ -88,7 +88,9 @@ describe("prod restore drill", () => {
 
   it("lets the runner reach only DNS and the API server, and the scratch pods only what a restore needs", () => {
     const runner = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "restore-drill-runner").spec;
-    expect(runner.ingress).toEqual([]);
+    // Isolated for ingress with no rule: nothing comes in.
+    expect(runner.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(runner.ingress ?? []).toEqual([]);
     expect(runner.egress.map((e: any) => e.ports.map((p: any) => p.port))).toEqual([[53, 53], [443]]);
     const pods = inv.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "restore-drill-scratch").spec;
     expect(pods.ingress.map((i: any) => i.ports.map((p: any) => p.port))).toEqual([[5432, 8000], [8000]]);
