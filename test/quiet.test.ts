@@ -17,17 +17,18 @@ function check(stack: string, env: Record<string, string>) {
 }
 
 describe("npm test's check, quiet", () => {
-  it("prints a stack's verdicts and counts in five lines; run alone, the tools print their tables", () => {
+  it("prints a stack's verdicts and counts in six lines; run alone, the tools print their tables", () => {
     const quiet = check("dev", { HFT_QUIET: "1" });
     expect(quiet.status, quiet.stderr).toBe(0);
     const lines = quiet.stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^render dev: \d+ resources, \d+ Kubernetes objects, .* \(\d+\.\ds\)$/);
     expect(lines[1]).toMatch(/^capacity: fits at full scale/);
     expect(lines[2]).toMatch(/^cost: \$[\d.]+\/month/);
-    expect(lines[3]).toMatch(/^policy gate dev: \d+ of \d+ rules over \d+ resources/);
+    expect(lines[3]).toMatch(/^network: (\d+)\/\1 needed flows allowed; \d+ allowed pairs, \d+ unexplained/);
+    expect(lines[4]).toMatch(/^policy gate dev: \d+ of \d+ rules over \d+ resources/);
     // dev's advisories are in the report file; the verdict counts them.
-    expect(lines[4]).toMatch(/^pass: 0 mandatory, [1-9]\d* advisory violation\(s\) -> /);
+    expect(lines[5]).toMatch(/^pass: 0 mandatory, [1-9]\d* advisory violation\(s\) -> /);
 
     const full = check("dev", {});
     expect(full.status, full.stderr).toBe(0);
