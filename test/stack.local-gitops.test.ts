@@ -78,7 +78,7 @@ describe("the export's apply order (Argo CD sync waves)", () => {
 
   it("annotates every exported object with its wave, and custom resources to wait for their CRDs", () => {
     const annotations = (type: string, name: string) => (localInv.one(type, name).inputs as any).metadata.annotations ?? {};
-    expect(annotations("kubernetes:networking.k8s.io/v1:NetworkPolicy", "monitoring-monitoring-baseline")[SYNC_WAVE]).toBe("-1");
+    expect(annotations("kubernetes:networking.k8s.io/v1:NetworkPolicy", "monitoring-prometheus")[SYNC_WAVE]).toBe("-1");
     expect(annotations("kubernetes:apps/v1:StatefulSet", "redis")[SYNC_WAVE]).toBe("0");
     expect(annotations("kubernetes:postgresql.cnpg.io/v1:Cluster", "timescaledb-cluster")).toMatchObject({ [SYNC_WAVE]: "1", [SYNC_OPTIONS]: "SkipDryRunOnMissingResource=true" });
     const exported = local.inventory.filter((e) => e.custom && e.type.startsWith("kubernetes:") && !e.type.startsWith("kubernetes:helm.sh/") && renders(e));
