@@ -167,6 +167,17 @@ describe("s3-bucket-policy-secure", () => {
     expect(await run(bucketWithPolicy({ ...TLS_DENY, Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" } }))).toEqual([NO_TLS]);
   });
 
+  it("wants the deny to be a Deny with its condition, for the bucket it is attached to", async () => {
+    expect(await run(bucketWithPolicy({ ...TLS_DENY, Effect: "Allow" }))).toEqual([
+      "bucket policy timescaledb-backups-BucketPolicy: statement DenyInsecureTransport allows s3:* to principal *; this stack's policy config allows no public statement on timescaledb-backups: name the principals.",
+      NO_TLS,
+    ]);
+    expect(await run(bucketWithPolicy({ ...TLS_DENY, Condition: undefined }))).toEqual([NO_TLS]);
+    expect(await run(bucketWithPolicy({ ...TLS_DENY, Condition: { StringEquals: { "aws:SourceVpc": "vpc-1" } } }))).toEqual([NO_TLS]);
+    const other = resource(AWS.bucket, { bucketPrefix: "other-" }, "other");
+    expect(await run([...bucketWithPolicy(TLS_DENY), other])).toEqual(["bucket other has no bucket policy: add one that denies requests without TLS (aws:SecureTransport false)."]);
+  });
+
   it("accepts the TLS deny in its other spellings", async () => {
     expect(await run(bucketWithPolicy({ ...TLS_DENY, Principal: { AWS: ["*"] }, Action: "*", Resource: "*", Condition: { BoolIfExists: { "aws:SecureTransport": false } } }))).toEqual([]);
   });
@@ -179,6 +190,7 @@ describe("s3-bucket-policy-secure", () => {
       "bucket policy timescaledb-backups-BucketPolicy: statement PublicRead allows s3:GetObject to everyone but NotPrincipal; this stack's policy config allows no public statement on timescaledb-backups: name the principals.",
     ]);
     expect(await run(bucketWithPolicy(TLS_DENY, PUBLIC_READ), { publicStatements: [{ name: "timescaledb-backups/PublicRead", reason: "a public download page for reference data" }] })).toEqual([]);
+    expect(await run(bucketWithPolicy(TLS_DENY, PUBLIC_READ), { publicStatements: [{ name: "timescaledb-backups/OtherSid", reason: "a public download page for reference data" }] })).toHaveLength(1);
     expect(await run(bucketWithPolicy(TLS_DENY, { ...PUBLIC_READ, Principal: { AWS: "arn:aws:iam::123456789012:role/reader" } }))).toEqual([]);
   });
 
@@ -216,6 +228,17 @@ describe("kms-key-policy-scoped", () => {
     expect(await run(keyWith({ ...ROOT_ADMIN, Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::123456789012:root" } }))).toEqual([
       "statement EnableIamPolicies allows everyone but NotPrincipal: name the principals.",
     ]);
+  });
+
+  it("names every wildcard and every condition key it saw, and reads a null principal as no one", async () => {
+    expect(await run(keyWith({ ...KMS_TO_ANYONE, Action: ["kms:*", "*"] }))).toEqual([
+      "statement Everyone grants kms:*, * to principal *: anyone could use, re-key or delete the key; grant named actions to named principals.",
+    ]);
+    const viaS3 = { Sid: "ViaS3", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::b" } } };
+    expect(await run(keyWith(viaS3))).toEqual([
+      "statement ViaS3 grants kms:Decrypt to principal * with conditions on kms:ViaService, kms:EncryptionContext:aws:s3:arn; this stack's policy config wants one of kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalArn.",
+    ]);
+    expect(await run(keyWith({ ...KMS_TO_ANYONE, Principal: null }))).toEqual([]);
   });
 
   it("lets other actions reach principal * only under a condition on a pinning key from the config", async () => {
