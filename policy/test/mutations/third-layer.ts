@@ -16,6 +16,9 @@ const chart = (inv: Inventory) => find(inv, "kube-prometheus-stack chart", (e) =
 const accessEntries = (inv: Inventory) => find(inv, "eks:index:Cluster", ofType(AWS.eksComponent));
 const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
 
+/** The bucket a bucket policy is attached to (the policy takes its id). */
+const bucketOf = (inv: Inventory, policy: Entry) => find(inv, "the bucket policy's bucket", (e) => e.type === AWS.bucket && (policy.dependsOn ?? []).includes(e.urn));
+
 /** Rewrites the statements of a JSON policy document held in `entry.inputs[field]`. */
 function editPolicy(entry: Entry, field: string, edit: (statements: any[]) => void): string {
   const parsed = JSON.parse(entry.inputs[field] as string);
@@ -75,7 +78,7 @@ export const THIRD_LAYER_MUTATIONS: Mutation[] = [
     apply: (inv) => {
       const policy = find(inv, "bucket policy", ofType(DATA_STORES.bucketPolicy));
       editPolicy(policy, "policy", (s) => (s.find((x) => x.Sid === "DenyInsecureTransport").Condition.Bool["aws:SecureTransport"] = "true"));
-      return find(inv, "S3 bucket", ofType(AWS.bucket)).urn;
+      return bucketOf(inv, policy).urn;
     },
   },
   {
@@ -85,7 +88,7 @@ export const THIRD_LAYER_MUTATIONS: Mutation[] = [
     apply: (inv) => {
       const policy = find(inv, "bucket policy", ofType(DATA_STORES.bucketPolicy));
       editPolicy(policy, "policy", (s) => s.push({ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${s[0].Resource[1]}` }));
-      return find(inv, "S3 bucket", ofType(AWS.bucket)).urn;
+      return bucketOf(inv, policy).urn;
     },
   },
   {
