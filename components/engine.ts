@@ -10,6 +10,7 @@ import { clientPeers, DNS_EGRESS, EgressRule, internetEgress, namespacePeer, net
 import { container, httpProbe, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
 import { applicationConfig, ENGINE_PORTS as PORTS, engineAlerts, fluentBitConfig } from "./engine-files";
+import { loadBalancerAnnotations, servicePorts } from "./engine-exposure";
 import { engineGuardrails, PRIORITY_CLASS } from "./engine-guardrails";
 import { engineLatencyPathAlerts } from "./engine-latency-alerts";
 
@@ -476,41 +477,12 @@ export class TradingEngine extends pulumi.ComponentResource {
   }
 }
 
-/**
- * The NLB's annotations. "instance": the in-tree controller (cloud-provider-aws) makes an NLB whose
- * targets are the nodes' NodePort, where kube-proxy's iptables forwards to the pod. "ip": type
- * "external" hands the Service to the AWS Load Balancer Controller, whose NLB targets the pod IPs
- * directly (VPC CNI pods have VPC addresses), keeping the client's address so the engine's
- * source-range NetworkPolicy still applies (LBC docs, guide/service/nlb and annotations, read 2026-12-07).
- */
-function loadBalancerAnnotations(internal: boolean, targetType: "instance" | "ip"): Record<string, string> {
-  if (targetType === "ip") {
-    return {
-      "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-      "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-      "service.beta.kubernetes.io/aws-load-balancer-scheme": internal ? "internal" : "internet-facing",
-      "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
-      "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
-    };
-  }
-  return {
-    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-    "service.beta.kubernetes.io/aws-load-balancer-internal": String(internal),
-    "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-    "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
-  };
-}
-
 /** One venue: exactly its ranges and ports. */
 function venueEgress(venue: TradingEngineArgs["venues"][number]): EgressRule {
   return {
     to: venue.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
     ports: venue.ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}) })),
   };
-}
-
-function servicePorts(names: ("http" | "websocket" | "metrics")[]): k8s.types.input.core.v1.ServicePort[] {
-  return names.map((portName) => ({ name: portName, port: PORTS[portName], targetPort: PORTS[portName], protocol: "TCP" }));
 }
 
 function claimTemplate(claimName: string, size: string, storageClassName: string, labels: Record<string, string>): k8s.types.input.core.v1.PersistentVolumeClaim {

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { CertManager } from "./cert-manager";
-import { AlertReceiver, ChartSource, ContainerResources, MonitoringConfig } from "./config";
+import { alertmanagerConfigFile, RECEIVER_SECRET, receiverCredentials } from "./alertmanager-config";
+import { ChartSource, ContainerResources, MonitoringConfig } from "./config";
 import { clockAlerts } from "./clock-alerts";
 import { LATENCY_BUCKET_SERIES } from "./engine-metrics";
 import { ENGINE_NODE_SELECTOR, LATENCY_VERIFIED_LABEL, standardLabels } from "./k8s/labels";
@@ -11,7 +12,7 @@ import { PlatformNamespace } from "./k8s/namespace";
 import { apiServerEgress, DNS_EGRESS, EgressRule, fromControlPlane, IngressRule, internetEgress, namespacePeer, networkPolicy, tcp } from "./k8s/network";
 import { resources, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./k8s/pod";
 import { WorkloadCluster } from "./k8s/workload-cluster";
-import { AdapterRule, AlertmanagerConfigFile, disruptionBudget, KubePrometheusStackValues, PrometheusAdapterValues, StatefulPodValues } from "./monitoring-values";
+import { AdapterRule, disruptionBudget, KubePrometheusStackValues, PrometheusAdapterValues, StatefulPodValues } from "./monitoring-values";
 
 type PersistentVolumeClaimSpec = k8s.types.input.core.v1.PersistentVolumeClaimSpec;
 
@@ -58,13 +59,10 @@ const PORTS = {
   nodeExporter: 9100,
 };
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
-const RECEIVER_SECRET = "alertmanager-receivers";
 /** Alertmanager's configuration in a GitOps export, applied by the program instead of written by the chart. */
 export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-config";
 /** The Role Grafana's sidecars are bound to: ConfigMaps in `monitoring`, nothing else. */
 export const GRAFANA_SIDECAR_ROLE = "grafana-sidecar";
-/** Where the operator mounts `alertmanagerSpec.secrets` inside Alertmanager pods. */
-const RECEIVER_SECRET_DIR = `/etc/alertmanager/secrets/${RECEIVER_SECRET}`;
 
 /**
  * The custom metric the engine's HPA scales on: p99 of the engine's `latency_seconds` histogram per
@@ -296,62 +294,6 @@ function chartReference(source: ChartSource): Pick<k8s.helm.v4.ChartArgs, "chart
   return source.kind === "repository"
     ? { chart: source.chart, version: source.version, repositoryOpts: { repo: source.repo } }
     : { chart: source.path };
-}
-
-/** Secret keys holding receiver credentials, by receiver; discard receivers have none. */
-function receiverCredentials(receivers: AlertReceiver[]): Record<string, string> {
-  const entries = receivers.flatMap((r): [string, string][] => {
-    switch (r.kind) {
-      case "slack":
-        return [[`${r.name}-api-url`, r.apiUrl]];
-      case "pagerduty":
-        return [[`${r.name}-routing-key`, r.routingKey]];
-      case "webhook":
-        return [[`${r.name}-url`, r.url]];
-      default:
-        return [];
-    }
-  });
-  return Object.fromEntries(entries);
-}
-
-/** Receivers read their credentials from the mounted Secret's files: alertmanager.yml holds only paths. */
-function receiverConfig(r: AlertReceiver): Record<string, unknown> {
-  const file = (key: string) => `${RECEIVER_SECRET_DIR}/${r.name}-${key}`;
-  switch (r.kind) {
-    case "slack":
-      return { name: r.name, slack_configs: [{ api_url_file: file("api-url"), channel: r.channel, send_resolved: true }] };
-    case "pagerduty":
-      return { name: r.name, pagerduty_configs: [{ routing_key_file: file("routing-key"), send_resolved: true }] };
-    case "webhook":
-      return { name: r.name, webhook_configs: [{ url_file: file("url"), send_resolved: true }] };
-    default:
-      return { name: r.name };
-  }
-}
-
-export function alertmanagerConfigFile(am: MonitoringConfig["alertmanager"]): AlertmanagerConfigFile {
-  return {
-    global: { resolve_timeout: "5m" },
-    route: {
-      receiver: am.defaultReceiver,
-      group_by: ["namespace", "alertname"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "4h",
-      routes: am.routes.map((r) => ({ receiver: r.receiver, matchers: r.matchers, continue: r.continue })),
-    },
-    receivers: am.receivers.map(receiverConfig),
-    inhibit_rules: [
-      // A critical alert silences the warnings and infos it explains.
-      { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname"] },
-      { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname"] },
-      // The chart's InfoInhibitor only exists to mute info alerts; it never notifies itself.
-      { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
-      { target_matchers: ['alertname = "InfoInhibitor"'] },
-    ],
-    templates: ["/etc/alertmanager/config/*.tmpl"],
-  };
 }
 
 function claim(storageClassName: string, size: string): { volumeClaimTemplate: { spec: PersistentVolumeClaimSpec } } {
