@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "./cluster";
+import { privateBucketControls } from "./private-bucket";
 
 export interface BackupStoreArgs {
   /** Names the bucket, key alias and role after the cluster and the database they serve. */
@@ -69,22 +70,7 @@ export class BackupStore extends pulumi.ComponentResource {
       { bucketPrefix: pulumi.interpolate`${label}-`, forceDestroy: !args.protect, tags: args.tags },
       stateful,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-backups`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-backups`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(`${name}-backups`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-backups`,
-      {
-        bucket: bucket.id,
-        // Bucket keys cut the KMS calls WAL archiving would otherwise make per object.
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
-      },
-      parent,
-    );
+    const { publicAccess, versioning } = privateBucketControls(`${name}-backups`, bucket, key, parent);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-backups`,
       {

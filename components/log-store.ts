@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "./cluster";
+import { privateBucketControls } from "./private-bucket";
 
 export interface LogStoreArgs {
   eksClusterName: pulumi.Input<string>;
@@ -63,22 +64,11 @@ export class LogStore extends pulumi.ComponentResource {
       { bucketPrefix: `${args.clusterName}-engine-audit-`, objectLockEnabled: true, forceDestroy: false, tags: args.tags },
       stateful,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-audit`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-audit`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(`${name}-audit`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
+    const { publicAccess, versioning } = privateBucketControls(`${name}-audit`, bucket, key, parent);
     new aws.s3.BucketObjectLockConfiguration(
       `${name}-audit`,
       { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: args.auditRetentionDays } } },
       { parent: this, dependsOn: [versioning] },
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-audit`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
-      parent,
     );
     new aws.s3.BucketPolicy(
       `${name}-audit`,
