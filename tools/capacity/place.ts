@@ -5,7 +5,7 @@
  * spans, CPU, memory, hugepages and pod slots, and for the static CPU manager whole cores
  * (full-pcpus-only) on one NUMA node (single-numa-node, pod scope).
  */
-import { expressionMatches, selectorMatches } from "./pods";
+import { expressionMatches, selectorMatches } from "../label-selector";
 import { NodeGroupModel, PodTemplate, Requests, Toleration, Workload } from "./types";
 
 export interface SimNode {

@@ -1,5 +1,6 @@
 /** Kubernetes quantities and pod specs -> the model's pod templates. */
-import { LabelSelector, MatchExpression, PodTemplate, Requests, Toleration } from "./types";
+import type { LabelSelector, MatchExpression } from "../label-selector";
+import { PodTemplate, Requests, Toleration } from "./types";
 
 const SUFFIX: Record<string, number> = {
   Ki: 1024,
@@ -106,21 +107,3 @@ export function templateFromSpec(labels: Record<string, string>, spec: PodSpec):
   };
 }
 
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  return byLabel && (selector.matchExpressions ?? []).every((e) => expressionMatches(e, labels));
-}
-
-export function expressionMatches(e: MatchExpression, labels: Record<string, string>): boolean {
-  const value = labels[e.key];
-  switch (e.operator) {
-    case "In":
-      return value !== undefined && (e.values ?? []).includes(value);
-    case "NotIn":
-      return value === undefined || !(e.values ?? []).includes(value);
-    case "Exists":
-      return value !== undefined;
-    case "DoesNotExist":
-      return value === undefined;
-  }
-}

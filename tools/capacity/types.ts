@@ -1,4 +1,5 @@
 /** Shapes shared by the capacity model's parts (CPU in cores, memory in bytes). */
+import type { LabelSelector, MatchExpression } from "../label-selector";
 
 export interface Toleration {
   key?: string;
@@ -13,16 +14,6 @@ export interface Taint {
   effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule";
 }
 
-export interface MatchExpression {
-  key: string;
-  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: MatchExpression[];
-}
 
 export interface Requests {
   cpu: number;

@@ -5,8 +5,9 @@
 import { embeddedManifests, InventoryEntry } from "../inventory";
 import { chartWorkloads } from "../data/chart-pods";
 import { EKS_ADDON_PODS } from "../data/eks-addon-pods";
-import { podRequests, quantity, selectorMatches, templateFromSpec } from "./pods";
-import { LabelSelector, PodNetwork, Workload } from "./types";
+import { LabelSelector, selectorMatches } from "../label-selector";
+import { podRequests, quantity, templateFromSpec } from "./pods";
+import { PodNetwork, Workload } from "./types";
 
 type K8sObject = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> }; spec?: Record<string, unknown> };
 

@@ -17,10 +17,7 @@
  *   are addresses on the node, as the VPC CNI sees them (no veth, no probe).
  * Where EKS (the VPC CNI's network policy agent) differs, see `serviceEgress` and tools/network/README.
  */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
-}
+import { LabelSelector, selectorMatches } from "../label-selector";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 
@@ -93,26 +90,6 @@ export interface Verdict {
 }
 
 const OPEN: Side = { isolatedBy: [], allowedBy: [], allowed: true };
-
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  return (
-    byLabel &&
-    (selector.matchExpressions ?? []).every((e) => {
-      const value = labels[e.key];
-      switch (e.operator) {
-        case "In":
-          return value !== undefined && (e.values ?? []).includes(value);
-        case "NotIn":
-          return value === undefined || !(e.values ?? []).includes(value);
-        case "Exists":
-          return value !== undefined;
-        case "DoesNotExist":
-          return value === undefined;
-      }
-    })
-  );
-}
 
 /** An IPv4 CIDR as its first and last address. */
 export function cidrRange(cidr: string): [number, number] {

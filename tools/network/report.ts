@@ -4,7 +4,8 @@
  * needed flow explains, each with the policies that allow it, and with the reason it stays when it
  * is one of the known exceptions below.
  */
-import { Address, blockCovers, Endpoint, evaluate, Pod, portMatches, Protocol, selectorMatches, serviceEgress, Service, Side, Verdict, World } from "./evaluate";
+import { selectorMatches } from "../label-selector";
+import { Address, blockCovers, Endpoint, evaluate, Pod, portMatches, Protocol, serviceEgress, Service, Side, Verdict, World } from "./evaluate";
 import { ModelPod, NetworkModel } from "./model";
 import { ModelService, NeededFlow, PodsRef } from "./types";
 

@@ -1,5 +1,6 @@
 /** Shapes shared by the network model's parts: who talks to whom, and what the render must allow. */
-import type { Address, LabelSelector, Protocol } from "./evaluate";
+import type { LabelSelector } from "../label-selector";
+import type { Address, Protocol } from "./evaluate";
 
 /** Pods by namespace and labels. */
 export interface PodsRef {
