@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "./cluster";
-import { privateBucketControls } from "./private-bucket";
+import { denyInsecureTransport, privateBucketControls } from "./private-bucket";
 
 export interface BackupStoreArgs {
   /** Names the bucket, key alias and role after the cluster and the database they serve. */
@@ -155,14 +155,7 @@ export function backupBucketPolicy(bucketArn: string, keyArn: string): object {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, objects],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucketArn),
       {
         Sid: "DenyOtherKmsKeys",
         ...put,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "./cluster";
-import { privateBucketControls } from "./private-bucket";
+import { denyInsecureTransport, privateBucketControls } from "./private-bucket";
 
 export interface LogStoreArgs {
   eksClusterName: pulumi.Input<string>;
@@ -125,14 +125,7 @@ export function auditBucketPolicy(bucketArn: string): object {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucketArn),
     ],
   };
 }

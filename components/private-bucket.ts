@@ -27,3 +27,15 @@ export function privateBucketControls(
   );
   return { publicAccess, versioning };
 }
+
+/** The statement every platform bucket policy starts with: any request without TLS is denied. */
+export function denyInsecureTransport(bucketArn: string): object {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
