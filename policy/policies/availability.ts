@@ -27,7 +27,7 @@ const containerProbes = resourceRule<Workload>(
     if (args.type === K8S.pod && pod.restartPolicy !== undefined && pod.restartPolicy !== "Always") {
       args.notApplicable("the pod runs to completion");
     }
-    for (const { container, label } of containersOf(pod, { init: false })) {
+    for (const { container, label } of containersOf(pod).filter((c) => !c.init)) {
       const missing = [container.livenessProbe === undefined ? "livenessProbe" : "", container.readinessProbe === undefined ? "readinessProbe" : ""].filter(Boolean);
       if (missing.length > 0) report(`${label} has no ${missing.join(" or ")}.`);
       for (const kind of ["livenessProbe", "readinessProbe"] as const) {
@@ -78,17 +78,15 @@ interface Pdb {
  * GetScaledValueFromIntOrPercent with roundUp). Undefined when it sets neither or a malformed value.
  */
 function allowedDisruptions(spec: NonNullable<Pdb["spec"]>, replicas: number): number | undefined {
-  const scaled = (v: number | string) => {
+  // An absent value reads as "undefined", which is no percentage either.
+  const scaled = (v: number | string | undefined) => {
     if (typeof v === "number") return v;
-    const m = /^([0-9]+)%$/.exec(v);
+    const m = /^([0-9]+)%$/.exec(String(v));
     return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
   };
   if (spec.maxUnavailable !== undefined) return scaled(spec.maxUnavailable);
-  if (spec.minAvailable !== undefined) {
-    const min = scaled(spec.minAvailable);
-    return min === undefined ? undefined : replicas - min;
-  }
-  return undefined;
+  const min = scaled(spec.minAvailable);
+  return min === undefined ? undefined : replicas - min;
 }
 
 function budgetValue(spec: NonNullable<Pdb["spec"]>): string {
