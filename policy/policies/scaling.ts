@@ -50,10 +50,9 @@ const engineReplicasWithinNodes = stackRule<HpaConfig>(
         return spec?.scaleTargetRef?.name === workload.metadata?.name && (h.props as Hpa).metadata?.namespace === workload.metadata?.namespace;
       });
       const ceiling = hpa ? (hpa.props as Hpa).spec?.maxReplicas : workload.spec?.replicas;
-      if (ceiling !== undefined && ceiling > bound) {
-        const what = hpa ? `HorizontalPodAutoscaler ${hpa.name} allows maxReplicas ${ceiling}` : `${engine.name} runs ${ceiling} replicas`;
-        report(`${what}; the stack holds ${bound}: ${nodes}. Lower it or raise the engine node group's maxSize.`, hpa?.urn ?? engine.urn);
-      }
+      if (ceiling === undefined || ceiling <= bound) continue;
+      const what = hpa ? `HorizontalPodAutoscaler ${hpa.name} allows maxReplicas ${ceiling}` : `${engine.name} runs ${ceiling} replicas`;
+      report(`${what}; the stack holds ${bound}: ${nodes}. Lower it or raise the engine node group's maxSize.`, hpa?.urn ?? engine.urn);
     }
   },
 );
@@ -81,7 +80,8 @@ const MONITORING_COMPONENTS = [
 /** minAvailable as a pod count: an integer, or a percentage of the replicas rounded up (as the disruption controller does). */
 function minAvailablePods(value: number | string | undefined, replicas: number): number | undefined {
   if (typeof value === "number") return value;
-  const percent = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
+  // An absent value reads as "undefined", which is no percentage either.
+  const percent = /^(\d+)%$/.exec(String(value));
   return percent ? Math.ceil((Number(percent[1]) * replicas) / 100) : undefined;
 }
 
