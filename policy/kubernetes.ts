@@ -159,7 +159,7 @@ export interface ContainerRef {
 export function containersOf(pod: PodSpec, include: { init: boolean } = { init: true }): ContainerRef[] {
   const refs = (list: Container[] | undefined, init: boolean): ContainerRef[] =>
     asArray(list).map((container) => ({ container, init, label: `${init ? "init container" : "container"} "${container.name}"` }));
-  return [...(include.init ? refs(pod.initContainers, true) : []), ...refs(pod.containers, false)];
+  return [...(include.init === false ? [] : refs(pod.initContainers, true)), ...refs(pod.containers, false)];
 }
 
 /** Tolerates the engine taint by key (Exists) or by key and value (Equal). */

@@ -19,12 +19,14 @@ const containerResourcesSet = resourceRule<Workload>(
     for (const { container, label } of containersOf(podSpecOf(args.type, workload))) {
       const missing = REQUIRED.filter((path) => !field(container.resources, path));
       if (missing.length > 0) report(`${label} has no ${missing.join(", ")}: set resources.requests and resources.limits for cpu and memory.`);
-      // A zero request reserves nothing and a zero limit bounds nothing. Quantities unknown during preview are not judged.
-      for (const path of REQUIRED.filter((p) => !missing.includes(p))) {
+      // A zero request reserves nothing and a zero limit bounds nothing. Missing quantities (reported above)
+      // and quantities unknown during preview parse to undefined and are not judged here.
+      for (const path of REQUIRED) {
         const [kind, resource] = path.split(".") as ["requests" | "limits", string];
         const raw = knownValue(container.resources?.[kind], resource) as Quantity | undefined;
         const value = parseQuantity(raw);
-        if (value !== undefined && value <= 0) report(`${label} sets ${path} ${String(raw)}: a zero ${kind === "requests" ? "request reserves" : "limit bounds"} nothing. Set it above 0.`);
+        if (value === undefined || value > 0) continue;
+        report(`${label} sets ${path} ${String(raw)}: a zero ${kind === "requests" ? "request reserves" : "limit bounds"} nothing. Set it above 0.`);
       }
     }
   },
@@ -78,12 +80,11 @@ const containerLimitsCoverRequests = resourceRule<Workload>(
       const requests = container.resources?.requests ?? {};
       const limits = container.resources?.limits ?? {};
       for (const resource of Object.keys(requests)) {
-        if (!has(limits, resource)) continue;
+        // A resource without a limit, or a quantity that does not parse (judged by container-resources-within-bounds), is not compared.
         const request = parseQuantity(requests[resource]);
         const limit = parseQuantity(limits[resource]);
-        if (request !== undefined && limit !== undefined && request > limit) {
-          report(`${label}: requests.${resource} ${String(requests[resource])} is above limits.${resource} ${String(limits[resource])}.`);
-        }
+        if (request === undefined || limit === undefined || request <= limit) continue;
+        report(`${label}: requests.${resource} ${String(requests[resource])} is above limits.${resource} ${String(limits[resource])}.`);
       }
     }
   },
@@ -140,15 +141,15 @@ const engineWholeCpus = resourceRule<Workload, { engine: EngineIdentity }>(
   (workload, report, config, args) => {
     const pod = podSpecOf(args.type, workload);
     if (!judgedAsEngine(args.type, workload, config.engine)) args.notApplicable(NOT_ENGINE);
-    let pinned = 0;
+    let pinned = false;
     for (const { container, label } of containersOf(pod, { init: false })) {
+      // Kubernetes defaults a missing request to the limit. A quantity that does not parse counts as none.
       const raw = container.resources?.requests?.cpu ?? container.resources?.limits?.cpu;
-      const cores = parseQuantity(raw);
-      if (cores === undefined) continue;
-      if (Number.isInteger(cores) && cores > 0) pinned++;
+      const cores = parseQuantity(raw) ?? 0;
+      if (Number.isInteger(cores) && cores > 0) pinned = true;
       else if (cores >= 1) report(`${label} requests ${String(raw)} CPUs: request a whole number of CPUs so its cores are pinned.`);
     }
-    if (pinned === 0) report("no container requests a whole number of CPUs: the engine container must, to get exclusive cores.");
+    if (!pinned) report("no container requests a whole number of CPUs: the engine container must, to get exclusive cores.");
   },
 );
 
