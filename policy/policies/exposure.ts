@@ -58,7 +58,7 @@ const noOpenIngressToData = resourceRule<NetworkPolicyProps, { dataNamespaces: s
         report(`ingress[${i}] has no from: it admits every source, inside the cluster and out, into data namespace ${ns}. Name the client pods.`);
         return;
       }
-      const open = asArray(rule.from).map((p) => p.ipBlock?.cidr).filter((c): c is string => c !== undefined && OPEN_CIDRS.includes(c));
+      const open = asArray(rule.from).map((p) => p.ipBlock?.cidr).filter((c): c is string => OPEN_CIDRS.includes(c as string));
       if (open.length > 0) report(`ingress[${i}] admits ${open.join(", ")} into data namespace ${ns}: allow the exact client pods instead.`);
     });
   },

@@ -79,7 +79,7 @@ const loadBalancerNlb = resourceRule<Service>(
     if (service.spec?.type !== "LoadBalancer") args.notApplicable("not a LoadBalancer Service");
     const annotations = service.metadata?.annotations ?? {};
     const lbType = annotations[LB_TYPE];
-    const nlb = lbType === "nlb" || (lbType === "external" && ["ip", "instance"].includes(annotations[NLB_TARGET_TYPE] ?? ""));
+    const nlb = lbType === "nlb" || (lbType === "external" && ["ip", "instance"].includes(annotations[NLB_TARGET_TYPE]));
     if (!nlb) report(`the Service would get a ${lbType === undefined ? "Classic Load Balancer" : `"${lbType}" load balancer`}: annotate ${LB_TYPE}: nlb.`);
   },
 );

@@ -1,6 +1,6 @@
 import { PolicyConfigSchema } from "@pulumi/policy";
 import { containersOf, K8S, podSpecOf, POD_TYPES, Workload } from "../kubernetes";
-import { asArray, has, HftPolicy, holdsObject, rawString, requireComponentInputs, resourceRule, SECRET_PLACEHOLDER_TAG } from "../rules";
+import { asArray, HftPolicy, holdsObject, rawString, requireComponentInputs, resourceRule, SECRET_PLACEHOLDER_TAG } from "../rules";
 
 interface SecretNameConfig {
   namePattern: string;
@@ -30,9 +30,12 @@ function secretNameTest(config: SecretNameConfig): (name: string) => boolean {
   return (name) => secret.test(name) && !reference.test(name);
 }
 
-/** A value that would put a credential in the object: any non-empty string (a Pulumi secret still lands in plain text there). */
+/**
+ * A value that would put a credential in the object: any non-empty string (a Pulumi secret still
+ * lands in plain text there). Flags such as `createSecret: true` are not credentials.
+ */
 function isLiteral(value: unknown): boolean {
-  return typeof value === "string" && value.length > 0;
+  return typeof value === "string" && value !== "";
 }
 
 const envSecretsFromRefs = resourceRule<Workload, SecretNameConfig>(
@@ -48,7 +51,7 @@ const envSecretsFromRefs = resourceRule<Workload, SecretNameConfig>(
     for (const { container, label } of containersOf(podSpecOf(args.type, workload))) {
       for (const env of asArray(container.env)) {
         // Only credential-looking variables are read, so computed values elsewhere stay unread during preview.
-        if (looksSecret(env.name) && has(env, "value") && isLiteral(env.value)) {
+        if (looksSecret(env.name) && isLiteral(env.value)) {
           report(`${label} sets ${env.name} to a literal value: use valueFrom.secretKeyRef.`);
         }
       }
@@ -91,7 +94,7 @@ function findLiteralSecrets(values: object, path: string, looksSecret: (name: st
   }
   // `{name: DB_PASSWORD, value: …}` pairs, as charts take extra environment variables.
   const name = rawString(record, "name");
-  if (name !== undefined && looksSecret(name) && has(record, "value") && isLiteral(record.value)) {
+  if (name !== undefined && looksSecret(name) && isLiteral(record.value)) {
     found.push(`${path}.value`);
   }
 }
