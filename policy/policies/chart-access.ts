@@ -75,7 +75,7 @@ const grafanaRbacNamespaced = resourceRule<ChartProps, GrafanaConfig>(
     for (const kind of ["dashboards", "datasources"]) {
       // kube-prometheus-stack's default for dashboards is ALL; the grafana chart's is its own namespace.
       const searched: unknown = section(sidecar, kind).searchNamespace ?? (stack && kind === "dashboards" ? "ALL" : undefined);
-      const namespaces = Array.isArray(searched) ? searched.map((n) => JSON.stringify(n).replace(/^"|"$/g, "")) : typeof searched === "string" ? searched.split(",") : [];
+      const namespaces = Array.isArray(searched) ? searched.map((n) => (typeof n === "string" ? n : JSON.stringify(n))) : typeof searched === "string" ? searched.split(",") : [];
       for (const ns of namespaces.filter((n) => !config.searchNamespaces.includes(n))) {
         report(`${at}.sidecar.${kind}.searchNamespace includes ${JSON.stringify(ns)}: outside the allowed namespaces ${JSON.stringify(config.searchNamespaces)} (policy config grafana-rbac-namespaced.searchNamespaces).`);
       }
