@@ -129,10 +129,8 @@ const seccompRestricted = resourceRule<Workload>(
   (workload, report, _config, args) => {
     const pod = podSpecOf(args.type, workload);
     for (const { container, label } of containersOf(pod)) {
-      const type = container.securityContext?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
-      if (type === undefined || !SECCOMP_ALLOWED.includes(type)) {
-        report(`${label} runs with seccomp profile ${type ?? "unset (Unconfined)"}: set seccompProfile.type: RuntimeDefault.`);
-      }
+      const type = container.securityContext?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type ?? "unset (Unconfined)";
+      if (!SECCOMP_ALLOWED.includes(type)) report(`${label} runs with seccomp profile ${type}: set seccompProfile.type: RuntimeDefault.`);
     }
   },
 );

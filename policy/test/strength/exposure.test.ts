@@ -146,6 +146,10 @@ describe("namespace-limits-and-quota", () => {
     expect(await messages(rule, [unnamed, inNs(LIMITS, "scratch"), inNs(QUOTA, "scratch")], { workloadNamespaces: ["scratch"] })).toEqual([]);
   });
 
+  it("lists no workload namespace by default: each must be listed or exempted by the stack", () => {
+    expect(reconcileConfig([policy(rule)], {}).get(rule)?.properties.workloadNamespaces).toEqual([]);
+  });
+
   it("refuses an empty or repeated namespace in the config", () => {
     expect(configure(rule, { workloadNamespaces: [""] })).toThrow(/namespace-limits-and-quota: \/workloadNamespaces\/0 must NOT have fewer than 1 characters/);
     expect(configure(rule, { workloadNamespaces: ["a", "a"] })).toThrow(/namespace-limits-and-quota: \/workloadNamespaces must NOT have duplicate items/);
