@@ -1,7 +1,12 @@
 // Mutation testing of the policy pack (docs/development.md, "Mutation testing"): how much of the
 // rules' logic the pack's tests notice changing. Not part of `npm test`: a full run takes long.
+// MUTATE=<file> (a name in policy/policies/, without .ts) mutates that file alone, with its own
+// incremental file and report under reports/per-file/: `npm run mutation:report -- --merge
+// reports/per-file` then combines the files' reports into the whole directory's.
+const one = globalThis.process.env.MUTATE;
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
-export default {
+const config = {
   testRunner: "vitest",
   vitest: { configFile: "policy/vitest.stryker.config.mts", related: false },
   mutate: ["policy/policies/**/*.ts"],
@@ -18,3 +23,12 @@ export default {
   tempDirName: "node_modules/.cache/hft-platform/stryker-tmp",
   cleanTempDir: "always",
 };
+
+export default one
+  ? {
+      ...config,
+      mutate: [`policy/policies/${one}.ts`],
+      incrementalFile: `reports/incremental/${one}.json`,
+      jsonReporter: { fileName: `reports/per-file/${one}.json` },
+    }
+  : config;

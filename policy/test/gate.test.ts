@@ -1,37 +1,14 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InventoryEntry } from "../../tools/inventory";
 import { chartExpectations, formatReport, GateInputError, runGate } from "../../tools/policy-gate";
 import { allPolicies } from "../policies";
+import { FIXTURE, scratchDir, violatingInventory } from "./gate-inputs";
 import { readConfig, readInventory, REPO_ROOT } from "./harness";
 
-const FIXTURE = path.join(__dirname, "fixtures", "prod-inventory.json");
-let dir: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "policy-gate-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, content: unknown): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-/** The fixture with the engine's launch template allowing IMDSv1 and its engine container asking for 32 cores. */
-function violatingInventory(): string {
-  const inventory = readInventory(FIXTURE);
-  const template = inventory.find((e) => e.type === "aws:ec2/launchTemplate:LaunchTemplate" && e.name === "hft-engine")!;
-  (template.inputs.metadataOptions as Record<string, unknown>).httpTokens = "optional";
-  const engine = inventory.find((e) => e.type === "kubernetes:apps/v1:StatefulSet" && e.name === "trading-engine")! as InventoryEntry & { inputs: any };
-  const main = engine.inputs.spec.template.spec.containers[0];
-  main.resources.requests.cpu = main.resources.limits.cpu = "32";
-  return write("violating.json", inventory);
-}
+// The gate's command line, run as a child process, is tested in gate-cli.test.ts.
+const { dir, write } = scratchDir("policy-gate-");
 
 describe("the gate over the compliant fixture", () => {
   it("passes in prod with mandatory enforcement and says what it could not see", async () => {
@@ -103,7 +80,7 @@ describe("the real renders", () => {
 
 describe("enforcement levels and bounds per stack", () => {
   it("prod makes the findings mandatory; dev reports them as advisory under its own bounds", async () => {
-    const inventory = violatingInventory();
+    const inventory = violatingInventory(write);
     const prod = await runGate({ stack: "prod", inventory });
     expect(prod.violations.map((v) => [v.rule, v.level, v.name])).toEqual([["launch-template-imdsv2", "mandatory", "hft-engine"]]);
 
@@ -124,7 +101,7 @@ describe("enforcement levels and bounds per stack", () => {
       "launch-template-imdsv2": { enforcementLevel: "advisory", maxHopLimit: 1 },
       "container-resources-within-bounds": { enforcementLevel: "disabled", maxCpu: 16, maxMemory: "64Gi" },
     });
-    const report = await runGate({ stack: "prod", inventory: violatingInventory(), config });
+    const report = await runGate({ stack: "prod", inventory: violatingInventory(write), config });
     expect(report.violations.map((v) => [v.rule, v.level])).toEqual([["launch-template-imdsv2", "advisory"]]);
     expect(report.disabled).toEqual(["container-resources-within-bounds"]);
     expect(report.summary).toMatchObject({ run: allPolicies.length - 1, disabled: 1, mandatory: 0 });
@@ -132,7 +109,7 @@ describe("enforcement levels and bounds per stack", () => {
 
   it("applies the schema defaults under a config that names only the level", async () => {
     const config = write("all-only.json", { all: "mandatory" });
-    const report = await runGate({ stack: "prod", inventory: violatingInventory(), config });
+    const report = await runGate({ stack: "prod", inventory: violatingInventory(write), config });
     // Defaults: maxCpu 16, registries registry.example.com and docker.io/library only, no metal or private endpoint required,
     // no StatefulSet exempt from protection, no namespace listed or exempt for limits and quotas, no IAM
     // statement exempt, no managed policy allowed on any role, CodeBuild not among the trusted services.
@@ -169,32 +146,7 @@ describe("invalid input", () => {
   });
 });
 
-describe("the command line", () => {
-  const gate = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
-
-  it("writes the report, names each violating rule and resource, and fails on a mandatory violation", () => {
-    const reportFile = path.join(dir, "report.json");
-    const result = gate("--stack", "prod", "--inventory", violatingInventory(), "--report", reportFile);
-    expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/\[mandatory\] launch-template-imdsv2 {2}aws:ec2\/launchTemplate:LaunchTemplate hft-engine\n {6}IMDSv1 is allowed/);
-    expect(result.stdout).toMatch(/ebs-volume-encrypted: no aws:ebs\/volume:Volume in the inventory/);
-    expect(result.stdout).toMatch(/FAIL: 1 mandatory, 0 advisory/);
-    const report = JSON.parse(readFileSync(reportFile, "utf8"));
-    expect(report.violations[0]).toMatchObject({ rule: "launch-template-imdsv2", level: "mandatory", type: "aws:ec2/launchTemplate:LaunchTemplate", name: "hft-engine" });
-    expect(report.violations[0].urn).toMatch(/LaunchTemplate::hft-engine$/);
-  });
-
-  it("exits non-zero with a hint when the inventory is missing", () => {
-    const result = gate("--stack", "qa", "--inventory", path.join(dir, "absent.json"));
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/run `npm run render -- --stack qa` first/);
-  });
-});
-
 describe("inventories the gate refuses (exit 2, one line)", () => {
-  const gate = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(REPO_ROOT, "tools", "run.cjs"), path.join(REPO_ROOT, "tools", "policy-gate.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
   const RENDER = path.join(REPO_ROOT, "out", "prod", "inventory.json");
   /** The inventory with every URN moved to another stack, as that stack's render would name them. */
   const restamped = (inventory: InventoryEntry[], stack: string) =>
@@ -209,25 +161,9 @@ describe("inventories the gate refuses (exit 2, one line)", () => {
     await expect(runGate({ stack: "prod", inventory: file })).rejects.toThrow(message);
   });
 
-  it("answers an empty inventory on the command line in one line, exit 2, no report", () => {
-    const file = write("empty.json", []);
-    const result = gate("--stack", "prod", "--inventory", file);
-    expect(result.status).toBe(2);
-    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^inventory .*empty\.json is empty: a gate over no resources proves nothing/)]);
-    expect(existsSync(path.join(dir, "empty.policy-report.json"))).toBe(false);
-  });
-
   it("refuses another stack's inventory, naming the stack it was rendered for", async () => {
     const file = write("dev-stamped.json", restamped(readInventory(FIXTURE), "dev"));
     await expect(runGate({ stack: "prod", inventory: file })).rejects.toThrow(/was rendered for stack dev, not prod: gate it with --stack dev/);
-  });
-
-  it("refuses the real dev render under --stack prod", (ctx) => {
-    const dev = path.join(REPO_ROOT, "out", "dev", "inventory.json");
-    ctx.skip(!existsSync(dev), "out/dev/inventory.json is absent: run `npm run render -- --stack dev` first");
-    const result = gate("--stack", "prod", "--inventory", dev);
-    expect(result.status).toBe(2);
-    expect(result.stderr.trimEnd()).toBe("inventory out/dev/inventory.json was rendered for stack dev, not prod: gate it with --stack dev or render prod");
   });
 
   it("refuses the real prod render once one resource is relabelled for another stack", async (ctx) => {
@@ -235,16 +171,5 @@ describe("inventories the gate refuses (exit 2, one line)", () => {
     const inventory = readInventory(RENDER);
     inventory[inventory.length - 1] = restamped([inventory[inventory.length - 1]], "nosuch")[0];
     await expect(runGate({ stack: "prod", inventory: write("mixed.json", inventory) })).rejects.toThrow(/was rendered for stack nosuch, not prod/);
-  });
-
-  it("writes the report of --inventory FILE beside FILE, never over the stack's own report", () => {
-    const own = path.join(REPO_ROOT, "out", "prod", "policy-report.json");
-    const before = existsSync(own) ? readFileSync(own, "utf8") : undefined;
-    const result = gate("--stack", "prod", "--inventory", violatingInventory());
-    expect(result.status).toBe(1);
-    const beside = path.join(dir, "violating.policy-report.json");
-    expect(JSON.parse(readFileSync(beside, "utf8")).violations[0]).toMatchObject({ rule: "launch-template-imdsv2" });
-    expect(result.stdout).toMatch(/violating\.policy-report\.json$/m);
-    expect(existsSync(own) ? readFileSync(own, "utf8") : undefined).toBe(before);
   });
 });
