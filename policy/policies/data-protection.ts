@@ -51,8 +51,8 @@ const statefulResourcesProtected = resourceRule<StatefulSetLike>(
   },
   (props, report, _config, args) => {
     if (args.type === K8S.statefulSet && asArray(props.spec?.volumeClaimTemplates).length === 0) args.notApplicable("a StatefulSet without volume claim templates holds no data");
-    // CrossGuard passes resource options with every resource (ResourceValidationArgs.opts.protect).
-    if (!args.opts.protect) report(`${args.type} ${args.name} is not protected (protect is ${String(args.opts.protect ?? "unset")}): a destroy or a replacing change would delete it. Set the protect resource option.`);
+    // CrossGuard passes resource options with every resource: opts.protect is a boolean (the analyzer reads getProtect()).
+    if (!args.opts.protect) report(`${args.type} ${args.name} is not protected (protect is false): a destroy or a replacing change would delete it. Set the protect resource option.`);
   },
 );
 
@@ -182,7 +182,7 @@ const kmsKeyRotation = resourceRule<KmsKey, { maxRotationPeriodDays: number }>(
     const spec = key.keySpec ?? key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
     if (spec !== "SYMMETRIC_DEFAULT") args.notApplicable(`${spec} keys cannot rotate automatically`);
     if (key.enableKeyRotation !== true) report("automatic key rotation is off: set enableKeyRotation: true.");
-    else if ((key.rotationPeriodInDays ?? 365) > config.maxRotationPeriodDays) report(`rotationPeriodInDays ${key.rotationPeriodInDays} is above ${config.maxRotationPeriodDays}.`);
+    else if ((key.rotationPeriodInDays ?? 365) > config.maxRotationPeriodDays) report(`rotationPeriodInDays ${key.rotationPeriodInDays ?? "unset (AWS's default, 365)"} is above ${config.maxRotationPeriodDays}.`);
   },
 );
 
