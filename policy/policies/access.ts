@@ -60,16 +60,14 @@ const managedPoliciesAllowed = stackRule<ManagedPolicyConfig>(
   },
   (resources, report, config) => {
     const allowedFor = (role: string): RoleAttachments => config.allowedAttachments[role] ?? {};
-    /** Judges one attached policy, given either the stack policy it depends on or its ARN. */
-    const judge = (role: string, attached: { stackPolicy?: string; arn?: string }, urn: string) => {
+    /** An attached policy the stack creates, known by its resource name. */
+    const judgeStackPolicy = (role: string, policy: string, urn: string) => {
       const allowed = allowedFor(role);
-      if (attached.stackPolicy !== undefined) {
-        if (!(allowed.stackPolicies ?? []).includes(attached.stackPolicy)) {
-          report(`role ${role} attaches stack policy ${attached.stackPolicy}; this stack's policy config allows it ${describe(allowed)}.`, urn);
-        }
-        return;
-      }
-      const arn = attached.arn ?? "";
+      if (!(allowed.stackPolicies ?? []).includes(policy)) report(`role ${role} attaches stack policy ${policy}; this stack's policy config allows it ${describe(allowed)}.`, urn);
+    };
+    /** An attached policy known by its ARN: an AWS managed one by name, any other is foreign. */
+    const judgeArn = (role: string, arn: string, urn: string) => {
+      const allowed = allowedFor(role);
       const name = awsManagedName(arn);
       if (name === undefined) report(`role ${role} attaches ${arn}, which is neither an AWS managed policy nor one this stack creates; this stack's policy config allows it ${describe(allowed)}.`, urn);
       else if (!(allowed.awsManaged ?? []).includes(name)) report(`role ${role} attaches AWS managed policy ${name}; this stack's policy config allows it ${describe(allowed)}.`, urn);
@@ -79,10 +77,11 @@ const managedPoliciesAllowed = stackRule<ManagedPolicyConfig>(
       const role = deps.find((d) => d.type === IAM.role)?.name ?? String((attachment.props as { role?: unknown }).role);
       const stackPolicy = deps.find((d) => d.type === IAM.policy)?.name;
       // A stack policy's ARN is unknown until it exists: the dependency names it; only an ARN from elsewhere is read.
-      judge(role, stackPolicy !== undefined ? { stackPolicy } : { arn: String((attachment.props as { policyArn?: unknown }).policyArn) }, attachment.urn);
+      if (stackPolicy !== undefined) judgeStackPolicy(role, stackPolicy, attachment.urn);
+      else judgeArn(role, String((attachment.props as { policyArn?: unknown }).policyArn), attachment.urn);
     }
     for (const role of resources.filter((r) => r.type === IAM.role)) {
-      for (const arn of (role.props as { managedPolicyArns?: string[] }).managedPolicyArns ?? []) judge(role.name, { arn }, role.urn);
+      for (const arn of (role.props as { managedPolicyArns?: string[] }).managedPolicyArns ?? []) judgeArn(role.name, arn, role.urn);
     }
   },
 );
