@@ -118,13 +118,15 @@ const ebsStorageClassPerformance = resourceRule<StorageClass, Gp3Config>(
     if (iops !== undefined && !(iops >= config.minIops && iops <= config.maxIops)) {
       report(`parameters.iops ${storageClass.parameters?.iops} is outside ${config.minIops}–${config.maxIops}.`);
     }
-    if (throughput !== undefined && !(throughput >= config.minThroughput && throughput <= config.maxThroughput)) {
-      report(`parameters.throughput ${storageClass.parameters?.throughput} is outside ${config.minThroughput}–${config.maxThroughput} MiB/s.`);
-    }
-    // gp3 allows 0.25 MiB/s per provisioned IOPS; without iops the volume gets the baseline.
-    const effectiveIops = iops ?? config.minIops;
-    if (throughput !== undefined && throughput > effectiveIops / 4) {
-      report(`parameters.throughput ${throughput} MiB/s exceeds iops/4 (${effectiveIops / 4}) for ${effectiveIops} IOPS: raise iops or lower throughput.`);
+    if (throughput !== undefined) {
+      if (!(throughput >= config.minThroughput && throughput <= config.maxThroughput)) {
+        report(`parameters.throughput ${storageClass.parameters?.throughput} is outside ${config.minThroughput}–${config.maxThroughput} MiB/s.`);
+      }
+      // gp3 allows 0.25 MiB/s per provisioned IOPS; without iops the volume gets the baseline.
+      const effectiveIops = iops ?? config.minIops;
+      if (throughput > effectiveIops / 4) {
+        report(`parameters.throughput ${throughput} MiB/s exceeds iops/4 (${effectiveIops / 4}) for ${effectiveIops} IOPS: raise iops or lower throughput.`);
+      }
     }
   },
 );
