@@ -84,7 +84,8 @@ const iamNoWildcards = resourceRule<{ policy?: unknown; inlinePolicies?: { name?
     const exempt = statementExemptions((config as unknown as ExemptionConfig).exemptions, args.type, args.name);
     const excused: Excused = (sid, action, resource) => exempt.some((e) => e.statement.sid === sid && e.statement.actions.includes(action) && e.statement.resources.includes(resource));
     const documents = args.type === IAM.role ? asArray(props.inlinePolicies).map((p) => ({ label: `inline policy ${p.name ?? "?"}`, doc: p.policy })) : [{ label: "the policy", doc: props.policy }];
-    if (args.type === IAM.role && documents.length === 0) args.notApplicable("the role has no inline policies");
+    // Only a role can hold no document: every other target type is judged by its one policy.
+    if (documents.length === 0) args.notApplicable("the role has no inline policies");
     for (const { label, doc } of documents) {
       const stmts = statements(doc);
       if (stmts === undefined) {
