@@ -241,11 +241,11 @@ describe("s3-bucket-public-access-block", () => {
 describe("s3-bucket-encryption", () => {
   const encrypted = (resources: EngineResource[], config?: Record<string, unknown>) => messages("s3-bucket-encryption", resources, config);
   const key = aws.kmsKey();
-  const withSse = (sse: object, type: string = AWS.encryption, deps: EngineResource[] = [key]) => {
+  const withSse = (sse: Record<string, unknown>, type: string = AWS.encryption, deps: EngineResource[] = [key]) => {
     const b = aws.bucket();
     return [b, key, aws.onBucket(type, sse, b, true, deps)];
   };
-  const rule = (applyServerSideEncryptionByDefault?: object) => ({ rules: [applyServerSideEncryptionByDefault ? { applyServerSideEncryptionByDefault } : {}] });
+  const rule = (applyServerSideEncryptionByDefault?: object): Record<string, unknown> => ({ rules: [applyServerSideEncryptionByDefault ? { applyServerSideEncryptionByDefault } : {}] });
   const problem = (text: string, algorithm = "aws:kms") => [`bucket timescaledb-backups: ${text}. Set sseAlgorithm ${algorithm} with kmsMasterKeyId from the stack's aws.kms.Key.`];
 
   it("accepts SSE-KMS with the ARN of the stack's key, through either resource type, and a key ARN unknown during preview", async () => {
