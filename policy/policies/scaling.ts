@@ -45,11 +45,14 @@ const engineReplicasWithinNodes = stackRule<HpaConfig>(
     const hpas = resources.filter((r) => HPA_TYPES.includes(r.type));
     for (const engine of engines) {
       const workload = engine.props as Workload;
-      const hpa = hpas.find((h: PolicyResource) => {
-        const spec = (h.props as Hpa).spec;
-        return spec?.scaleTargetRef?.name === workload.metadata?.name && (h.props as Hpa).metadata?.namespace === workload.metadata?.namespace;
-      });
-      const ceiling = hpa ? (hpa.props as Hpa).spec?.maxReplicas : workload.spec?.replicas;
+      const { metadata } = workload;
+      // An HPA names its target; a workload left to auto-naming has no name an HPA could give.
+      const hpa =
+        metadata?.name === undefined
+          ? undefined
+          : hpas.find((h: PolicyResource) => (h.props as Hpa).spec?.scaleTargetRef?.name === metadata.name && (h.props as Hpa).metadata?.namespace === metadata.namespace);
+      // A matched HPA has a spec: it named the target.
+      const ceiling = hpa ? (hpa.props as Hpa).spec!.maxReplicas : workload.spec?.replicas;
       if (ceiling === undefined || ceiling <= bound) continue;
       const what = hpa ? `HorizontalPodAutoscaler ${hpa.name} allows maxReplicas ${ceiling}` : `${engine.name} runs ${ceiling} replicas`;
       report(`${what}; the stack holds ${bound}: ${nodes}. Lower it or raise the engine node group's maxSize.`, hpa?.urn ?? engine.urn);
@@ -102,10 +105,11 @@ const monitoringChartBudgets = resourceRule<{ chart?: string; values?: ChartValu
     if (props.chart?.split("/").pop() !== "kube-prometheus-stack") args.notApplicable("not the kube-prometheus-stack chart");
     for (const { key, spec } of MONITORING_COMPONENTS) {
       const component = props.values?.[key];
-      if (component?.enabled === false) continue;
-      const replicas = (component?.[spec] as { replicas?: number } | undefined)?.replicas ?? 1;
+      // A component the values leave out runs the chart's default of one replica.
+      if (!component || component.enabled === false) continue;
+      const replicas = (component[spec] as { replicas?: number } | undefined)?.replicas ?? 1;
       if (replicas <= 1) continue;
-      const budget = component?.podDisruptionBudget;
+      const budget = component.podDisruptionBudget;
       const min = minAvailablePods(budget?.minAvailable, replicas);
       if (budget?.enabled !== true) report(`${key} runs ${replicas} replicas but ${key}.podDisruptionBudget.enabled is ${budget?.enabled ?? "unset"}: a node drain may evict every replica at once.`);
       else if (min === undefined || min < config.minAvailable) report(`${key} runs ${replicas} replicas but ${key}.podDisruptionBudget.minAvailable is ${budget.minAvailable ?? "unset"}; this stack's policy config wants at least ${config.minAvailable}.`);

@@ -74,6 +74,10 @@ describe("engine-replicas-within-nodes", () => {
       "trading-engine runs 3 replicas; the stack holds 2: 2 engine nodes (hft-engine maxSize 2) × 1 replica per node. Lower it or raise the engine node group's maxSize.",
     ]);
     expect(await texts([engine, group(2), scaler])).toEqual([]);
+    const otherNamespace = hpa({ metadata: { name: "trading-engine", namespace: "hft-data" }, spec: { maxReplicas: 2, scaleTargetRef: { kind: "StatefulSet", name: "trading-engine" } } }, "other-hpa");
+    expect(await texts([engine, group(2), otherNamespace])).toEqual([
+      "trading-engine runs 3 replicas; the stack holds 2: 2 engine nodes (hft-engine maxSize 2) × 1 replica per node. Lower it or raise the engine node group's maxSize.",
+    ]);
   });
 
   it("reads HPAs and workloads with parts missing without failing", async () => {
@@ -94,6 +98,28 @@ describe("engine-replicas-within-nodes", () => {
     expect(await texts([resource(K8S.statefulSet, { metadata: { name: "trading-engine", namespace: k.NS } }, "trading-engine"), group(0)])).toEqual([]);
     const noMax = hpa({ metadata: { name: "trading-engine", namespace: k.NS }, spec: { scaleTargetRef: { kind: "StatefulSet", name: "trading-engine" } } });
     expect(await texts([engine, group(0), noMax])).toEqual([]);
+  });
+
+  it("judges a nameless engine (found by its labels) by its replicas: no HPA can name it as its target", async () => {
+    const nameless: any = k.statefulSet();
+    delete nameless.metadata.name;
+    const engine = resource(K8S.statefulSet, nameless, "trading-engine");
+    const targetless = hpa({ metadata: { name: "x", namespace: k.NS }, spec: { maxReplicas: 1 } }, "targetless");
+    const specless = hpa({ metadata: { name: "y", namespace: k.NS } }, "specless");
+    const runs3 = "trading-engine runs 3 replicas; the stack holds 2: 2 engine nodes (hft-engine maxSize 2) × 1 replica per node. Lower it or raise the engine node group's maxSize.";
+    expect(await texts([engine, group(2), targetless])).toEqual([runs3]);
+    expect(await texts([engine, group(2), specless])).toEqual([runs3]);
+    const bare: any = k.statefulSet();
+    delete bare.metadata;
+    expect(await texts([resource(K8S.statefulSet, bare, "trading-engine"), group(2), targetless])).toEqual([runs3]);
+  });
+
+  it("reads only HorizontalPodAutoscalers as the ceiling, not another object that names a scale target", async () => {
+    const [engine] = engineScaling(2, 2);
+    const scaledObject = resource("kubernetes:keda.sh/v1alpha1:ScaledObject", { metadata: { name: "trading-engine", namespace: k.NS }, spec: { scaleTargetRef: { name: "trading-engine" }, maxReplicaCount: 2 } }, "keda");
+    expect(await texts([engine, group(2), scaledObject])).toEqual([
+      "trading-engine runs 3 replicas; the stack holds 2: 2 engine nodes (hft-engine maxSize 2) × 1 replica per node. Lower it or raise the engine node group's maxSize.",
+    ]);
   });
 
   it("refuses a replicasPerNode below 1 or fractional", () => {
@@ -127,6 +153,7 @@ describe("monitoring-chart-budgets", () => {
     expect(await run({ chart: "kube-prometheus-stack" })).toEqual([]);
     expect(await run({ chart: "kube-prometheus-stack", values: {} })).toEqual([]);
     expect(await run(prometheusOnly({ podDisruptionBudget: { enabled: false } }))).toEqual([]);
+    expect(await run({ chart: "kube-prometheus-stack", values: { prometheus: null, alertmanager: { alertmanagerSpec: { replicas: 2 }, podDisruptionBudget: { enabled: true, minAvailable: 1 } } } })).toEqual([]);
   });
 
   it("judges a component that is explicitly enabled like one that says nothing", async () => {
