@@ -63,7 +63,10 @@ const engineDataStoreZone = stackRule<{ nodeGroupNames: string[]; dataStores: { 
     const [zone] = zones;
     for (const store of config.dataStores) {
       const type = store.kind === "Cluster" ? DATA.cnpgCluster : K8S.statefulSet;
-      const found = resources.find((r) => r.type === type && (r.props as { metadata?: ObjectMeta }).metadata?.name === store.name && (r.props as { metadata?: ObjectMeta }).metadata?.namespace === store.namespace);
+      const found = resources.find((r) => {
+        const metadata = (r.props as { metadata?: ObjectMeta }).metadata;
+        return r.type === type && metadata?.name === store.name && metadata.namespace === store.namespace;
+      });
       if (!found) {
         report(`data store ${store.kind} ${store.namespace}/${store.name} (policy config dataStores) is not in the stack.`);
         continue;
