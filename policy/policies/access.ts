@@ -63,14 +63,14 @@ const managedPoliciesAllowed = stackRule<ManagedPolicyConfig>(
     /** An attached policy the stack creates, known by its resource name. */
     const judgeStackPolicy = (role: string, policy: string, urn: string) => {
       const allowed = allowedFor(role);
-      if (!(allowed.stackPolicies ?? []).includes(policy)) report(`role ${role} attaches stack policy ${policy}; this stack's policy config allows it ${describe(allowed)}.`, urn);
+      if (!allowed.stackPolicies?.includes(policy)) report(`role ${role} attaches stack policy ${policy}; this stack's policy config allows it ${describe(allowed)}.`, urn);
     };
     /** An attached policy known by its ARN: an AWS managed one by name, any other is foreign. */
     const judgeArn = (role: string, arn: string, urn: string) => {
       const allowed = allowedFor(role);
       const name = awsManagedName(arn);
       if (name === undefined) report(`role ${role} attaches ${arn}, which is neither an AWS managed policy nor one this stack creates; this stack's policy config allows it ${describe(allowed)}.`, urn);
-      else if (!(allowed.awsManaged ?? []).includes(name)) report(`role ${role} attaches AWS managed policy ${name}; this stack's policy config allows it ${describe(allowed)}.`, urn);
+      else if (!allowed.awsManaged?.includes(name)) report(`role ${role} attaches AWS managed policy ${name}; this stack's policy config allows it ${describe(allowed)}.`, urn);
     };
     for (const attachment of resources.filter((r) => r.type === ACCESS.rolePolicyAttachment)) {
       const deps = attachment.dependencies;

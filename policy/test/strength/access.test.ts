@@ -101,6 +101,18 @@ describe("eks-access-entries", () => {
     ]);
   });
 
+  it("names every access policy a principal may hold when refusing another", async () => {
+    const config = { principals: [{ arn: DEPLOY, accessPolicies: ["AmazonEKSViewPolicy", "AmazonEKSEditPolicy"], reason }] };
+    expect(await run({ deploy: accessEntry(DEPLOY, "AmazonEKSEditPolicy", "AmazonEKSClusterAdminPolicy") }, config)).toEqual([
+      `access entry deploy gives ${DEPLOY} AmazonEKSClusterAdminPolicy; this stack's policy config allows it only AmazonEKSViewPolicy, AmazonEKSEditPolicy.`,
+    ]);
+  });
+
+  it("reads access entries from the eks component only, not from another resource with an input of that name", async () => {
+    const lookalike = resource("hft:platform:Cluster", { accessEntries: { ops: accessEntry("arn:aws:iam::1:role/ops") } }, "lookalike");
+    expect(await messages("eks-access-entries", [...clusterWith({ deploy: accessEntry(DEPLOY) }), lookalike], ACCESS_CONFIG)).toEqual([]);
+  });
+
   it("lists every group and policy a node entry holds, and every group a principal is put in", async () => {
     expect(await run({ nodes: { ...NODE_ENTRY, ...accessEntry(NODE_ENTRY.principalArn, "AmazonEKSViewPolicy"), kubernetesGroups: ["a", "b"] } })).toEqual([
       `access entry nodes for ${NODE_ENTRY.principalArn} holds AmazonEKSViewPolicy, group a, group b; a node entry holds no access policy and no group.`,
