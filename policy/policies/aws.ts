@@ -1,6 +1,7 @@
 import { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { asArray, has, HftPolicy, KMS_KEY_ARN, knownValue, shown, OPEN_CIDRS, requireComponentInputs, resourceRule, stackRule } from "../rules";
 import { EngineNodeGroup, isEngineNodeGroup, NODE_GROUP_NAMES_SCHEMA } from "./engine-nodes";
+import { list } from "./iam";
 
 export const AWS = {
   eksCluster: "aws:eks/cluster:Cluster",
@@ -57,8 +58,8 @@ function eksSettings(props: object, args: ResourceValidationArgs): EksSettings {
       logTypes: c.enabledClusterLogTypes,
       hasKey: has(c, "encryptionConfigKeyArn"),
       keyArn: knownValue(c, "encryptionConfigKeyArn"),
-      // The component encrypts Kubernetes secrets with the key it is given.
-      encryptedResources: has(c, "encryptionConfigKeyArn") ? ["secrets"] : undefined,
+      // The component encrypts Kubernetes secrets with the key it is given (read only when there is one).
+      encryptedResources: ["secrets"],
       publicAccess: c.endpointPublicAccess,
       privateAccess: c.endpointPrivateAccess,
       publicAccessCidrs: c.publicAccessCidrs,
@@ -175,7 +176,8 @@ const launchTemplateImdsv2 = resourceRule<LaunchTemplateMetadata, { maxHopLimit:
     if (options?.httpEndpoint === "disabled") return;
     if (options?.httpTokens !== "required") report(`IMDSv1 is allowed (httpTokens is ${options?.httpTokens ?? "unset, which means optional"}): set metadataOptions.httpTokens: "required".`);
     const hops = options?.httpPutResponseHopLimit;
-    if (hops !== undefined && hops > config.maxHopLimit) report(`metadataOptions.httpPutResponseHopLimit ${hops} is above ${config.maxHopLimit}: lower it.`);
+    // An unset limit is never above the bound (its minimum is 1).
+    if ((hops ?? 0) > config.maxHopLimit) report(`metadataOptions.httpPutResponseHopLimit ${hops} is above ${config.maxHopLimit}: lower it.`);
   },
 );
 
@@ -248,7 +250,7 @@ function ingressPermissions(type: string, props: Record<string, unknown>): Permi
       protocol: r.ipProtocol,
       fromPort: r.fromPort,
       toPort: r.toPort,
-      cidrs: [r.cidrIpv4, r.cidrIpv6].filter((c): c is string => c !== undefined),
+      cidrs: [...list(r.cidrIpv4), ...list(r.cidrIpv6)],
     },
   ];
 }
@@ -276,7 +278,7 @@ const securityGroupNoPublicIngress = resourceRule<Record<string, unknown>, Publi
       const open = permission.cidrs.filter((c) => OPEN_CIDRS.includes(c));
       if (open.length === 0) continue;
       const port = permission.fromPort;
-      const listener = permission.protocol?.toLowerCase() === "tcp" && port !== undefined && port === permission.toPort && config.publicPorts.includes(port);
+      const listener = permission.protocol?.toLowerCase() === "tcp" && port === permission.toPort && config.publicPorts.some((p) => p === port);
       if (!listener) {
         const ports = permission.protocol === "-1" ? "all traffic" : `${permission.protocol ?? "?"} ${permission.fromPort ?? "?"}-${permission.toPort ?? "?"}`;
         report(`${permission.label} admits ${open.join(", ")} on ${ports}: only publicPorts ${config.publicPorts.join(", ") || "(none)"} may be public.`);
@@ -331,7 +333,7 @@ function encryptionProblem(config: PolicyResource, keys: PolicyResource[], allow
   for (const rule of rules) {
     const sse = rule.applyServerSideEncryptionByDefault;
     const algorithm = sse?.sseAlgorithm;
-    if (algorithm === undefined || !allowed.includes(algorithm)) {
+    if (!allowed.some((a) => a === algorithm)) {
       return `it is encrypted with ${algorithm ?? "no default algorithm"}${algorithm === "AES256" ? " (SSE-S3, keys AWS holds)" : ""}, not ${allowed.join(" or ")}`;
     }
     if (!has(sse, "kmsMasterKeyId")) return "its SSE-KMS rule names no kmsMasterKeyId, so AWS uses its managed key aws/s3";
@@ -397,10 +399,10 @@ const s3NoPublicAcl = resourceRule<BucketAclProps>(
     targetTypes: [...BUCKET_TYPES, AWS.bucketAcl, AWS.bucketAclV2],
   },
   (props, report) => {
-    if (props.acl !== undefined && PUBLIC_ACLS.includes(props.acl)) report(`acl ${props.acl} makes the bucket readable outside the account: remove it.`);
+    if (PUBLIC_ACLS.some((a) => a === props.acl)) report(`acl ${props.acl} makes the bucket readable outside the account: remove it.`);
     const grantees = [...asArray(props.grants).map((g) => g.uri), ...asArray(props.accessControlPolicy?.grants).map((g) => g.grantee?.uri)];
-    for (const uri of grantees.filter((u): u is string => u !== undefined && PUBLIC_GRANTEES.includes(u))) {
-      report(`a grant to ${uri} makes the bucket public: remove it.`);
+    for (const uri of grantees) {
+      if (PUBLIC_GRANTEES.some((g) => g === uri)) report(`a grant to ${uri} makes the bucket public: remove it.`);
     }
   },
 );
