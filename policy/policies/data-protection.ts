@@ -120,9 +120,16 @@ const databaseScheduledBackup = stackRule(
   (resources, report) => {
     const backups = resources.filter((r) => r.type === DATA.cnpgScheduledBackup).map((r) => r.props as { metadata?: ObjectMeta; spec?: { cluster?: { name?: string }; suspend?: boolean } });
     for (const cluster of resources.filter((r) => r.type === DATA.cnpgCluster)) {
-      const meta = (cluster.props as CnpgCluster).metadata;
-      const scheduled = backups.some((b) => b.spec?.cluster?.name === meta?.name && (b.metadata?.namespace ?? "default") === (meta?.namespace ?? "default") && b.spec?.suspend !== true);
-      if (!scheduled) report(`database Cluster ${meta?.name ?? cluster.name} has no active ScheduledBackup: add one naming it in spec.cluster.name.`, cluster.urn);
+      const meta = (cluster.props as CnpgCluster).metadata ?? {};
+      const name = meta.name;
+      // Without metadata.name the Kubernetes provider auto-names the Cluster with a random suffix
+      // (pulumi/pulumi-kubernetes#2539, read 2026-12-07), which no ScheduledBackup can name in advance.
+      if (name === undefined) {
+        report(`database Cluster ${cluster.name} sets no metadata.name, so no ScheduledBackup can name it: set metadata.name and add one naming it in spec.cluster.name.`, cluster.urn);
+        continue;
+      }
+      const scheduled = backups.some((b) => b.spec?.cluster?.name === name && (b.metadata?.namespace ?? "default") === (meta.namespace ?? "default") && b.spec.suspend !== true);
+      if (!scheduled) report(`database Cluster ${name} has no active ScheduledBackup: add one naming it in spec.cluster.name.`, cluster.urn);
     }
   },
 );

@@ -66,7 +66,8 @@ describe("iam-managed-policies-allowed", () => {
   });
 
   it("judges only attachments and roles", async () => {
-    expect(await run([resource(IAM.rolePolicy, { role: "r", policy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }, "r")])).toEqual([]);
+    const role = resource(IAM.role, { assumeRolePolicy: "{}" }, "r");
+    expect(await run([role, resource(IAM.rolePolicy, { role: "r", policy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }, "r")])).toEqual([]);
   });
 
   it("validates allowedAttachments", () => {

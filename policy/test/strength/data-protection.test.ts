@@ -121,10 +121,15 @@ describe("database-scheduled-backup", () => {
     expect(await scheduled([cluster({ name: "timescaledb" }), backup(scheduledBackup())])).toEqual(missing("timescaledb"));
   });
 
-  it("counts only ScheduledBackups, and names a cluster without metadata by its resource name", async () => {
-    expect(await scheduled([resource(DATA.cnpgCluster, { spec: cnpgCluster().spec }, "db")])).toEqual(missing("db"));
-    expect(await scheduled([cluster({ namespace: "hft-data" }, "db"), backup({ metadata: { name: "b" } }), backup({ metadata: { name: "c" }, spec: {} }, "c")])).toEqual(missing("db"));
+  it("refuses an auto-named cluster (no metadata.name), which no backup can name, whatever backups there are", async () => {
+    const autonamed = (name: string) => [`database Cluster ${name} sets no metadata.name, so no ScheduledBackup can name it: set metadata.name and add one naming it in spec.cluster.name.`];
+    expect(await scheduled([resource(DATA.cnpgCluster, { spec: cnpgCluster().spec }, "db"), backup({ spec: {} })])).toEqual(autonamed("db"));
+    expect(await scheduled([cluster({ namespace: "default" }, "db"), backup({ metadata: { name: "b" } }), backup({ metadata: { name: "c" }, spec: {} }, "c")])).toEqual(autonamed("db"));
+  });
+
+  it("counts only ScheduledBackups that name a cluster", async () => {
     expect(await scheduled([cluster(), resource(K8S.deployment, k.deployment(), "app")])).toEqual(missing("timescaledb"));
+    expect(await scheduled([cluster(), backup({ metadata: { name: "b", namespace: "hft-data" } }), backup({ metadata: { name: "c", namespace: "hft-data" }, spec: {} }, "c")])).toEqual(missing("timescaledb"));
   });
 });
 
@@ -151,6 +156,13 @@ describe("s3-bucket-versioning", () => {
     expect(await versioned([b, versioning(DATA.versioning, undefined, b)])).toEqual(refused("status unset"));
     expect(await versioned([b, versioning(DATA.versioning, "Suspended", b, "one"), versioning(DATA.versioning, "Disabled", b, "two")])).toEqual(refused("status Suspended, Disabled"));
     expect(await versioned([resource(DATA.bucketV2, {}, "timescaledb-backups")])).toEqual(refused("no BucketVersioning"));
+  });
+
+  it("accepts versioning that references the bucket among other dependencies (an explicit dependsOn)", async () => {
+    const b = aws.bucket();
+    const owner = resource("aws:s3/bucketOwnershipControls:BucketOwnershipControls", { rule: { objectOwnership: "BucketOwnerEnforced" } }, "owner");
+    expect(await versioned([b, owner, aws.onBucket(DATA.versioning, { versioningConfiguration: { status: "Enabled" } }, b, true, [owner])])).toEqual([]);
+    expect(await versioned([b, owner, aws.onBucket(DATA.versioning, { versioningConfiguration: { status: "Suspended" } }, b, true, [owner])])).toEqual(refused("status Suspended"));
   });
 
   it("counts only versioning resources that reference this bucket", async () => {
