@@ -9,13 +9,14 @@ import { BootData, cpuList, shellAssignments } from "../node-config";
 import { HftPolicy } from "../rules";
 import { bootRule, kubelet } from "./engine-nodes";
 
-const same = (a: number[] | undefined, b: number[] | undefined) => a !== undefined && b !== undefined && a.length === b.length && a.every((c, i) => c === b[i]);
+const same = (a: number[] | undefined, b: number[]) => a !== undefined && a.length === b.length && a.every((c, i) => c === b[i]);
 /** A cpulist in the kernel's range notation ("2-31,34-63"). */
 function format(cpus: number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < cpus.length; ) {
     let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    // Past the end, cpus[j + 1] is undefined and ends the run.
+    while (cpus[j + 1] === cpus[j] + 1) j++;
     parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
     i = j + 1;
   }
@@ -29,7 +30,7 @@ function grubbyArgs(boot: BootData): Map<string, string> | undefined {
   const viaVariable = /grubby\s+--update-kernel=ALL\s+--args="\$KERNEL_ARGS"/.test(text) ? shellAssignments(boot.scripts).get("KERNEL_ARGS") : undefined;
   const line = direct ?? viaVariable;
   if (line === undefined) return undefined;
-  return new Map(line.split(/\s+/).filter(Boolean).map((arg) => [arg.split("=")[0], arg.slice(arg.indexOf("=") + 1)] as [string, string]));
+  return new Map((line.match(/\S+/g) ?? []).map((arg) => [arg.split("=")[0], arg.slice(arg.indexOf("=") + 1)] as [string, string]));
 }
 
 const engineNodeCpuIsolation = bootRule<{ nodeGroupNames: string[]; maxCState: number }>(
