@@ -33,7 +33,7 @@ export const NODE_GROUP_NAMES_SCHEMA: PolicyConfigJSONSchema = {
 /** The engine node group by its name, or by the engine label (a group that keeps the label but changes its name is still judged). */
 export function isEngineNodeGroup(name: string, group: EngineNodeGroup, names: string[]): boolean {
   const prefix = group.nodeGroupNamePrefix?.replace(/-$/, "");
-  return [name, group.nodeGroupName, prefix].some((n) => n !== undefined && names.includes(n)) || group.labels?.[ENGINE_TAINT.key] === ENGINE_TAINT.value;
+  return names.some((n) => [name, group.nodeGroupName, prefix].includes(n)) || group.labels?.[ENGINE_TAINT.key] === ENGINE_TAINT.value;
 }
 
 const TAINT = `${ENGINE_TAINT.key}=${ENGINE_TAINT.value}`;
@@ -116,7 +116,8 @@ export function bootRule<C extends { nodeGroupNames: string[] }>(name: string, d
         try {
           boot = decodeUserData(userData);
         } catch (e) {
-          fail(e instanceof Error ? e.message : String(e));
+          // decodeUserData throws only Errors (its own, and the YAML parser's).
+          fail((e as Error).message);
           continue;
         }
         check(boot, fail, config, group.props as EngineNodeGroup);
@@ -160,7 +161,7 @@ const engineKubeletCpuPinning = bootRule<{ nodeGroupNames: string[]; topologyMan
     else if (!CPUSET.test(k.reservedSystemCPUs.trim())) fail(`reservedSystemCPUs "${k.reservedSystemCPUs}" is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`);
     // The kubelet's default is true (KubeletConfiguration v1beta1, cpuCFSQuota): quota enforcement throttles at period boundaries.
     if (k.cpuCFSQuota !== false) fail(`cpuCFSQuota is ${k.cpuCFSQuota ?? "unset (true)"}: set false so CFS quota never throttles the engine's pinned cores.`);
-    if (k.topologyManagerPolicy === undefined || !config.topologyManagerPolicies.includes(k.topologyManagerPolicy)) {
+    if (!config.topologyManagerPolicies.some((p) => p === k.topologyManagerPolicy)) {
       fail(`topologyManagerPolicy is ${k.topologyManagerPolicy ?? "unset (none)"}: set ${config.topologyManagerPolicies.join(" or ")}.`);
     }
   },
@@ -231,7 +232,8 @@ const engineNodeBootTuning = bootRule<{ nodeGroupNames: string[]; sysctls: Recor
   },
   (boot, fail, config) => {
     const set = sysctls(boot.scripts);
-    const pages = Number(set.get("vm.nr_hugepages") ?? "0");
+    // Unset reads as NaN, which is not above zero either.
+    const pages = Number(set.get("vm.nr_hugepages"));
     if (!(pages > 0)) fail("the boot script preallocates no hugepages (vm.nr_hugepages): the engine's hugepages request cannot be met.");
     for (const [key, value] of Object.entries(config.sysctls)) {
       if (set.get(key) !== value) fail(`the boot script sets ${key} to ${set.get(key) ?? "nothing"}, not ${value}.`);
