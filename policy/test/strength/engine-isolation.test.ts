@@ -34,6 +34,7 @@ describe("engine-node-cpu-isolation", () => {
     expect(await run(nodes(ISOLATION))).toEqual([]);
     expect(await run(nodes(ISOLATION.replace('--args="$KERNEL_ARGS"', `--args="${ARGS}"`)))).toEqual([]);
     expect(await run(nodes(ISOLATION.replace("grubby --update-kernel=ALL", "grubby   --update-kernel=ALL  ")))).toEqual([]);
+    expect(await run(nodes(ISOLATION.replace('grubby --update-kernel=ALL --args="$KERNEL_ARGS"', `grubby  --update-kernel=ALL  --args="${ARGS}"`)))).toEqual([]);
   });
 
   it("judges the arguments on grubby's line over a KERNEL_ARGS assignment it does not use", async () => {
@@ -92,6 +93,7 @@ describe("engine-node-cpu-isolation", () => {
 
   it("wants irqaffinity on exactly the reserved CPUs", async () => {
     expect(await run(nodes(without("irqaffinity")))).toEqual([`${PREFIX}irqaffinity is unset, not the reserved CPUs 0-1,32-33: new interrupts would land on the engine's cores.`]);
+    expect(await run(nodes(withArg("irqaffinity", "0-1,32,34")))).toEqual([`${PREFIX}irqaffinity is 0-1,32,34, not the reserved CPUs 0-1,32-33: new interrupts would land on the engine's cores.`]);
     expect(await run(nodes(withArg("irqaffinity", "0-1")))).toEqual([`${PREFIX}irqaffinity is 0-1, not the reserved CPUs 0-1,32-33: new interrupts would land on the engine's cores.`]);
   });
 
@@ -143,6 +145,8 @@ describe("engine-node-verifier", () => {
   it("accepts the platform's verifier, and a NodeConfig whose own flags label other keys", async () => {
     expect(await run(nodes(ISOLATION))).toEqual([]);
     expect(await run(nodes(ISOLATION, { kubelet: withFlags("--node-labels=node-type=high-performance,hft-platform/latency-verified-at=boot", "--register-with-taints=hft-platform/latency-verified=true:NoSchedule") }))).toEqual([]);
+    // Only --node-labels sets labels, whatever another flag's value holds.
+    expect(await run(nodes(ISOLATION, { kubelet: withFlags("--node-taints=hft-platform/latency-verified=true") }))).toEqual([]);
   });
 
   it("judges the scripts whether the user data carries a NodeConfig, kubelet settings, or neither", async () => {
@@ -168,6 +172,7 @@ describe("engine-node-verifier", () => {
     expect(await run(nodes(ISOLATION.replace("Before=nodeadm-run.service kubelet.service", "Before=kubelet.service")))).toEqual(none);
     expect(await run(nodes(ISOLATION.replace("Before=nodeadm-run.service kubelet.service", "After=nodeadm-run.service")))).toEqual(none);
     expect(await run(nodes(ISOLATION.replace("ExecStart=", "ExecStartPre=")))).toEqual(none);
+    expect(await run(nodes(ISOLATION.replace("Before=nodeadm-run.service kubelet.service", "Before=kubelet.service nodeadm-run.service")))).toEqual([]);
   });
 
   it("refuses a unit whose program is not written by the script, or does not write a NodeConfig drop-in", async () => {
@@ -182,6 +187,9 @@ describe("engine-node-verifier", () => {
     const renamed = ISOLATION.replace("cat > /usr/local/sbin/hft-verify-node <<'VERIFIER'", `cat > ${path} <<VERIFIER`).replace("ExecStart=/usr/local/sbin/hft-verify-node", `ExecStart=${path}`);
     const other = "cat > /etc/systemd/system/hft-first.service <<'UNIT'\n[Unit]\nBefore=nodeadm-run.service\n\n[Service]\nExecStart=/usr/local/sbin/hft-first\nUNIT\n";
     expect(await run(nodes(other + renamed))).toEqual([]);
+    expect(await run(nodes(other + ISOLATION.replace("/etc/eks/nodeadm.d/", "/etc/eks/")))).toEqual([
+      `${PREFIX}none of the units ordered before nodeadm-run.service (/usr/local/sbin/hft-first, /usr/local/sbin/hft-verify-node) writes a NodeConfig to /etc/eks/nodeadm.d/: the verified label is never decided.`,
+    ]);
     const literal = ISOLATION.replace("cat > /usr/local/sbin/hft-verify-node <<'VERIFIER'", "cat > /usr/local/sbin/hft-verify-nodeXX <<'VERIFIER'").replace("ExecStart=/usr/local/sbin/hft-verify-node", "ExecStart=/usr/local/sbin/hft-verify-node.*");
     expect(await run(nodes(literal))).toEqual([`${PREFIX}none of the units ordered before nodeadm-run.service (/usr/local/sbin/hft-verify-node.*) writes a NodeConfig to /etc/eks/nodeadm.d/: the verified label is never decided.`]);
   });
