@@ -203,6 +203,13 @@ describe("host access outside the allowed namespaces", () => {
     }
   });
 
+  it("describes each rule's exception by the host access it allows", () => {
+    const what = { "pod-no-host-path": "hostPath volumes", "pod-no-host-namespaces": "hostPID or hostIPC", "container-no-host-port": "hostPorts", "pod-host-network-exception": "hostNetwork" };
+    for (const [rule, access] of Object.entries(what)) {
+      expect(policy(rule).configSchema?.properties.allowedNamespaces.description, rule).toBe(`Namespaces whose pods may use ${access} (documented exceptions such as node-exporter).`);
+    }
+  });
+
   it("excepts no namespace by default", () => {
     const settings = reconcileConfig(HOST_RULES.map(policy), {});
     for (const rule of HOST_RULES) expect(settings.get(rule)?.properties.allowedNamespaces, rule).toEqual([]);
