@@ -10,9 +10,15 @@ interface DefaultDenyConfig {
   policyTypes: string[];
 }
 
-/** Kubernetes' default when policyTypes is omitted: Ingress, plus Egress if egress rules are given. */
+/**
+ * The directions a policy governs, as far as a deny-all can. Kubernetes defaults an omitted or empty
+ * policyTypes to Ingress, adding Egress only when egress rules are given (pkg/apis/networking/v1/
+ * defaults.go, read 2026-12-07), and a policy with egress rules denies no egress: so `egress: []`
+ * without policyTypes leaves egress open.
+ */
 function effectivePolicyTypes(spec: NonNullable<NetworkPolicy["spec"]>): string[] {
-  return spec.policyTypes ?? ["Ingress", ...(spec.egress !== undefined ? ["Egress"] : [])];
+  const given = asArray(spec.policyTypes);
+  return given.length > 0 ? given : ["Ingress"];
 }
 
 /** Selects every pod and allows nothing in each required direction. */
@@ -101,8 +107,9 @@ const loadBalancerSourceRanges = resourceRule<Service, SourceRangesConfig>(
     },
   },
   (service, report, config, args) => {
-    if (service.spec?.type !== "LoadBalancer") args.notApplicable("not a LoadBalancer Service");
-    const ranges = asArray(service.spec?.loadBalancerSourceRanges);
+    const spec = service.spec ?? {};
+    if (spec.type !== "LoadBalancer") args.notApplicable("not a LoadBalancer Service");
+    const ranges = asArray(spec.loadBalancerSourceRanges);
     if (ranges.length === 0) {
       report("the load balancer accepts every address: set spec.loadBalancerSourceRanges to the clients' CIDRs.");
       return;

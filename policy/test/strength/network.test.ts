@@ -50,11 +50,12 @@ describe("namespace-default-deny", () => {
     expect(await run([k.namespace(), deny({ podSelector: {}, policyTypes: ["Ingress"] })], egressOnly)).toEqual([missing(k.NS, "Egress")]);
   });
 
-  it("reads policyTypes as Kubernetes defaults them: Ingress, and Egress only when egress rules are given", async () => {
-    expect(await run([k.namespace(), deny({ podSelector: {} })])).toEqual([missing(k.NS)]);
-    expect(await run([k.namespace(), deny({ podSelector: {} })], { policyTypes: ["Ingress"] })).toEqual([]);
-    expect(await run([k.namespace(), deny({ podSelector: {}, egress: [] })])).toEqual([]);
-    expect(await run([k.namespace(), deny({ podSelector: {}, egress: [] })], { policyTypes: ["Egress"] })).toEqual([]);
+  it("reads an omitted or empty policyTypes as Kubernetes defaults it: Ingress only, so an empty egress list denies no egress", async () => {
+    for (const spec of [{ podSelector: {} }, { podSelector: {}, policyTypes: [] }, { podSelector: {}, egress: [] }, { podSelector: {}, policyTypes: [], ingress: [], egress: [] }]) {
+      expect(await run([k.namespace(), deny(spec)]), JSON.stringify(spec)).toEqual([missing(k.NS)]);
+      expect(await run([k.namespace(), deny(spec)], { policyTypes: ["Egress"] }), JSON.stringify(spec)).toEqual([missing(k.NS, "Egress")]);
+      expect(await run([k.namespace(), deny(spec)], { policyTypes: ["Ingress"] }), JSON.stringify(spec)).toEqual([]);
+    }
   });
 
   it("counts only NetworkPolicy objects: a patch shaped like one is not the namespace's policy", async () => {
