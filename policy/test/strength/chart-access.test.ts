@@ -105,8 +105,9 @@ describe("grafana-rbac-namespaced", () => {
     const unnamed = await check(rule, [chart({ chart: ["grafana"], values: {} }), chart({ values: {} }, K8S.helmRelease)]);
     expect(unnamed.findings).toEqual([]);
     expect(unnamed.run.notApplicable).toEqual(["chart: not a chart that installs Grafana", "chart: not a chart that installs Grafana"]);
-    const bare = await check(rule, [chart({})]);
-    expect(bare.run.notApplicable).toEqual([expect.stringMatching(/^chart: kubernetes:helm\.sh\/v4:Chart inputs are not sent to policies/)]);
+    const bare = await check(rule, [chart({}), chart({}, K8S.helmRelease)]);
+    // A v3 Release's inputs do reach policies: an empty one names no chart.
+    expect(bare.run.notApplicable).toEqual([expect.stringMatching(/^chart: kubernetes:helm\.sh\/v4:Chart inputs are not sent to policies/), "chart: not a chart that installs Grafana"]);
   });
 
   it("refuses an empty namespace name in the config", () => {
@@ -198,12 +199,13 @@ describe("prometheus-adapter-verifies-tls", () => {
   });
 
   it("is not applicable to other charts, nor to a chart registered without inputs", async () => {
-    const { findings, run } = await check(rule, [chart({ chart: "prometheus-adapter-extra", values: {} }), chart({ values: {} }, K8S.helmRelease), chart({})]);
+    const { findings, run } = await check(rule, [chart({ chart: "prometheus-adapter-extra", values: {} }), chart({ values: {} }, K8S.helmRelease), chart({}), chart({}, K8S.helmRelease)]);
     expect(findings).toEqual([]);
     expect(run.notApplicable).toEqual([
       "chart: not the prometheus-adapter chart",
       "chart: not the prometheus-adapter chart",
       expect.stringMatching(/^chart: kubernetes:helm\.sh\/v4:Chart inputs are not sent to policies/),
+      "chart: not the prometheus-adapter chart",
     ]);
   });
 });
