@@ -42,7 +42,7 @@ const storageClassProvisioner = resourceRule<StorageClass, ProvisionerConfig>(
   (storageClass, report, config) => {
     const provisioner = storageClass.provisioner;
     if (provisioner === IN_TREE_EBS) report(`provisioner ${IN_TREE_EBS} is the removed in-tree driver: use ${EBS_CSI}.`);
-    else if (provisioner === undefined || !config.allowedProvisioners.includes(provisioner)) {
+    else if (!config.allowedProvisioners.some((p) => p === provisioner)) {
       report(`provisioner ${provisioner ?? "(none)"} is not allowed: use one of ${config.allowedProvisioners.join(", ")}.`);
     }
   },
@@ -112,15 +112,16 @@ const ebsStorageClassPerformance = resourceRule<StorageClass, Gp3Config>(
     },
   },
   (storageClass, report, config, args) => {
-    if (storageClass.provisioner !== EBS_CSI || storageClass.parameters?.type !== "gp3") args.notApplicable("not a gp3 StorageClass");
-    const iops = numberParameter(storageClass.parameters?.iops);
-    const throughput = numberParameter(storageClass.parameters?.throughput);
+    const parameters = storageClass.parameters ?? {};
+    if (storageClass.provisioner !== EBS_CSI || parameters.type !== "gp3") args.notApplicable("not a gp3 StorageClass");
+    const iops = numberParameter(parameters.iops);
+    const throughput = numberParameter(parameters.throughput);
     if (iops !== undefined && !(iops >= config.minIops && iops <= config.maxIops)) {
-      report(`parameters.iops ${storageClass.parameters?.iops} is outside ${config.minIops}–${config.maxIops}.`);
+      report(`parameters.iops ${parameters.iops} is outside ${config.minIops}–${config.maxIops}.`);
     }
     if (throughput !== undefined) {
       if (!(throughput >= config.minThroughput && throughput <= config.maxThroughput)) {
-        report(`parameters.throughput ${storageClass.parameters?.throughput} is outside ${config.minThroughput}–${config.maxThroughput} MiB/s.`);
+        report(`parameters.throughput ${parameters.throughput} is outside ${config.minThroughput}–${config.maxThroughput} MiB/s.`);
       }
       // gp3 allows 0.25 MiB/s per provisioned IOPS; without iops the volume gets the baseline.
       const effectiveIops = iops ?? config.minIops;

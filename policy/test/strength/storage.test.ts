@@ -66,6 +66,7 @@ describe("ebs-storage-class-gp3-encrypted", () => {
     expect(await encrypted({ ...good, type: "io2" }, { allowedVolumeTypes: ["gp3", "io2"] })).toEqual([]);
     const { type: _type, ...untyped } = good;
     expect(await encrypted(untyped, { allowedVolumeTypes: ["gp3", "io2"] })).toEqual(["parameters.type is not set: set it to gp3 or io2."]);
+    expect(accepts("ebs-storage-class-gp3-encrypted", { allowedVolumeTypes: ["gp3", "gp2", "io1", "io2", "st1", "sc1"] })).not.toThrow();
     for (const bad of [[], ["gp4"], ["gp3", "gp3"]]) {
       expect(accepts("ebs-storage-class-gp3-encrypted", { allowedVolumeTypes: bad }), JSON.stringify(bad)).toThrow(/ebs-storage-class-gp3-encrypted: \/allowedVolumeTypes/);
     }
