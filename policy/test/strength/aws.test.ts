@@ -290,6 +290,7 @@ describe("s3-bucket-encryption", () => {
   });
 
   it("validates allowedAlgorithms", () => {
+    expect(() => reconcileConfig(allPolicies, { "s3-bucket-encryption": { allowedAlgorithms: ["aws:kms", "aws:kms:dsse", "AES256"] } })).not.toThrow();
     refuses("s3-bucket-encryption", "allowedAlgorithms", [[], ["aws:kms", "aws:kms"], ["SSE-C"]]);
   });
 });
