@@ -67,7 +67,7 @@ const engineNodeCpuIsolation = bootRule<{ nodeGroupNames: string[]; maxCState: n
       fail(`isolcpus is ${args.get("isolcpus") ?? "unset"}: set managed_irq,${format(isolated)} so managed interrupts stay off the isolated CPUs.`);
     }
     if (!same(cpusOf(args.get("irqaffinity")), reserved)) fail(`irqaffinity is ${args.get("irqaffinity") ?? "unset"}, not the reserved CPUs ${format(reserved)}: new interrupts would land on the engine's cores.`);
-    const types = group.instanceTypes ?? [];
+    const types = asArray(group.instanceTypes);
     if (types.length > 0 && types.every((t) => t.endsWith(".metal"))) {
       for (const key of ["intel_idle.max_cstate", "processor.max_cstate"]) {
         const value = Number(args.get(key));

@@ -212,7 +212,7 @@ function reservedMemoryMismatch(k: KubeletConfig): string | undefined {
 /** `key = value` lines written by the boot scripts (sysctl.d files or sysctl -w). */
 function sysctls(scripts: string[]): Map<string, string> {
   const found = new Map<string, string>();
-  for (const line of scripts.join("\n").split("\n")) {
+  for (const line of scripts.flatMap((s) => s.split("\n"))) {
     const m = /^\s*(?:sysctl\s+-w\s+)?([a-z0-9_.]+)\s*=\s*(\S+)\s*$/.exec(line);
     if (m && m[1].includes(".")) found.set(m[1], m[2]);
   }

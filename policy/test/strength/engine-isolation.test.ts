@@ -47,6 +47,7 @@ describe("engine-node-cpu-isolation", () => {
     expect(await run(nodes(ISOLATION, { kubelet: aws.ENGINE_KUBELET.replace("      reservedSystemCPUs: 0-1,32-33\n", "") }))).toEqual(unset);
     expect(await run(nodes(ISOLATION, { kubelet: aws.ENGINE_KUBELET.replace("reservedSystemCPUs: 0-1,32-33", "reservedSystemCPUs: 0-1;32") }))).toEqual(unset);
     expect(await run(nodes(ISOLATION, { kubelet: aws.ENGINE_KUBELET.replace("reservedSystemCPUs: 0-1,32-33", "reservedSystemCPUs: 2") }))).toEqual(unset);
+    expect(await run(aws.engineNodes({ template: (t) => (t.userData = Buffer.from(ISOLATION).toString("base64")) }))).toEqual(unset);
   });
 
   it("refuses a script that sets no kernel arguments with grubby, or names a variable it never assigns", async () => {

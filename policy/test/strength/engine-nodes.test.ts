@@ -36,6 +36,8 @@ describe("engine-node-group-scheduling", () => {
     expect(await run({ ...unlabelled(), nodeGroupNamePrefix: "hft-engine" }, "ng")).toEqual([UNLABELLED]);
     expect(await run({ ...unlabelled(), nodeGroupNamePrefix: "hft-engine--" }, "ng")).toEqual([]);
     expect(await run({ ...unlabelled(), taints: [] }, "latency", { nodeGroupNames: ["latency"] })).toEqual([untainted("none"), UNLABELLED]);
+    // Any one of the configured names is enough.
+    expect(await run(unlabelled(), "hft-engine", { nodeGroupNames: ["latency", "hft-engine"] })).toEqual([UNLABELLED]);
   });
 
   it("finds it by the engine label under any name, and leaves other groups alone", async () => {
@@ -173,6 +175,10 @@ describe("engine-kubelet-cpu-pinning", () => {
   it("compares option values as text, so YAML's true equals \"true\", and judges the stack's own options", async () => {
     expect(await run(kubeletWith('full-pcpus-only: "true"', "full-pcpus-only: true"))).toEqual([]);
     const config = { cpuManagerPolicyOptions: { "full-pcpus-only": "true", "distribute-cpus-across-numa": "false" } };
+    // An unset option is unset, even against a wanted value that reads "undefined".
+    expect(await run(booting(), { cpuManagerPolicyOptions: { "prefer-align-cpus-by-uncorecache": "undefined" } })).toEqual([
+      `${PREFIX}cpuManagerPolicyOptions prefer-align-cpus-by-uncorecache is unset: set "undefined" so the engine gets whole physical cores, not hyperthread siblings shared with other pods.`,
+    ]);
     expect(await run(booting(), config)).toEqual([
       `${PREFIX}cpuManagerPolicyOptions distribute-cpus-across-numa is unset: set "false" so the engine gets whole physical cores, not hyperthread siblings shared with other pods.`,
     ]);
@@ -181,7 +187,7 @@ describe("engine-kubelet-cpu-pinning", () => {
   it("wants reservedSystemCPUs as a cpuset, tolerating surrounding space", async () => {
     const reserved = (value: string) => kubeletWith("reservedSystemCPUs: 0-1,32-33", `reservedSystemCPUs: ${value}`);
     expect(await run(reserved('" 0-1,32-33 "'))).toEqual([]);
-    for (const cpuset of ['"0,2-3"', '"0-1,32"', '"7"']) expect(await run(reserved(cpuset)), cpuset).toEqual([]);
+    for (const cpuset of ['"0,2-3"', '"0-1,32"', '"7"', '"10-11"', '"0-15"']) expect(await run(reserved(cpuset)), cpuset).toEqual([]);
     expect(await run(reserved('"0-1;32"'))).toEqual([`${PREFIX}reservedSystemCPUs "0-1;32" is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`]);
     expect(await run(reserved('"x0-1"'))).toEqual([`${PREFIX}reservedSystemCPUs "x0-1" is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`]);
     expect(await run(reserved('"0-1,"'))).toEqual([`${PREFIX}reservedSystemCPUs "0-1," is not a cpuset (e.g. 0-1,32-33): the kubelet refuses to start.`]);
@@ -246,6 +252,9 @@ describe("engine-kubelet-memory-manager", () => {
 
   it("refuses a reservedMemory entry that is not a quantity", async () => {
     expect(await run(booting(reservedMemory(numa("0", "lots"))))).toEqual([`${PREFIX}reservedMemory (lots) or the reservations (512Mi + 512Mi + 100Mi) hold a value that is not a quantity.`]);
+    expect(await run(booting(reservedMemory(numa("0", "lots"), numa("1", "100Mi"))))).toEqual([
+      `${PREFIX}reservedMemory (lots + 100Mi) or the reservations (512Mi + 512Mi + 100Mi) hold a value that is not a quantity.`,
+    ]);
   });
 });
 
@@ -278,6 +287,7 @@ describe("engine-node-boot-tuning", () => {
 
   it("wants transparent hugepages set to never", async () => {
     expect(await run(BOOT.replace("echo never", "echo madvise"))).toEqual([THP]);
+    expect(await run(BOOT.replace("echo never > ", "echo  never>"))).toEqual([]);
     expect(await run(BOOT.replace("echo never > /sys/kernel/mm/transparent_hugepage/enabled", "echo never > /sys/kernel/mm/transparent_hugepage/defrag"))).toEqual([THP]);
   });
 });
