@@ -6,7 +6,7 @@ import type { MutantResult, MutationTestResult } from "mutation-testing-report-s
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../tools/cli";
 import { REPO_ROOT } from "../tools/harness";
-import { Equivalent, failed, formatJudgement, judge, mergeReports, parseEquivalents } from "../tools/mutation-report";
+import { detectedOnly, Equivalent, failed, formatJudgement, judge, mergeReports, parseEquivalents } from "../tools/mutation-report";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "hft-mutation-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -85,6 +85,10 @@ describe("mutation report", () => {
     const ids = Object.values(merged.files).flatMap((f) => f.mutants.map((m) => m.id));
     expect(new Set(ids).size).toBe(ids.length);
     expect(() => mergeReports([{ name: "a.json", report: report() }, { name: "b.json", report: report() }])).toThrow(`${FILE} is in both a.json and b.json: keep one report per mutated file`);
+  });
+
+  it("leaves survivors out of the incremental file, so the next run tests them against every current test", () => {
+    expect(detectedOnly(report()).files[FILE].mutants.map((m) => m.status)).toEqual([...Array(8).fill("Killed"), "CompileError"]);
   });
 });
 

@@ -7,7 +7,8 @@
  *   npm run mutation:report [-- --report <file>] [-- --merge <folder>]
  *
  * --merge combines per-file reports (one StrykerJS JSON report per file, from runs with `--mutate`)
- * into one report and Stryker's incremental file, so `npm run mutation` re-tests only what changed.
+ * into one report and Stryker's incremental file, so `npm run mutation` re-tests only what changed
+ * and every mutant that survived.
  * Exits 1 when the score is below the threshold, a report is older than the source it mutated, a
  * survivor is not declared equivalent, or a declared one no longer survives.
  */
@@ -113,6 +114,16 @@ export function mergeReports(reports: { name: string; report: MutationTestResult
   return { ...first.report, files, testFiles };
 }
 
+/**
+ * The report without its undetected mutants, for Stryker's incremental file: Stryker reuses a
+ * survivor whose covering tests look unchanged (always so for a static mutant, which has no per-test
+ * coverage), so a survivor is left out to be tested again by the next run, against every current test.
+ */
+export function detectedOnly(report: MutationTestResult): MutationTestResult {
+  const files = Object.fromEntries(Object.entries(report.files).map(([file, result]) => [file, { ...result, mutants: result.mutants.filter((m) => !UNDETECTED.includes(m.status)) }]));
+  return { ...report, files };
+}
+
 /** The code a mutant replaces, from the report's copy of its file. */
 function originalCode(source: string, m: MutantResult): string {
   const lines = source.split("\n");
@@ -189,10 +200,12 @@ function mergeFolder(folder: string, out: string, incremental: string): Mutation
   const reports = names.map((name) => ({ name, report: readReport(path.join(folder, name)) }));
   if (reports.length === 0) throw new UsageError(`--merge ${shownPath(folder)}: no .json reports in it`);
   const merged = mergeReports(reports);
-  for (const file of [out, incremental]) {
+  const write = (file: string, report: MutationTestResult) => {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(merged));
-  }
+    writeFileSync(file, JSON.stringify(report));
+  };
+  write(out, merged);
+  write(incremental, detectedOnly(merged));
   return merged;
 }
 
