@@ -80,7 +80,7 @@ export function readReport(file: string): MutationTestResult {
  * One report of several runs over different files. Test and mutant ids are numbers per run, so tests
  * are renumbered by file and name (the same test in two runs is one test) and mutants in order.
  */
-export function mergeReports(reports: { name: string; report: MutationTestResult }[]): MutationTestResult {
+export function mergeReports(reports: { name: string; report: MutationTestResult }[], currentSource: (file: string) => string | undefined = () => undefined): MutationTestResult {
   const files: Record<string, FileResult> = {};
   const testFiles: Record<string, TestFile> = {};
   const testIds = new Map<string, string>();
@@ -90,6 +90,8 @@ export function mergeReports(reports: { name: string; report: MutationTestResult
     const renumbered = new Map<string, string>();
     for (const [testFile, tests] of Object.entries(report.testFiles ?? {})) {
       const merged = (testFiles[testFile] ??= { tests: [], source: tests.source });
+      // Stryker re-runs the tests of a test file whose source differs from the checkout's: keep the version it holds.
+      if (tests.source === currentSource(testFile)) merged.source = tests.source;
       for (const test of tests.tests) {
         const key = `${testFile}\u0000${test.name}`;
         let id = testIds.get(key);
@@ -195,11 +197,11 @@ export function failed(j: Judgement, threshold: number): boolean {
   return j.total.score < threshold || j.outdated.length > 0 || j.undeclared.length > 0 || j.stale.length > 0;
 }
 
-function mergeFolder(folder: string, out: string, incremental: string): MutationTestResult {
+function mergeFolder(folder: string, out: string, incremental: string, readSource: (file: string) => string | undefined): MutationTestResult {
   const names = readdirSync(folder).filter((f) => f.endsWith(".json")).sort();
   const reports = names.map((name) => ({ name, report: readReport(path.join(folder, name)) }));
   if (reports.length === 0) throw new UsageError(`--merge ${shownPath(folder)}: no .json reports in it`);
-  const merged = mergeReports(reports);
+  const merged = mergeReports(reports, readSource);
   const write = (file: string, report: MutationTestResult) => {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(report));
@@ -214,12 +216,12 @@ async function main(): Promise<void> {
   const config = (await import(path.join(REPO_ROOT, "stryker.config.mjs"))) as { default: { thresholds: { high: number }; incrementalFile: string; jsonReporter: { fileName: string } } };
   const { thresholds, incrementalFile, jsonReporter } = config.default;
   const reportFile = path.resolve(flags.report ?? path.join(REPO_ROOT, jsonReporter.fileName));
-  const report = flags.merge !== undefined ? mergeFolder(existingDir(flags.merge, "--merge"), reportFile, path.join(REPO_ROOT, incrementalFile)) : readReport(reportFile);
-  const equivalents = parseEquivalents(readFileSync(path.join(REPO_ROOT, DOCS), "utf8"));
   const readSource = (file: string) => {
     const absolute = path.join(REPO_ROOT, file);
     return existsSync(absolute) ? readFileSync(absolute, "utf8") : undefined;
   };
+  const report = flags.merge !== undefined ? mergeFolder(existingDir(flags.merge, "--merge"), reportFile, path.join(REPO_ROOT, incrementalFile), readSource) : readReport(reportFile);
+  const equivalents = parseEquivalents(readFileSync(path.join(REPO_ROOT, DOCS), "utf8"));
   const judgement = judge(report, equivalents, readSource);
   console.log(formatJudgement(judgement, thresholds.high).join("\n"));
   if (failed(judgement, thresholds.high)) process.exitCode = 1;

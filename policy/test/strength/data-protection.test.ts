@@ -107,6 +107,13 @@ describe("database-scheduled-backup", () => {
     expect(await scheduled([cluster(), backup({ ...scheduledBackup(), spec: { cluster: { name: "timescaledb" }, suspend: false } })])).toEqual([]);
   });
 
+  it("counts only a ScheduledBackup: a Pooler or an on-demand Backup naming the cluster schedules nothing", async () => {
+    const naming = { ...scheduledBackup(), spec: { cluster: { name: "timescaledb" } } };
+    const pooler = resource("kubernetes:postgresql.cnpg.io/v1:Pooler", naming, "timescaledb-pooler");
+    const once = resource("kubernetes:postgresql.cnpg.io/v1:Backup", naming, "timescaledb-now");
+    expect(await scheduled([cluster(), pooler, once])).toEqual(missing("timescaledb"));
+  });
+
   it("refuses a backup of another cluster, in another namespace, or suspended", async () => {
     expect(await scheduled([cluster(), backup({ ...scheduledBackup(), spec: { cluster: { name: "other" } } })])).toEqual(missing("timescaledb"));
     expect(await scheduled([cluster(), backup(scheduledBackup("hft-trading"))])).toEqual(missing("timescaledb"));
