@@ -156,10 +156,10 @@ export interface ContainerRef {
   label: string;
 }
 
-export function containersOf(pod: PodSpec, include: { init: boolean } = { init: true }): ContainerRef[] {
+export function containersOf(pod: PodSpec): ContainerRef[] {
   const refs = (list: Container[] | undefined, init: boolean): ContainerRef[] =>
     asArray(list).map((container) => ({ container, init, label: `${init ? "init container" : "container"} "${container.name}"` }));
-  return [...(include.init === false ? [] : refs(pod.initContainers, true)), ...refs(pod.containers, false)];
+  return [...refs(pod.initContainers, true), ...refs(pod.containers, false)];
 }
 
 /** Tolerates the engine taint by key (Exists) or by key and value (Equal). */

@@ -142,7 +142,7 @@ const engineWholeCpus = resourceRule<Workload, { engine: EngineIdentity }>(
     const pod = podSpecOf(args.type, workload);
     if (!judgedAsEngine(args.type, workload, config.engine)) args.notApplicable(NOT_ENGINE);
     let pinned = false;
-    for (const { container, label } of containersOf(pod, { init: false })) {
+    for (const { container, label } of containersOf(pod).filter((c) => !c.init)) {
       // Kubernetes defaults a missing request to the limit. A quantity that does not parse counts as none.
       const raw = container.resources?.requests?.cpu ?? container.resources?.limits?.cpu;
       const cores = parseQuantity(raw) ?? 0;
