@@ -43,6 +43,11 @@ export async function check(
   return { findings: run.findings, run: run.rules[0] };
 }
 
+/** The messages of one rule's findings, in order: tests compare them whole. */
+export async function messages(ruleName: string, resources: EngineResource[], config?: Record<string, unknown>): Promise<string[]> {
+  return (await check(ruleName, resources, { config })).findings.map((f) => f.message);
+}
+
 export function readInventory(file: string): InventoryEntry[] {
   return JSON.parse(readFileSync(file, "utf8")) as InventoryEntry[];
 }

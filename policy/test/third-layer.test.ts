@@ -35,9 +35,8 @@ import {
 } from "./cases/third-layer";
 import * as aws from "./fixtures/aws";
 import * as k from "./fixtures/kubernetes";
-import { check, readConfig, REPO_ROOT, resource } from "./harness";
+import { check, messages, readConfig, REPO_ROOT, resource } from "./harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 
 describe("iam-managed-policies-allowed", () => {
   const run = (resources: EngineResource[], config: Record<string, unknown> = ATTACHMENTS_CONFIG) => messages("iam-managed-policies-allowed", resources, config);

@@ -10,9 +10,8 @@ import { ACCESS } from "../../policies/access";
 import { AWS } from "../../policies/aws";
 import { IAM } from "../../policies/iam";
 import { ACCESS_CONFIG, accessEntry, attached, clusterWith, DEPLOY, NODE_ENTRY, PREVIEW } from "../cases/third-layer";
-import { check, resource } from "../harness";
+import { messages, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const reason = "a reason long enough to be read";
 
 describe("iam-managed-policies-allowed", () => {

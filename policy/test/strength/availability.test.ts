@@ -8,9 +8,8 @@ import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
 import { Container, K8S } from "../../kubernetes";
 import { of } from "../cases/case";
 import * as k from "../fixtures/kubernetes";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 
 describe("container-probes", () => {
   const withGateway = (change: (c: Container) => void, type: string = K8S.deployment) => {

@@ -9,10 +9,9 @@ import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
 import { allPolicies } from "../../policies";
 import { AWS } from "../../policies/aws";
 import * as aws from "../fixtures/aws";
-import { check, resource, UNKNOWN_STRING } from "../harness";
+import { check, messages, resource, UNKNOWN_STRING } from "../harness";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/5a4c7d52-0123-a83a-f4db-8906b275dad6";
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const refuses = (rule: string, key: string, values: unknown[]) => {
   for (const value of values) expect(() => reconcileConfig(allPolicies, { [rule]: { [key]: value } }), JSON.stringify(value)).toThrow(new RegExp(`${rule}: /${key}`));
 };

@@ -4,11 +4,10 @@
  * values in a GitOps export, each with its exact finding and the values it must let through.
  */
 import { describe, expect, it } from "vitest";
-import { EngineResource, PolicyConfigError, reconcileConfig } from "../../../tools/policy-engine";
+import { PolicyConfigError, reconcileConfig } from "../../../tools/policy-engine";
 import { K8S } from "../../kubernetes";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const chart = (props: object, type: string = K8S.helmChart) => resource(type, props, "chart");
 
 const API_SERVICE = "kubernetes:apiregistration.k8s.io/v1:APIService";

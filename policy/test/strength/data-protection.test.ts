@@ -12,9 +12,8 @@ import { DATA } from "../../policies/data-protection";
 import { cnpgCluster, scheduledBackup } from "../cases/data-protection";
 import * as aws from "../fixtures/aws";
 import * as k from "../fixtures/kubernetes";
-import { check, resource } from "../harness";
+import { check, messages, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const accepts = (rule: string, settings: object) => () => reconcileConfig(allPolicies, { [rule]: settings });
 
 describe("stateful-resources-protected", () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
 import { K8S, PodSpec } from "../../kubernetes";
 import * as k from "../fixtures/kubernetes";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
 type Expression = { key: string; operator: string; values?: string[] };
 
@@ -18,7 +18,6 @@ function engine(change: (pod: any, workload: any) => void = () => {}): EngineRes
   return [resource(K8S.statefulSet, w, "trading-engine")];
 }
 const required = (...terms: Expression[][]) => ({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms.map((matchExpressions) => ({ matchExpressions })) } });
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 
 describe("engine rules apply to the engine only", () => {
   it("are not applicable to a workload outside the engine identity, and judge one inside it", async () => {

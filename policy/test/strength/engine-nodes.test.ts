@@ -7,13 +7,12 @@ import { describe, expect, it } from "vitest";
 import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
 import { AWS } from "../../policies/aws";
 import * as aws from "../fixtures/aws";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
 const PREFIX = "launch template hft-engine-lt (engine nodes): ";
 const KUBELET = aws.ENGINE_KUBELET;
 const BOOT = aws.ENGINE_BOOT_SCRIPT;
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 /** The engine nodes booting with this kubelet config and boot script. */
 const booting = (kubelet = KUBELET, boot = BOOT) => aws.engineNodes({ template: (t) => (t.userData = aws.engineUserData(kubelet, boot)) });
 const kubeletWith = (from: string | RegExp, to: string) => booting(KUBELET.replace(from, to));

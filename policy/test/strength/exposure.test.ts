@@ -7,9 +7,8 @@ import { EngineResource, PolicyConfigError, reconcileConfig } from "../../../too
 import { K8S } from "../../kubernetes";
 import * as aws from "../fixtures/aws";
 import * as k from "../fixtures/kubernetes";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const configure = (rule: string, settings: Record<string, unknown>) => () => reconcileConfig([policy(rule)], { [rule]: settings });
 
 describe("service-no-node-port", () => {

@@ -7,10 +7,9 @@ import { describe, expect, it } from "vitest";
 import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
 import { allPolicies } from "../../policies";
 import { IAM } from "../../policies/iam";
-import { check, resource } from "../harness";
+import { check, messages, resource } from "../harness";
 
 const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const REMEDY = ": name the actions and resources, or exempt the exact statement, actions and resources with a reason in the stack's policy config.";
 const reason = "a reason long enough to be read";
 

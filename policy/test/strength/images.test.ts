@@ -6,9 +6,8 @@ import { describe, expect, it } from "vitest";
 import { EngineResource, PolicyConfigError, reconcileConfig } from "../../../tools/policy-engine";
 import { Container, K8S } from "../../kubernetes";
 import * as k from "../fixtures/kubernetes";
-import { check, policy, resource } from "../harness";
+import { check, messages, policy, resource } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 
 /** A Deployment whose pod runs these containers (and these init containers). */
 function withContainers(containers: Partial<Container>[], initContainers?: Partial<Container>[]): EngineResource[] {

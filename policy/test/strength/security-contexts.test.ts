@@ -7,9 +7,8 @@ import { describe, expect, it } from "vitest";
 import { EngineResource, PolicyConfigError, reconcileConfig } from "../../../tools/policy-engine";
 import { K8S, PodSpec, SecurityContext } from "../../kubernetes";
 import * as k from "../fixtures/kubernetes";
-import { check, policy, resource, UNKNOWN_STRING } from "../harness";
+import { messages, policy, resource, UNKNOWN_STRING } from "../harness";
 
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 
 /** A Deployment in `namespace` whose pod has `pod` settings and one container per context (named c0, c1, …). */
 function workload(contexts: (SecurityContext | undefined)[], pod: Partial<PodSpec> = {}, namespace: string = k.NS): EngineResource[] {

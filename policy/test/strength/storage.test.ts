@@ -4,16 +4,15 @@
  * of EFS, EBS volumes and launch templates' block devices, with the exact messages a user reads.
  */
 import { describe, expect, it } from "vitest";
-import { EngineResource, reconcileConfig } from "../../../tools/policy-engine";
+import { reconcileConfig } from "../../../tools/policy-engine";
 import { K8S } from "../../kubernetes";
 import { allPolicies } from "../../policies";
 import { AWS_STORAGE } from "../../policies/storage";
 import * as aws from "../fixtures/aws";
 import * as k from "../fixtures/kubernetes";
-import { check, resource, UNKNOWN_STRING } from "../harness";
+import { check, messages, resource, UNKNOWN_STRING } from "../harness";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/5a4c7d52-0123-a83a-f4db-8906b275dad6";
-const messages = async (rule: string, resources: EngineResource[], config?: Record<string, unknown>) => (await check(rule, resources, { config })).findings.map((f) => f.message);
 const accepts = (rule: string, settings: object) => () => reconcileConfig(allPolicies, { [rule]: settings });
 const storageClass = (props: object, name = "sc") => [resource(K8S.storageClass, props, name)];
 const ebsClass = (parameters: Record<string, unknown>) => storageClass({ metadata: { name: "fast-ssd" }, provisioner: "ebs.csi.aws.com", parameters });
